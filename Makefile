@@ -1,0 +1,38 @@
+# The verbs of the project. `make test` is what CI runs; `make run` starts the local stack.
+SHELL := /bin/bash
+# The tests run on the Lambda runtime's Python (3.12); pyenv's is taken when it is not on PATH.
+PYTHON ?= $(shell PYENV_VERSION=3.12 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: install lint test unit integration openapi build clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+lint: install
+	$(BIN)/ruff check shared functions tests bench scripts
+	$(BIN)/ruff format --check shared functions tests bench scripts
+	$(BIN)/cfn-lint template.yaml
+
+test: lint
+	$(BIN)/python -m pytest
+
+unit: install
+	$(BIN)/python -m pytest tests/unit
+
+integration: install
+	$(BIN)/python -m pytest tests/integration
+
+openapi: install  ## regenerate the committed API document from the code
+	$(BIN)/python scripts/openapi.py > docs/openapi.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .aws-sam

@@ -1,0 +1,1 @@
+"""Tooling for tests and the local stack (never shipped): reading template.yaml and acting on it."""

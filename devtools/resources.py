@@ -1,0 +1,76 @@
+"""Creates template.yaml's data and messaging resources on local endpoints (moto or DynamoDB Local)."""
+
+import json
+from typing import Any
+
+from devtools.template import Resolver, Template
+
+# The template's table properties that CreateTable takes as they are.
+_CREATE_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
+
+
+def create_tables(template: Template, dynamodb: Any, resolve: Resolver) -> None:
+    for logical_id, props in template.of_type("AWS::DynamoDB::Table").items():
+        name = template.physical_name(logical_id)
+        request = {key: props[key] for key in _CREATE_TABLE_KEYS if key in props}
+        stream = props.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        description = dynamodb.create_table(TableName=name, **request)["TableDescription"]
+        dynamodb.get_waiter("table_exists").wait(TableName=name)
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        resolve.refs[logical_id] = name
+        resolve.attributes[(logical_id, "Arn")] = description["TableArn"]
+        if "LatestStreamArn" in description:
+            resolve.attributes[(logical_id, "StreamArn")] = description["LatestStreamArn"]
+
+
+def create_queues(template: Template, sqs: Any, resolve: Resolver) -> None:
+    """Dead-letter queues first: a queue's redrive policy names its dead-letter queue's ARN."""
+    waiting = dict(template.of_type("AWS::SQS::Queue"))
+    while waiting:
+        ready = {
+            logical_id: props
+            for logical_id, props in waiting.items()
+            if _refers_only_to(props.get("RedrivePolicy", {}), resolve)
+        }
+        if not ready:
+            raise ValueError(f"queues with unresolvable redrive policies: {sorted(waiting)}")
+        for logical_id, props in ready.items():
+            name = template.physical_name(logical_id)
+            attributes = {
+                key: str(props[key]) for key in ("VisibilityTimeout", "MessageRetentionPeriod") if key in props
+            }
+            if "RedrivePolicy" in props:
+                attributes["RedrivePolicy"] = json.dumps(resolve(props["RedrivePolicy"]))
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            resolve.refs[logical_id] = url
+            resolve.attributes[(logical_id, "Arn")] = arn
+            resolve.attributes[(logical_id, "QueueName")] = name
+            del waiting[logical_id]
+
+
+def create_parameters(template: Template, ssm: Any, resolve: Resolver) -> None:
+    for logical_id, props in template.of_type("AWS::SSM::Parameter").items():
+        name = template.physical_name(logical_id)
+        ssm.put_parameter(Name=name, Type=props["Type"], Value=props["Value"], Overwrite=True)
+        resolve.refs[logical_id] = name
+
+
+def create_secrets(template: Template, secretsmanager: Any, resolve: Resolver, value: str) -> None:
+    """Generated secrets get the given local value, so that local tokens can be signed with it."""
+    for logical_id in template.of_type("AWS::SecretsManager::Secret"):
+        name = template.physical_name(logical_id)
+        arn = secretsmanager.create_secret(Name=name, SecretString=value)["ARN"]
+        resolve.refs[logical_id] = arn
+
+
+def _refers_only_to(value: Any, resolve: Resolver) -> bool:
+    try:
+        resolve(value)
+    except KeyError:
+        return False
+    return True

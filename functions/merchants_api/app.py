@@ -1,0 +1,57 @@
+"""HTTP API on one merchant: its settings, fast refund enrolment and auto-refund policy."""
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund import merchant_settings
+from fastrefund.api import CurrentCaller, MerchantIdPath, create_app
+from fastrefund.clock import utc_now
+from fastrefund.domain import AutoRefundPolicy
+from fastrefund.merchant_settings import FastRefundServiceChange, SettingsView
+from fastrefund.observability import logger, metrics, tracer
+from fastrefund.repositories.store import get_store
+
+app = create_app()
+
+
+@app.get("/merchants/<merchant_id>/settings", summary="Enrolment, policy and today's usage", tags=["merchants"])
+@tracer.capture_method
+def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SettingsView:
+    logger.append_keys(merchant_id=merchant_id)
+    return merchant_settings.get_settings(merchant_id, caller, get_store(), utc_now())
+
+
+@app.put(
+    "/merchants/<merchant_id>/fast-refund-service",
+    summary="Join or leave the fast refund service",
+    tags=["merchants"],
+)
+@tracer.capture_method
+def put_fast_refund_service(
+    merchant_id: MerchantIdPath, change: FastRefundServiceChange, caller: CurrentCaller
+) -> SettingsView:
+    logger.append_keys(merchant_id=merchant_id)
+    view = merchant_settings.set_fast_refund_service(merchant_id, change, caller, get_store(), utc_now())
+    metrics.add_metric(name="FastRefundServiceChanged", unit=MetricUnit.Count, value=1)
+    return view
+
+
+@app.put(
+    "/merchants/<merchant_id>/auto-refund-policy",
+    summary='Set the "before shipment - refund only - auto approve" policy',
+    tags=["merchants"],
+)
+@tracer.capture_method
+def put_auto_refund_policy(merchant_id: MerchantIdPath, policy: AutoRefundPolicy, caller: CurrentCaller) -> SettingsView:
+    logger.append_keys(merchant_id=merchant_id)
+    view = merchant_settings.set_auto_refund_policy(merchant_id, policy, caller, get_store(), utc_now())
+    metrics.add_metric(name="AutoRefundPolicyChanged", unit=MetricUnit.Count, value=1)
+    return view
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

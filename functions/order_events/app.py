@@ -1,0 +1,32 @@
+"""Order intake: ORDER_PAID, ORDER_SHIPPED and ORDER_CLOSED messages from the order events queue.
+
+Each message is applied on its own; one that fails is reported as a failed item of the batch,
+so SQS delivers it again and, after the queue's maxReceiveCount, moves it to the dead-letter queue.
+"""
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund import order_events
+from fastrefund.observability import logger, metrics, tracer
+from fastrefund.repositories.store import get_store
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@tracer.capture_method
+def handle_record(record: SQSRecord) -> None:
+    logger.append_keys(message_id=record.message_id)
+    event = order_events.parse(record.body)
+    logger.info("order event received", extra={"type": event.type})
+    order_events.apply(event, get_store())
+    metrics.add_metric(name="OrderEventsApplied", unit=MetricUnit.Count, value=1)
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)

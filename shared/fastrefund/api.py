@@ -1,0 +1,95 @@
+"""What every HTTP function shares: the resolver, the caller, and the one map from errors to statuses.
+
+Errors have the body of SPEC.md: {"error": {"code", "message", "details"}}.
+"""
+
+from http import HTTPStatus
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Request, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from fastrefund.errors import (
+    Forbidden,
+    OrderAlreadyShipped,
+    OrderClosed,
+    OrderNotFound,
+    OrderRefunded,
+    ServiceError,
+    TemporarilyUnavailable,
+    Unauthenticated,
+)
+from fastrefund.identity import Caller
+from fastrefund.observability import logger
+
+# The one place a domain error becomes an HTTP status and an error code.
+ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
+    Unauthenticated: (HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED"),
+    Forbidden: (HTTPStatus.FORBIDDEN, "FORBIDDEN"),
+    OrderNotFound: (HTTPStatus.NOT_FOUND, "ORDER_NOT_FOUND"),
+    OrderClosed: (HTTPStatus.CONFLICT, "ORDER_CLOSED"),
+    OrderRefunded: (HTTPStatus.CONFLICT, "ORDER_REFUNDED"),
+    OrderAlreadyShipped: (HTTPStatus.CONFLICT, "ORDER_ALREADY_SHIPPED"),
+    TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+}
+
+
+def error_response(
+    status: HTTPStatus,
+    code: str,
+    message: str,
+    details: list[Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body = {"error": {"code": code, "message": message, "details": details or []}} | extra
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
+
+
+def create_app() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(ServiceError)
+    def _service_error(exc: ServiceError) -> Response:
+        status, code = ERROR_STATUS.get(type(exc), (HTTPStatus.BAD_REQUEST, "BAD_REQUEST"))
+        logger.info("request refused", extra={"code": code, "detail": exc.details})
+        details = [exc.details] if exc.details else []
+        if isinstance(exc, OrderRefunded):
+            return error_response(status, code, exc.message, details, action="STOP_SHIPMENT", refund_id=exc.refund_id)
+        if isinstance(exc, TemporarilyUnavailable):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+            return error_response(status, code, exc.message, details, headers=headers)
+        return error_response(status, code, exc.message, details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response:
+        details = [
+            {"field": ".".join(str(part) for part in error["loc"]), "issue": error["msg"]} for error in exc.errors()
+        ]
+        logger.info("request invalid", extra={"details": details})
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "the request is invalid", details)
+
+    @app.not_found
+    def _no_such_route(_: NotFoundError) -> Response:
+        return error_response(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", "no such resource")
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # Logged with its traceback for operators; the caller learns nothing about internals.
+        logger.exception("unexpected error")
+        return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "something went wrong")
+
+    return app
+
+
+def current_caller(request: Request) -> Caller:
+    """Route dependency: the caller, from the context our authorizer put on the request."""
+    return Caller.from_authorizer_context(request.resolved_event.request_context.authorizer.get_context())
+
+
+_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the order")]
+MerchantIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the merchant")]
+CurrentCaller = Annotated[Caller, Depends(current_caller)]

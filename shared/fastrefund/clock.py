@@ -1,0 +1,34 @@
+"""Time in the service: China calendar days, and instants stored so that they sort as text."""
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+# China has kept UTC+8 with no daylight saving since 1991, so a fixed offset is exact for every
+# order this service sees and needs no tz database in the Lambda runtime.
+CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def china_day(instant: datetime) -> date:
+    """The China calendar day an instant falls on (daily limits reset at 00:00 +08:00)."""
+    return instant.astimezone(CHINA_TZ).date()
+
+
+def start_of_china_day(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
+
+
+def to_storage(instant: datetime) -> str:
+    """Fixed-width UTC text, so that stored instants compare and sort correctly as strings."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_storage(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def to_api(instant: datetime) -> str:
+    """What callers see: ISO 8601 in China time, with its offset."""
+    return instant.astimezone(CHINA_TZ).isoformat()

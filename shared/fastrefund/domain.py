@@ -1,0 +1,123 @@
+"""The service's vocabulary: orders, merchant settings and the decisions made about them."""
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+Fen = Annotated[int, Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProductType(StrEnum):
+    PHYSICAL = "PHYSICAL"
+    VIRTUAL = "VIRTUAL"
+    CUSTOM_MADE = "CUSTOM_MADE"
+
+
+class OrderStatus(StrEnum):
+    PAID = "PAID"  # paid and not shipped, as the platform records it
+    SHIPPED = "SHIPPED"
+    REFUNDED = "REFUNDED"
+    CLOSED = "CLOSED"
+
+
+class Route(StrEnum):
+    PLATFORM_FAST_REFUND = "PLATFORM_FAST_REFUND"
+    MERCHANT_AUTO_REFUND = "MERCHANT_AUTO_REFUND"
+
+
+class Reason(StrEnum):
+    NO_FAST_REFUND_BADGE = "NO_FAST_REFUND_BADGE"
+    VIRTUAL_GOODS = "VIRTUAL_GOODS"
+    EXCLUDED_PRODUCT_TYPE = "EXCLUDED_PRODUCT_TYPE"
+    AMOUNT_OVER_LIMIT = "AMOUNT_OVER_LIMIT"
+    REFUND_WINDOW_EXPIRED = "REFUND_WINDOW_EXPIRED"
+    ORDER_SHIPPED = "ORDER_SHIPPED"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    POLICY_DISABLED = "POLICY_DISABLED"
+    PRODUCT_NOT_IN_POLICY_SCOPE = "PRODUCT_NOT_IN_POLICY_SCOPE"
+    AMOUNT_OVER_POLICY_LIMIT = "AMOUNT_OVER_POLICY_LIMIT"
+    DAILY_LIMIT_REACHED = "DAILY_LIMIT_REACHED"
+
+
+class Shipment(Frozen):
+    carrier: Annotated[str, Field(min_length=1, max_length=32)]
+    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    shipped_at: AwareDatetime
+
+
+class Order(Frozen):
+    order_id: Identifier
+    merchant_id: Identifier
+    buyer_id: Identifier
+    product_id: Identifier
+    product_type: ProductType
+    paid_amount_fen: Fen
+    paid_at: AwareDatetime
+    fast_refund_badge: bool = Field(description="the badge snapshot: badge AND merchant enrolled at paid_at")
+    status: OrderStatus = OrderStatus.PAID
+    shipment: Shipment | None = None
+    refund_id: str | None = None
+
+
+class ScopeMode(StrEnum):
+    ALL = "ALL"
+    INCLUDE = "INCLUDE"
+    EXCLUDE = "EXCLUDE"
+
+
+class ProductScope(Frozen):
+    mode: ScopeMode = ScopeMode.ALL
+    product_ids: Annotated[list[Identifier], Field(max_length=1000)] = []
+
+    @model_validator(mode="after")
+    def _listed_products_match_mode(self) -> Self:
+        if self.mode is not ScopeMode.ALL and not self.product_ids:
+            raise ValueError("product_ids must list at least one product when mode is INCLUDE or EXCLUDE")
+        return self
+
+    def covers(self, product_id: str) -> bool:
+        if self.mode is ScopeMode.INCLUDE:
+            return product_id in self.product_ids
+        if self.mode is ScopeMode.EXCLUDE:
+            return product_id not in self.product_ids
+        return True
+
+
+class AutoRefundPolicy(Frozen):
+    """The merchant's "before shipment - refund only - auto approve" policy."""
+
+    enabled: bool
+    max_refund_amount_fen: Annotated[int, Field(ge=100, le=9_999_900, description="1 to 99,999 yuan")]
+    daily_limit_amount_fen: Annotated[int | None, Field(ge=1)] = None
+    daily_limit_count: Annotated[int | None, Field(ge=1)] = None
+    product_scope: ProductScope = ProductScope()
+    include_virtual: bool = False
+
+    @model_validator(mode="after")
+    def _daily_limit_required_when_enabled(self) -> Self:
+        if self.enabled and self.daily_limit_amount_fen is None:
+            raise ValueError("daily_limit_amount_fen is required when the policy is enabled")
+        return self
+
+
+class MerchantSettings(Frozen):
+    merchant_id: Identifier
+    fast_refund_enabled: bool = False
+    fast_refund_updated_at: AwareDatetime | None = None
+    auto_refund_policy: AutoRefundPolicy | None = None
+
+
+class PolicyUsage(Frozen):
+    """Refunds approved under a merchant's own policy on one China calendar day."""
+
+    day: date
+    amount_fen: Fen = 0
+    count: Annotated[int, Field(ge=0)] = 0

@@ -1,0 +1,43 @@
+"""The dry run: would a refund request for this order be approved automatically now, and why not."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from fastrefund.clock import china_day
+from fastrefund.domain import Frozen, Route
+from fastrefund.errors import OrderNotFound
+from fastrefund.identity import Caller
+from fastrefund.repositories.store import Store
+from fastrefund.rulebook import RuleBook
+from fastrefund.rules import Decision, RouteCheck, decide
+
+
+class Eligibility(Frozen):
+    order_id: str
+    eligible: bool
+    route: Route | None = Field(description="the route that would approve the refund, or null")
+    rule_version: str | None = Field(description="the platform rule version chosen by the payment time")
+    amount_fen: int
+    checks: list[RouteCheck]
+
+    @classmethod
+    def of(cls, decision: Decision) -> "Eligibility":
+        approved = decision.approved
+        return cls(
+            order_id=decision.order_id,
+            eligible=approved is not None,
+            route=approved.route if approved else None,
+            rule_version=decision.rule_version,
+            amount_fen=decision.amount_fen,
+            checks=decision.checks,
+        )
+
+
+def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: RuleBook, now: datetime) -> Eligibility:
+    order = store.orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    caller.require_order_reader(order)
+    merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
+    return Eligibility.of(decide(order, merchant, rulebook, now, usage))

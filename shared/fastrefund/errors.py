@@ -1,0 +1,49 @@
+"""Domain exceptions. The logic raises these; `fastrefund.api` maps each to one HTTP status."""
+
+
+class ServiceError(Exception):
+    """Base of every error the service explains to its caller."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthenticated(ServiceError):
+    """No identity, or one that cannot be trusted."""
+
+
+class Forbidden(ServiceError):
+    """A known caller acting on an order or merchant that is not theirs."""
+
+
+class OrderNotFound(ServiceError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} was not found", order_id=order_id)
+
+
+class OrderClosed(ServiceError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} is closed", order_id=order_id)
+
+
+class OrderRefunded(ServiceError):
+    """The order was auto-refunded first: the shipment must not leave."""
+
+    def __init__(self, order_id: str, refund_id: str | None) -> None:
+        super().__init__(f"order {order_id} was refunded: stop the shipment", order_id=order_id)
+        self.refund_id = refund_id
+
+
+class OrderAlreadyShipped(ServiceError):
+    """A different shipment was already recorded for the order."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} already has a different shipment", order_id=order_id)
+
+
+class TemporarilyUnavailable(ServiceError):
+    """A dependency throttled or failed; nothing was changed and the same call may be retried."""
+
+    retry_after_seconds = 1

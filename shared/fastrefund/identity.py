@@ -1,0 +1,59 @@
+"""Who is calling, as the authorizer vouched for it, and what each caller may act on (SPEC "who")."""
+
+from enum import StrEnum
+from typing import Any, Self
+
+from pydantic import ValidationError, model_validator
+
+from fastrefund.domain import Frozen, Identifier, Order
+from fastrefund.errors import Forbidden, Unauthenticated
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    MERCHANT = "merchant"
+    ERP = "erp"
+    OPS = "ops"
+
+
+MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.ERP})
+
+
+class Caller(Frozen):
+    sub: Identifier
+    role: Role
+    merchant_id: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _merchant_side_names_its_merchant(self) -> Self:
+        if self.role in MERCHANT_SIDE and not self.merchant_id:
+            raise ValueError("a merchant or erp identity must carry merchant_id")
+        return self
+
+    @classmethod
+    def from_authorizer_context(cls, context: dict[str, Any]) -> Self:
+        """The only place identity is read from: requestContext.authorizer, set by our authorizer."""
+        try:
+            return cls(sub=context.get("sub"), role=context.get("role"), merchant_id=context.get("merchant_id") or None)
+        except ValidationError as exc:
+            raise Unauthenticated("the request carries no valid identity") from exc
+
+    def require_merchant(self, merchant_id: str, roles: frozenset[Role] = MERCHANT_SIDE) -> None:
+        """Allow ops, or a caller of one of `roles` acting for its own merchant."""
+        if self.role is Role.OPS:
+            return
+        if self.role not in roles:
+            raise Forbidden(f"role {self.role} may not do this", role=self.role.value)
+        if self.merchant_id != merchant_id:
+            raise Forbidden("this merchant is not yours", merchant_id=merchant_id)
+
+    def require_order_reader(self, order: Order) -> None:
+        """Allow the order's buyer, its merchant's people, and ops."""
+        if self.role is Role.BUYER:
+            self.require_buyer(order)
+        else:
+            self.require_merchant(order.merchant_id)
+
+    def require_buyer(self, order: Order) -> None:
+        if self.role is not Role.BUYER or self.sub != order.buyer_id:
+            raise Forbidden("only the buyer of the order may do this", order_id=order.order_id)

@@ -1,0 +1,70 @@
+"""A merchant's settings: the fast refund service enrolment and the auto-refund policy."""
+
+from datetime import date, datetime
+
+from pydantic import AwareDatetime, StrictBool
+
+from fastrefund.clock import china_day, to_api
+from fastrefund.domain import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
+from fastrefund.identity import Caller, Role
+from fastrefund.repositories.store import Store
+
+SETTINGS_ROLES = frozenset({Role.MERCHANT})  # SPEC: settings are the merchant's (and ops'), not an ERP's
+
+
+class FastRefundServiceChange(Frozen):
+    enabled: StrictBool
+
+
+class FastRefundService(Frozen):
+    enabled: bool
+    updated_at: AwareDatetime | None
+
+
+class TodayUsage(Frozen):
+    date: date
+    auto_refunded_amount_fen: int
+    auto_refunded_count: int
+
+
+class SettingsView(Frozen):
+    merchant_id: str
+    fast_refund_service: FastRefundService
+    auto_refund_policy: AutoRefundPolicy | None
+    today: TodayUsage
+
+    @classmethod
+    def of(cls, settings: MerchantSettings, usage: PolicyUsage) -> "SettingsView":
+        updated_at = settings.fast_refund_updated_at
+        return cls(
+            merchant_id=settings.merchant_id,
+            fast_refund_service=FastRefundService(
+                enabled=settings.fast_refund_enabled, updated_at=updated_at and to_api(updated_at)
+            ),
+            auto_refund_policy=settings.auto_refund_policy,
+            today=TodayUsage(
+                date=usage.day, auto_refunded_amount_fen=usage.amount_fen, auto_refunded_count=usage.count
+            ),
+        )
+
+
+def get_settings(merchant_id: str, caller: Caller, store: Store, now: datetime) -> SettingsView:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    settings, usage = store.merchants.get_with_usage(merchant_id, china_day(now))
+    return SettingsView.of(settings, usage)
+
+
+def set_fast_refund_service(
+    merchant_id: str, change: FastRefundServiceChange, caller: Caller, store: Store, now: datetime
+) -> SettingsView:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    store.merchants.set_fast_refund_service(merchant_id, change.enabled, now)
+    return get_settings(merchant_id, caller, store, now)
+
+
+def set_auto_refund_policy(
+    merchant_id: str, policy: AutoRefundPolicy, caller: Caller, store: Store, now: datetime
+) -> SettingsView:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    store.merchants.set_auto_refund_policy(merchant_id, policy, now)
+    return get_settings(merchant_id, caller, store, now)

@@ -1,0 +1,85 @@
+"""The order system's messages (SPEC "Events in"), and what each one does to the stored order."""
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, TypeAdapter
+
+from fastrefund.domain import Fen, Frozen, Identifier, Order, ProductType, Shipment
+from fastrefund.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.observability import logger
+from fastrefund.repositories.store import Store
+from fastrefund.shipments import record_shipment
+
+
+class PaidOrder(Frozen):
+    order_id: Identifier
+    merchant_id: Identifier
+    buyer_id: Identifier
+    product_id: Identifier
+    product_type: ProductType
+    fast_refund_badge: bool = Field(description="whether the product showed the badge when ordered")
+    paid_amount_fen: Fen
+    paid_at: AwareDatetime
+
+
+class OrderPaid(Frozen):
+    type: Literal["ORDER_PAID"]
+    order: PaidOrder
+
+
+class OrderShipped(Frozen):
+    type: Literal["ORDER_SHIPPED"]
+    order_id: Identifier
+    carrier: Annotated[str, Field(min_length=1, max_length=32)]
+    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    shipped_at: AwareDatetime
+
+
+class OrderClosed(Frozen):
+    type: Literal["ORDER_CLOSED"]
+    order_id: Identifier
+    closed_at: AwareDatetime
+
+
+AnyOrderEvent = OrderPaid | OrderShipped | OrderClosed
+_event_adapter: TypeAdapter[AnyOrderEvent] = TypeAdapter(Annotated[AnyOrderEvent, Field(discriminator="type")])
+
+
+def parse(body: str) -> AnyOrderEvent:
+    """A message body as an event; malformed JSON or fields raise pydantic's ValidationError."""
+    return _event_adapter.validate_json(body)
+
+
+def apply(event: AnyOrderEvent, store: Store) -> None:
+    """Apply one event. Safe to repeat; an event about an order not stored yet raises OrderNotFound,
+    so that the queue delivers it again once the ORDER_PAID that comes first has arrived."""
+    match event:
+        case OrderPaid(order=paid):
+            _store_paid_order(paid, store)
+        case OrderShipped():
+            _ship(event, store)
+        case OrderClosed():
+            order, closed = store.orders.close(event.order_id, event.closed_at)
+            if order is None:
+                raise OrderNotFound(event.order_id)
+            logger.info("order close applied", extra={"order_id": event.order_id, "status": order.status, "changed": closed})
+
+
+def _store_paid_order(paid: PaidOrder, store: Store) -> None:
+    enrolled = store.merchants.was_enrolled_at(paid.merchant_id, paid.paid_at)
+    order = Order(**paid.model_dump(exclude={"fast_refund_badge"}), fast_refund_badge=paid.fast_refund_badge and enrolled)
+    added = store.orders.add_paid(order)
+    logger.info(
+        "paid order stored" if added else "paid order already stored",
+        extra={"order_id": order.order_id, "fast_refund_badge": order.fast_refund_badge},
+    )
+
+
+def _ship(event: OrderShipped, store: Store) -> None:
+    shipment = Shipment(carrier=event.carrier, tracking_number=event.tracking_number, shipped_at=event.shipped_at)
+    try:
+        record_shipment(event.order_id, shipment, store)
+    except (OrderRefunded, OrderClosed, OrderAlreadyShipped) as refused:
+        # Delivering the event again cannot change the answer, so it is not a failed record; the
+        # merchant was already told of the refund, and the warning lets operators follow it up.
+        logger.warning("shipment event refused", extra={"order_id": event.order_id, "reason": type(refused).__name__})

@@ -1,0 +1,90 @@
+"""The DynamoDB client, the item codec and the translation of throttling into a domain error."""
+
+import contextlib
+import functools
+import time
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import ClientError
+
+from fastrefund.errors import TemporarilyUnavailable
+
+Item = dict[str, Any]
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+# Errors after which the same call can succeed; any of them leaves no partial state behind.
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+}
+
+
+@functools.cache
+def client() -> Any:
+    """One client per container; its endpoint follows AWS_ENDPOINT_URL_DYNAMODB when that is set."""
+    return boto3.client("dynamodb", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+
+
+def encode(item: Item) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+
+
+def decode(item: dict[str, Any]) -> Item:
+    return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def values(**named: Any) -> dict[str, Any]:
+    """ExpressionAttributeValues from keyword arguments: values(status="PAID") -> {":status": ...}."""
+    return {f":{name}": _serializer.serialize(value) for name, value in named.items()}
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+@contextlib.contextmanager
+def translate_transient_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        if error_code(exc) in _TRANSIENT:
+            raise TemporarilyUnavailable("the data store is busy; retry shortly") from exc
+        raise
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers come back as Decimal; this service stores only whole numbers (fen, counts)."""
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list | set):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def batch_get(requests: dict[str, Any], attempts: int = 5) -> dict[str, list[Item]]:
+    """BatchGetItem that also fetches the keys DynamoDB left unprocessed; decoded items by table."""
+    found: dict[str, list[Item]] = {}
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(0.05 * 2**attempt)  # back off before asking again for what was left
+        with translate_transient_errors():
+            response = client().batch_get_item(RequestItems=requests)
+        for table, items in response.get("Responses", {}).items():
+            found.setdefault(table, []).extend(decode(item) for item in items)
+        requests = response.get("UnprocessedKeys") or {}
+        if not requests:
+            return found
+    raise TemporarilyUnavailable("the data store is busy; retry shortly")

@@ -1,0 +1,128 @@
+"""Orders as the platform records them: paid, shipped, refunded or closed."""
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from fastrefund.clock import from_storage, to_storage
+from datetime import datetime
+
+from fastrefund.domain import Order, OrderStatus, Shipment
+from fastrefund.repositories import dynamo
+
+
+def to_item(order: Order) -> dynamo.Item:
+    return {
+        "order_id": order.order_id,
+        "merchant_id": order.merchant_id,
+        "buyer_id": order.buyer_id,
+        "product_id": order.product_id,
+        "product_type": order.product_type.value,
+        "paid_amount_fen": order.paid_amount_fen,
+        "paid_at": to_storage(order.paid_at),
+        "fast_refund_badge": order.fast_refund_badge,
+        "status": order.status.value,
+        "shipment": _shipment_to_item(order.shipment) if order.shipment else None,
+        "refund_id": order.refund_id,
+    }
+
+
+def from_item(item: dynamo.Item) -> Order:
+    shipment = item.get("shipment")
+    return Order.model_validate(
+        item
+        | {
+            "paid_at": from_storage(item["paid_at"]),
+            "shipment": shipment and shipment | {"shipped_at": from_storage(shipment["shipped_at"])},
+        }
+    )
+
+
+def _shipment_to_item(shipment: Shipment) -> dynamo.Item:
+    return shipment.model_dump(mode="json") | {"shipped_at": to_storage(shipment.shipped_at)}
+
+
+class OrdersRepository:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def key(self, order_id: str) -> dict[str, Any]:
+        return dynamo.encode({"order_id": order_id})
+
+    def get(self, order_id: str) -> Order | None:
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().get_item(TableName=self.table_name, Key=self.key(order_id), ConsistentRead=True)
+        return from_item(dynamo.decode(response["Item"])) if "Item" in response else None
+
+    def add_paid(self, order: Order) -> bool:
+        """Store a newly paid order; False when it was already stored (a duplicate or late event)."""
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().put_item(
+                    TableName=self.table_name,
+                    Item=dynamo.encode(to_item(order)),
+                    ConditionExpression="attribute_not_exists(order_id)",
+                )
+        except ClientError as exc:
+            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def close(self, order_id: str, closed_at: datetime) -> tuple[Order | None, bool]:
+        """Close a paid or shipped order. A refunded order stays REFUNDED: its refund blocks shipping."""
+        return self._transition(
+            order_id,
+            "SET #status = :new_status, closed_at = :closed_at",
+            from_statuses=(OrderStatus.PAID, OrderStatus.SHIPPED),
+            new_status=OrderStatus.CLOSED.value,
+            closed_at=to_storage(closed_at),
+        )
+
+    def ship(self, order_id: str, shipment: Shipment, merchant_id: str | None) -> tuple[Order | None, bool]:
+        """Record the shipment of a not-yet-shipped order (of that merchant, when given) in one write."""
+        return self._transition(
+            order_id,
+            "SET #status = :new_status, shipment = :shipment",
+            from_statuses=(OrderStatus.PAID,),
+            merchant_id=merchant_id,
+            new_status=OrderStatus.SHIPPED.value,
+            shipment=_shipment_to_item(shipment),
+        )
+
+    def _transition(
+        self,
+        order_id: str,
+        update: str,
+        from_statuses: tuple[OrderStatus, ...],
+        merchant_id: str | None = None,
+        **updated: object,
+    ) -> tuple[Order | None, bool]:
+        """Apply `update` only if the order is in one of `from_statuses` (and of that merchant, if given).
+
+        Returns the order as it now stands (None when unknown) and whether this call changed it; when
+        it did not, the returned order shows why, read atomically from the failed condition.
+        """
+        allowed = {f"from{i}": status.value for i, status in enumerate(from_statuses)}
+        condition = f"attribute_exists(order_id) AND #status IN ({', '.join(':' + name for name in allowed)})"
+        if merchant_id is not None:
+            condition += " AND merchant_id = :merchant_id"
+            allowed["merchant_id"] = merchant_id
+        try:
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=self.key(order_id),
+                    UpdateExpression=update,
+                    ConditionExpression=condition,
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=dynamo.values(**allowed, **updated),
+                    ReturnValues="ALL_NEW",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "ConditionalCheckFailedException":
+                raise
+            current = exc.response.get("Item")
+            return (from_item(dynamo.decode(current)) if current else None), False
+        return from_item(dynamo.decode(response["Attributes"])), True

@@ -1,0 +1,23 @@
+"""The repositories a function uses, built once per container from its environment."""
+
+import functools
+from dataclasses import dataclass
+
+from fastrefund.config import get_config
+from fastrefund.repositories.merchants import MerchantsRepository
+from fastrefund.repositories.orders import OrdersRepository
+
+
+@dataclass(frozen=True)
+class Store:
+    orders: OrdersRepository
+    merchants: MerchantsRepository
+
+
+@functools.cache
+def get_store() -> Store:
+    config = get_config()
+    return Store(
+        orders=OrdersRepository(config.orders_table),
+        merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
+    )

@@ -1,0 +1,73 @@
+"""The platform guarantee's rule versions: one JSON document that operators change without a deploy.
+
+Deployed, it is the SSM parameter named by RULES_PARAMETER_NAME (cached for a few minutes); locally a
+file named by RULES_FILE replaces it. A malformed document fails the load: there is no silent default.
+"""
+
+import functools
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Self
+
+from aws_lambda_powertools.utilities import parameters
+from pydantic import Field, model_validator
+
+from fastrefund.clock import start_of_china_day
+from fastrefund.config import get_config
+from fastrefund.domain import Frozen, ProductType
+
+RULES_CACHE_SECONDS = 300
+
+
+class RuleVersion(Frozen):
+    version: Annotated[str, Field(min_length=1, max_length=32)]
+    effective_from: date | None = Field(
+        description="first China calendar day of payment this version covers; null for the earliest version"
+    )
+    paid_amount_below_fen: Annotated[int, Field(gt=0, description="the paid amount must be strictly below this")]
+    refund_window_hours: Annotated[int | None, Field(gt=0, description="null: any time while not shipped")] = None
+    excluded_product_types: list[ProductType] = Field(
+        default=[], description="product types that never qualify besides VIRTUAL, which never does"
+    )
+    note: Annotated[str, Field(max_length=500, description="why the version is as it is, for operators")] = ""
+
+    @property
+    def starts_at(self) -> datetime | None:
+        return None if self.effective_from is None else start_of_china_day(self.effective_from)
+
+
+class RuleBook(Frozen):
+    versions: Annotated[list[RuleVersion], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _versions_cover_all_time_once(self) -> Self:
+        open_ended = [v for v in self.versions if v.effective_from is None]
+        if len(open_ended) != 1:
+            raise ValueError("exactly one version, the earliest, must have effective_from null")
+        dates = [v.effective_from for v in self.versions if v.effective_from is not None]
+        if len(set(dates)) != len(dates):
+            raise ValueError("two versions have the same effective_from")
+        if len({v.version for v in self.versions}) != len(self.versions):
+            raise ValueError("version names must be unique")
+        return self
+
+    def version_for(self, paid_at: datetime) -> RuleVersion:
+        """The version in force when the order was paid: the latest one that had started by then."""
+        started = [v for v in self.versions if v.starts_at is not None and v.starts_at <= paid_at]
+        if not started:
+            return next(v for v in self.versions if v.starts_at is None)
+        return max(started, key=lambda v: v.effective_from or date.min)
+
+
+@functools.lru_cache(maxsize=4)
+def parse_rulebook(document: str) -> RuleBook:
+    return RuleBook.model_validate_json(document)
+
+
+def load_rulebook() -> RuleBook:
+    config = get_config()
+    if config.rules_file:
+        document = Path(config.rules_file).read_text(encoding="utf-8")
+    else:
+        document = parameters.get_parameter(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
+    return parse_rulebook(document)

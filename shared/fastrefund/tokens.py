@@ -1,0 +1,52 @@
+"""Verifying the bearer tokens that the API's authorizer sees.
+
+HS256 tokens are signed with a shared secret kept in Secrets Manager; RS256 tokens are checked
+against the keys published at a JWKS URL, when one is configured. Tokens are never logged.
+"""
+
+import functools
+import os
+
+import jwt
+from aws_lambda_powertools.utilities import parameters
+from pydantic import ValidationError
+
+from fastrefund.errors import Unauthenticated
+from fastrefund.identity import Caller
+
+SECRET_CACHE_SECONDS = 300
+_LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us
+
+
+def caller_from_token(authorization: str | None) -> Caller:
+    """The caller named by an `Authorization: Bearer <JWT>` header value, or Unauthenticated."""
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("expected 'Authorization: Bearer <token>'")
+    try:
+        algorithm = jwt.get_unverified_header(token).get("alg")
+        claims = jwt.decode(
+            token,
+            key=_verification_key(algorithm, token),
+            algorithms=[algorithm],
+            options={"require": ["exp", "sub", "role"]},
+            leeway=_LEEWAY_SECONDS,
+        )
+        return Caller(sub=claims["sub"], role=claims["role"], merchant_id=claims.get("merchant_id"))
+    except (jwt.PyJWTError, ValidationError) as exc:
+        raise Unauthenticated(f"invalid token: {type(exc).__name__}") from exc
+
+
+def _verification_key(algorithm: str | None, token: str) -> object:
+    if algorithm == "HS256":
+        return parameters.get_secret(os.environ["JWT_SECRET_NAME"], max_age=SECRET_CACHE_SECONDS)
+    jwks_url = os.environ.get("JWKS_URL")
+    if algorithm == "RS256" and jwks_url:
+        return _jwks_client(jwks_url).get_signing_key_from_jwt(token).key
+    raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
+
+
+@functools.cache
+def _jwks_client(url: str) -> jwt.PyJWKClient:
+    # One client per container: it caches the published keys between invocations.
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=SECRET_CACHE_SECONDS)
