@@ -4,6 +4,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell PYENV_VERSION=3.12 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
+PY_DIRS := shared functions tests scripts devtools
 
 .PHONY: install lint test unit integration openapi build clean
 
@@ -18,8 +19,8 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt require
 install: $(VENV)/.installed
 
 lint: install
-	$(BIN)/ruff check shared functions tests bench scripts
-	$(BIN)/ruff format --check shared functions tests bench scripts
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/cfn-lint template.yaml
 
 test: lint

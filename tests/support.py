@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -118,3 +119,10 @@ def paid_order_message(**order: Any) -> dict[str, Any]:
 
 def token(secret: str = LOCAL_JWT_SECRET, expires_in: int = 600, algorithm: str = "HS256", **claims: Any) -> str:
     return jwt.encode({"exp": int(time.time()) + expires_in, **claims}, secret, algorithm=algorithm)
+
+
+def enrol_since(at: str, merchant_id: str = "m-1", enabled: bool = True) -> None:
+    """Record a change of enrolment in the past (the API can only record one now)."""
+    from fastrefund.repositories.store import get_store
+
+    get_store().merchants.set_fast_refund_service(merchant_id, enabled, datetime.fromisoformat(at))

@@ -16,7 +16,7 @@ from fastrefund.observability import logger, tracer
 from fastrefund.tokens import caller_from_token
 
 
-@logger.inject_lambda_context  # never log the event: it carries the token
+@logger.inject_lambda_context(clear_state=True)  # never log the event: it carries the token
 @tracer.capture_lambda_handler
 @event_source(data_class=APIGatewayAuthorizerTokenEvent)
 def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict:

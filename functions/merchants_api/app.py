@@ -1,11 +1,13 @@
 """HTTP API on one merchant: its settings, fast refund enrolment and auto-refund policy."""
 
+from http import HTTPStatus
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund import merchant_settings
-from fastrefund.api import CurrentCaller, MerchantIdPath, create_app
+from fastrefund.api import CurrentCaller, MerchantIdPath, create_app, documented_errors
 from fastrefund.clock import utc_now
 from fastrefund.domain import AutoRefundPolicy
 from fastrefund.merchant_settings import FastRefundServiceChange, SettingsView
@@ -15,7 +17,12 @@ from fastrefund.repositories.store import get_store
 app = create_app()
 
 
-@app.get("/merchants/<merchant_id>/settings", summary="Enrolment, policy and today's usage", tags=["merchants"])
+@app.get(
+    "/merchants/<merchant_id>/settings",
+    summary="Enrolment, policy and today's usage",
+    tags=["merchants"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
+)
 @tracer.capture_method
 def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SettingsView:
     logger.append_keys(merchant_id=merchant_id)
@@ -26,6 +33,7 @@ def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> Settings
     "/merchants/<merchant_id>/fast-refund-service",
     summary="Join or leave the fast refund service",
     tags=["merchants"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
 )
 @tracer.capture_method
 def put_fast_refund_service(
@@ -41,16 +49,19 @@ def put_fast_refund_service(
     "/merchants/<merchant_id>/auto-refund-policy",
     summary='Set the "before shipment - refund only - auto approve" policy',
     tags=["merchants"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
 )
 @tracer.capture_method
-def put_auto_refund_policy(merchant_id: MerchantIdPath, policy: AutoRefundPolicy, caller: CurrentCaller) -> SettingsView:
+def put_auto_refund_policy(
+    merchant_id: MerchantIdPath, policy: AutoRefundPolicy, caller: CurrentCaller
+) -> SettingsView:
     logger.append_keys(merchant_id=merchant_id)
     view = merchant_settings.set_auto_refund_policy(merchant_id, policy, caller, get_store(), utc_now())
     metrics.add_metric(name="AutoRefundPolicyChanged", unit=MetricUnit.Count, value=1)
     return view
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

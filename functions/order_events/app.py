@@ -5,15 +5,17 @@ so SQS delivers it again and, after the queue's maxReceiveCount, moves it to the
 """
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund import order_events
+from fastrefund.batch import LoggedBatchProcessor
 from fastrefund.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# Every record failing is reported like any partial failure: SQS redelivers the same records either way.
+processor = LoggedBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 @tracer.capture_method
@@ -25,7 +27,7 @@ def handle_record(record: SQSRecord) -> None:
     metrics.add_metric(name="OrderEventsApplied", unit=MetricUnit.Count, value=1)
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:

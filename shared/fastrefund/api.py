@@ -10,6 +10,8 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends,
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel, Field
 
 from fastrefund.errors import (
     Forbidden,
@@ -93,3 +95,35 @@ _ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the order")]
 MerchantIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the merchant")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="UPPER_SNAKE error code")
+    message: str
+    details: list[dict[str, Any]] = Field(description="which field or object, and why")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+_ERROR_DESCRIPTIONS = {
+    HTTPStatus.UNAUTHORIZED: "no valid bearer token",
+    HTTPStatus.FORBIDDEN: "the order or merchant is not the caller's",
+    HTTPStatus.NOT_FOUND: "no such order",
+    HTTPStatus.CONFLICT: "the order's state does not allow it",
+    HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
+    HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",
+}
+
+
+def documented_errors(*statuses: HTTPStatus) -> dict[int, OpenAPIResponse]:
+    """The error answers of a route, for the OpenAPI document (401, 422 and 503 apply to every route)."""
+    every_route = (HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE)
+    return {
+        int(status): {
+            "description": _ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorBody}},
+        }
+        for status in sorted({*statuses, *every_route})
+    }

@@ -4,9 +4,10 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
 
-Fen = Annotated[int, Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
+# Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
+Fen = Annotated[int, Strict(), Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 
@@ -61,10 +62,11 @@ class Order(Frozen):
     product_type: ProductType
     paid_amount_fen: Fen
     paid_at: AwareDatetime
-    fast_refund_badge: bool = Field(description="the badge snapshot: badge AND merchant enrolled at paid_at")
+    fast_refund_badge: StrictBool = Field(description="the badge snapshot: badge AND merchant enrolled at paid_at")
     status: OrderStatus = OrderStatus.PAID
     shipment: Shipment | None = None
     refund_id: str | None = None
+    closed_at: AwareDatetime | None = None
 
 
 class ScopeMode(StrEnum):
@@ -94,12 +96,12 @@ class ProductScope(Frozen):
 class AutoRefundPolicy(Frozen):
     """The merchant's "before shipment - refund only - auto approve" policy."""
 
-    enabled: bool
-    max_refund_amount_fen: Annotated[int, Field(ge=100, le=9_999_900, description="1 to 99,999 yuan")]
-    daily_limit_amount_fen: Annotated[int | None, Field(ge=1)] = None
-    daily_limit_count: Annotated[int | None, Field(ge=1)] = None
+    enabled: StrictBool
+    max_refund_amount_fen: Annotated[int, Strict(), Field(ge=100, le=9_999_900, description="1 to 99,999 yuan")]
+    daily_limit_amount_fen: Annotated[int | None, Strict(), Field(ge=1, description="yuan total per China day")] = None
+    daily_limit_count: Annotated[int | None, Strict(), Field(ge=1, description="refunds per China day")] = None
     product_scope: ProductScope = ProductScope()
-    include_virtual: bool = False
+    include_virtual: StrictBool = False
 
     @model_validator(mode="after")
     def _daily_limit_required_when_enabled(self) -> Self:

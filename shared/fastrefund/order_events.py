@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, TypeAdapter
+from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
 from fastrefund.domain import Fen, Frozen, Identifier, Order, ProductType, Shipment
 from fastrefund.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
@@ -17,17 +17,17 @@ class PaidOrder(Frozen):
     buyer_id: Identifier
     product_id: Identifier
     product_type: ProductType
-    fast_refund_badge: bool = Field(description="whether the product showed the badge when ordered")
+    fast_refund_badge: StrictBool = Field(description="whether the product showed the badge when ordered")
     paid_amount_fen: Fen
     paid_at: AwareDatetime
 
 
-class OrderPaid(Frozen):
+class OrderPaidEvent(Frozen):
     type: Literal["ORDER_PAID"]
     order: PaidOrder
 
 
-class OrderShipped(Frozen):
+class OrderShippedEvent(Frozen):
     type: Literal["ORDER_SHIPPED"]
     order_id: Identifier
     carrier: Annotated[str, Field(min_length=1, max_length=32)]
@@ -35,13 +35,13 @@ class OrderShipped(Frozen):
     shipped_at: AwareDatetime
 
 
-class OrderClosed(Frozen):
+class OrderClosedEvent(Frozen):
     type: Literal["ORDER_CLOSED"]
     order_id: Identifier
     closed_at: AwareDatetime
 
 
-AnyOrderEvent = OrderPaid | OrderShipped | OrderClosed
+AnyOrderEvent = OrderPaidEvent | OrderShippedEvent | OrderClosedEvent
 _event_adapter: TypeAdapter[AnyOrderEvent] = TypeAdapter(Annotated[AnyOrderEvent, Field(discriminator="type")])
 
 
@@ -54,20 +54,24 @@ def apply(event: AnyOrderEvent, store: Store) -> None:
     """Apply one event. Safe to repeat; an event about an order not stored yet raises OrderNotFound,
     so that the queue delivers it again once the ORDER_PAID that comes first has arrived."""
     match event:
-        case OrderPaid(order=paid):
+        case OrderPaidEvent(order=paid):
             _store_paid_order(paid, store)
-        case OrderShipped():
+        case OrderShippedEvent():
             _ship(event, store)
-        case OrderClosed():
+        case OrderClosedEvent():
             order, closed = store.orders.close(event.order_id, event.closed_at)
             if order is None:
                 raise OrderNotFound(event.order_id)
-            logger.info("order close applied", extra={"order_id": event.order_id, "status": order.status, "changed": closed})
+            logger.info(
+                "order close applied", extra={"order_id": event.order_id, "status": order.status, "changed": closed}
+            )
 
 
 def _store_paid_order(paid: PaidOrder, store: Store) -> None:
     enrolled = store.merchants.was_enrolled_at(paid.merchant_id, paid.paid_at)
-    order = Order(**paid.model_dump(exclude={"fast_refund_badge"}), fast_refund_badge=paid.fast_refund_badge and enrolled)
+    order = Order(
+        **paid.model_dump(exclude={"fast_refund_badge"}), fast_refund_badge=paid.fast_refund_badge and enrolled
+    )
     added = store.orders.add_paid(order)
     logger.info(
         "paid order stored" if added else "paid order already stored",
@@ -75,7 +79,7 @@ def _store_paid_order(paid: PaidOrder, store: Store) -> None:
     )
 
 
-def _ship(event: OrderShipped, store: Store) -> None:
+def _ship(event: OrderShippedEvent, store: Store) -> None:
     shipment = Shipment(carrier=event.carrier, tracking_number=event.tracking_number, shipped_at=event.shipped_at)
     try:
         record_shipment(event.order_id, shipment, store)

@@ -136,9 +136,7 @@ def test_the_daily_limit_counts_what_was_already_approved_today():
     limit = policy(daily_limit_amount_fen=100000, daily_limit_count=3)
 
     assert merchant_route(order(paid_amount_fen=40000), limit, usage(60000, 1)).eligible
-    assert merchant_route(order(paid_amount_fen=40001), limit, usage(60000, 1)).reasons == [
-        Reason.DAILY_LIMIT_REACHED
-    ]
+    assert merchant_route(order(paid_amount_fen=40001), limit, usage(60000, 1)).reasons == [Reason.DAILY_LIMIT_REACHED]
     assert merchant_route(order(paid_amount_fen=100), limit, usage(0, 3)).reasons == [Reason.DAILY_LIMIT_REACHED]
 
 

@@ -1,12 +1,11 @@
 """Orders as the platform records them: paid, shipped, refunded or closed."""
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fastrefund.clock import from_storage, to_storage
-from datetime import datetime
-
 from fastrefund.domain import Order, OrderStatus, Shipment
 from fastrefund.repositories import dynamo
 
@@ -24,16 +23,19 @@ def to_item(order: Order) -> dynamo.Item:
         "status": order.status.value,
         "shipment": _shipment_to_item(order.shipment) if order.shipment else None,
         "refund_id": order.refund_id,
+        "closed_at": to_storage(order.closed_at) if order.closed_at else None,
     }
 
 
 def from_item(item: dynamo.Item) -> Order:
     shipment = item.get("shipment")
+    closed_at = item.get("closed_at")
     return Order.model_validate(
         item
         | {
             "paid_at": from_storage(item["paid_at"]),
             "shipment": shipment and shipment | {"shipped_at": from_storage(shipment["shipped_at"])},
+            "closed_at": closed_at and from_storage(closed_at),
         }
     )
 

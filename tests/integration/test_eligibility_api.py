@@ -1,0 +1,103 @@
+"""The eligibility dry run over HTTP, for the buyer, the merchant's people and ops."""
+
+from http import HTTPStatus
+
+import pytest
+
+from fastrefund.clock import utc_now
+from fastrefund.domain import AutoRefundPolicy
+from fastrefund.repositories.store import get_store
+from tests.support import (
+    api_event,
+    buyer,
+    enrol_since,
+    invoke,
+    merchant,
+    ops,
+    paid_order_message,
+    response_json,
+    sqs_batch,
+)
+
+
+def eligibility(order_id="o-1", caller=None):
+    request = api_event("orders_api_eligibility", caller=caller or buyer(), path={"order_id": order_id})
+    return invoke("orders_api", request)
+
+
+def paid(**order):
+    assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
+
+
+@pytest.fixture
+def enrolled_merchant(stack):
+    enrol_since("2026-01-01T00:00:00+08:00")
+
+
+def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant):
+    paid()
+
+    response = eligibility()
+
+    assert response["statusCode"] == HTTPStatus.OK
+    assert response_json(response) == {
+        "order_id": "o-1",
+        "eligible": True,
+        "route": "PLATFORM_FAST_REFUND",
+        "rule_version": "2023-09-13",
+        "amount_fen": 19900,
+        "checks": [
+            {"route": "PLATFORM_FAST_REFUND", "eligible": True, "reasons": [], "rule_version": "2023-09-13"},
+            {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None},
+        ],
+    }
+
+
+def test_an_order_above_300_yuan_falls_to_the_merchant_policy(enrolled_merchant):
+    paid(paid_amount_fen=45000)
+    policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=100000)
+    get_store().merchants.set_auto_refund_policy("m-1", policy, at=utc_now())
+
+    body = response_json(eligibility())
+
+    assert body["eligible"] is True
+    assert body["route"] == "MERCHANT_AUTO_REFUND"
+    assert body["checks"][0]["reasons"] == ["AMOUNT_OVER_LIMIT"]
+
+
+def test_an_order_of_a_merchant_not_enrolled_lists_every_reason(stack):
+    paid(product_type="VIRTUAL", paid_amount_fen=30000)
+
+    body = response_json(eligibility())
+
+    assert body["eligible"] is False
+    assert body["route"] is None
+    assert body["checks"][0]["reasons"] == ["NO_FAST_REFUND_BADGE", "VIRTUAL_GOODS", "AMOUNT_OVER_LIMIT"]
+
+
+@pytest.mark.parametrize("caller", [buyer("b-1"), merchant("m-1"), merchant("m-1", role="erp"), ops()], ids=str)
+def test_the_buyer_the_merchant_and_ops_may_ask(enrolled_merchant, caller):
+    paid()
+
+    assert eligibility(caller=caller)["statusCode"] == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("caller", [buyer("b-2"), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
+def test_anyone_else_is_forbidden(enrolled_merchant, caller):
+    paid()
+
+    response = eligibility(caller=caller)
+
+    assert response["statusCode"] == HTTPStatus.FORBIDDEN
+    assert response_json(response)["error"]["code"] == "FORBIDDEN"
+
+
+def test_an_unknown_order_is_not_found(stack):
+    response = eligibility("o-missing")
+
+    assert response["statusCode"] == HTTPStatus.NOT_FOUND
+    assert response_json(response)["error"] == {
+        "code": "ORDER_NOT_FOUND",
+        "message": "order o-missing was not found",
+        "details": [{"order_id": "o-missing"}],
+    }

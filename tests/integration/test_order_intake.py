@@ -1,0 +1,163 @@
+"""Order intake: the SQS function applies each message on its own, safely repeated, never half-applied."""
+
+from http import HTTPStatus
+
+from tests.support import api_event, enrol_since, event, invoke, merchant, paid_order_message, sqs_batch
+
+
+def stored_order(stack, order_id):
+    item = stack.dynamodb.get_item(TableName=stack.table("OrdersTable"), Key={"order_id": {"S": order_id}})
+    return item.get("Item")
+
+
+def enrol_now(merchant_id="m-1", enabled=True):
+    request = api_event(
+        "merchants_api_put_fast_refund_service",
+        caller=merchant(merchant_id),
+        path={"merchant_id": merchant_id},
+        body={"enabled": enabled},
+    )
+    assert invoke("merchants_api", request)["statusCode"] == HTTPStatus.OK
+
+
+def test_the_sample_batch_is_applied_in_full(stack):
+    enrol_since("2026-01-01T00:00:00+08:00")
+
+    result = invoke("order_events", event("order_events_batch"))
+
+    assert result == {"batchItemFailures": []}
+    assert stored_order(stack, "o-1")["status"] == {"S": "PAID"}
+    assert stored_order(stack, "o-1")["fast_refund_badge"] == {"BOOL": True}
+    assert stored_order(stack, "o-2")["status"] == {"S": "SHIPPED"}
+    assert stored_order(stack, "o-3")["status"] == {"S": "CLOSED"}
+
+
+def test_malformed_messages_fail_alone_and_change_nothing(stack):
+    sample = event("order_events_malformed")
+
+    result = invoke("order_events", sample)
+
+    failed = {failure["itemIdentifier"] for failure in result["batchItemFailures"]}
+    assert failed == {record["messageId"] for record in sample["Records"][:2]}
+    assert stored_order(stack, "o-9") is None
+    assert stored_order(stack, "o-10") is not None
+
+
+def test_the_badge_snapshot_needs_the_merchant_enrolled_at_payment(stack):
+    invoke("order_events", sqs_batch(paid_order_message(order_id="o-before", paid_at="2020-01-01T00:00:00+08:00")))
+    enrol_now()
+    invoke("order_events", sqs_batch(paid_order_message(order_id="o-after", paid_at="2099-01-01T00:00:00+08:00")))
+
+    assert stored_order(stack, "o-before")["fast_refund_badge"] == {"BOOL": False}
+    assert stored_order(stack, "o-after")["fast_refund_badge"] == {"BOOL": True}
+
+
+def test_a_late_event_is_judged_by_the_enrolment_when_it_was_paid(stack):
+    # Given a merchant who joined in January and left in June
+    enrol_since("2026-01-01T00:00:00+08:00")
+    enrol_since("2026-06-01T00:00:00+08:00", enabled=False)
+
+    # When orders paid before, during and after the enrolment arrive only now
+    invoke(
+        "order_events",
+        sqs_batch(
+            paid_order_message(order_id="o-before", paid_at="2025-12-31T23:59:59+08:00"),
+            paid_order_message(order_id="o-during", paid_at="2026-05-31T23:59:59+08:00"),
+            paid_order_message(order_id="o-after", paid_at="2026-06-01T00:00:00+08:00"),
+        ),
+    )
+
+    # Then only the one paid while enrolled keeps the badge
+    badges = {
+        order_id: stored_order(stack, order_id)["fast_refund_badge"]["BOOL"]
+        for order_id in ("o-before", "o-during", "o-after")
+    }
+    assert badges == {"o-before": False, "o-during": True, "o-after": False}
+
+
+def test_a_product_without_the_badge_gets_no_snapshot_even_when_enrolled(stack):
+    enrol_since("2026-01-01T00:00:00+08:00")
+
+    invoke("order_events", sqs_batch(paid_order_message(fast_refund_badge=False)))
+
+    assert stored_order(stack, "o-1")["fast_refund_badge"] == {"BOOL": False}
+
+
+def test_a_duplicate_paid_event_changes_nothing(stack):
+    invoke("order_events", sqs_batch(paid_order_message()))
+    invoke(
+        "order_events",
+        sqs_batch(
+            {
+                "type": "ORDER_SHIPPED",
+                "order_id": "o-1",
+                "carrier": "SF",
+                "tracking_number": "SF1",
+                "shipped_at": "2026-11-26T12:00:00+08:00",
+            }
+        ),
+    )
+
+    result = invoke("order_events", sqs_batch(paid_order_message(paid_amount_fen=1)))
+
+    assert result == {"batchItemFailures": []}
+    assert stored_order(stack, "o-1")["status"] == {"S": "SHIPPED"}
+    assert stored_order(stack, "o-1")["paid_amount_fen"] == {"N": "19900"}
+
+
+def test_an_event_before_its_order_is_paid_is_retried_later(stack):
+    shipped = {
+        "type": "ORDER_SHIPPED",
+        "order_id": "o-1",
+        "carrier": "SF",
+        "tracking_number": "SF1",
+        "shipped_at": "2026-11-26T12:00:00+08:00",
+    }
+
+    first = invoke("order_events", sqs_batch(shipped))
+    invoke("order_events", sqs_batch(paid_order_message()))
+    redelivered = invoke("order_events", sqs_batch(shipped))
+
+    assert first == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    assert redelivered == {"batchItemFailures": []}
+    assert stored_order(stack, "o-1")["status"] == {"S": "SHIPPED"}
+
+
+def test_closing_keeps_a_shipped_order_closed_and_is_idempotent(stack):
+    invoke("order_events", sqs_batch(paid_order_message()))
+    closed = {"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-27T10:00:00+08:00"}
+
+    assert invoke("order_events", sqs_batch(closed, closed)) == {"batchItemFailures": []}
+    assert stored_order(stack, "o-1")["status"] == {"S": "CLOSED"}
+
+
+def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):
+    message = paid_order_message()
+    del message["order"]["paid_at"]
+
+    result = invoke("order_events", sqs_batch(message))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
+    [warning] = [record for record in caplog.records if record.getMessage() == "record not processed"]
+    assert warning.why == [{"field": "ORDER_PAID.order.paid_at", "issue": "Field required"}]
+    assert stored_order(stack, "o-1") is None
+
+
+def test_a_shipment_event_for_a_closed_order_is_refused_but_not_retried(stack, caplog):
+    invoke("order_events", sqs_batch(paid_order_message()))
+    invoke(
+        "order_events", sqs_batch({"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-26T11:00:00+08:00"})
+    )
+    shipped = {
+        "type": "ORDER_SHIPPED",
+        "order_id": "o-1",
+        "carrier": "SF",
+        "tracking_number": "SF1",
+        "shipped_at": "2026-11-26T12:00:00+08:00",
+    }
+
+    result = invoke("order_events", sqs_batch(shipped))
+
+    assert result == {"batchItemFailures": []}
+    assert stored_order(stack, "o-1")["status"] == {"S": "CLOSED"}
+    assert "shipment event refused" in caplog.text
