@@ -1,4 +1,4 @@
-"""HTTP API on one merchant: its settings, fast refund enrolment and auto-refund policy."""
+"""HTTP API on one merchant: settings, fast refund enrolment, auto-refund policy, pre-shipment checks."""
 
 from http import HTTPStatus
 
@@ -12,6 +12,7 @@ from fastrefund.clock import utc_now
 from fastrefund.domain import AutoRefundPolicy
 from fastrefund.merchant_settings import FastRefundServiceChange, SettingsView
 from fastrefund.observability import logger, metrics, tracer
+from fastrefund.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
 from fastrefund.repositories.store import get_store
 
 app = create_app()
@@ -59,6 +60,20 @@ def put_auto_refund_policy(
     view = merchant_settings.set_auto_refund_policy(merchant_id, policy, caller, get_store(), utc_now())
     metrics.add_metric(name="AutoRefundPolicyChanged", unit=MetricUnit.Count, value=1)
     return view
+
+
+@app.post(
+    "/merchants/<merchant_id>/refund-checks",
+    summary="Pre-shipment check: which of up to 100 orders are refunded",
+    tags=["merchants"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
+)
+@tracer.capture_method
+def post_refund_checks(merchant_id: MerchantIdPath, request: RefundCheckRequest, caller: CurrentCaller) -> RefundChecks:
+    logger.append_keys(merchant_id=merchant_id)
+    checks = check_refunds(merchant_id, request, caller, get_store())
+    metrics.add_metric(name="OrdersChecked", unit=MetricUnit.Count, value=len(request.order_ids))
+    return checks
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -1,7 +1,8 @@
-"""HTTP API on one order: the eligibility dry run."""
+"""HTTP API on one order: the eligibility dry run, the refund request and the shipment."""
 
 from http import HTTPStatus
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -10,8 +11,10 @@ from fastrefund.api import CurrentCaller, OrderIdPath, create_app, documented_er
 from fastrefund.clock import utc_now
 from fastrefund.eligibility import Eligibility, check_eligibility
 from fastrefund.observability import logger, metrics, tracer
+from fastrefund.refunds import RefundRequest, RefundView, request_refund
 from fastrefund.repositories.store import get_store
 from fastrefund.rulebook import load_rulebook
+from fastrefund.shipments import ShipmentRequest, ShipmentView, ship_order
 
 app = create_app()
 
@@ -28,6 +31,41 @@ def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility
     eligibility = check_eligibility(order_id, caller, get_store(), load_rulebook(), utc_now())
     metrics.add_metric(name="EligibilityChecked", unit=MetricUnit.Count, value=1)
     return eligibility
+
+
+@app.post(
+    "/orders/<order_id>/refund-requests",
+    summary="Ask for a refund; decided at once (201 new, 200 the existing request)",
+    tags=["orders"],
+    responses={
+        201: {"description": "a new request, decided", "content": {"application/json": {"model": RefundView}}},
+        **documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    },
+)
+@tracer.capture_method
+def post_refund_request(order_id: OrderIdPath, request: RefundRequest, caller: CurrentCaller) -> Response[RefundView]:
+    logger.append_keys(order_id=order_id)
+    refund, created = request_refund(order_id, request, caller, get_store(), load_rulebook(), utc_now())
+    if created:
+        metrics.add_dimension(name="status", value=refund.status)
+        metrics.add_dimension(name="route", value=refund.route or "NONE")
+        metrics.add_metric(name="RefundsDecided", unit=MetricUnit.Count, value=1)
+    status = HTTPStatus.CREATED if created else HTTPStatus.OK
+    return Response(status_code=status, content_type="application/json", body=RefundView.of(refund))
+
+
+@app.post(
+    "/orders/<order_id>/shipments",
+    summary="Record the shipment; refused with 409 ORDER_REFUNDED and STOP_SHIPMENT if refunded first",
+    tags=["orders"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+)
+@tracer.capture_method
+def post_shipment(order_id: OrderIdPath, request: ShipmentRequest, caller: CurrentCaller) -> ShipmentView:
+    logger.append_keys(order_id=order_id)
+    shipment = ship_order(order_id, request, caller, get_store(), utc_now())
+    metrics.add_metric(name="ShipmentRecorded", unit=MetricUnit.Count, value=1)
+    return shipment
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -14,6 +14,7 @@ class Config(BaseModel):
 
     orders_table: str = TableName
     merchants_table: str = TableName
+    refunds_table: str = TableName
     policy_usage_table: str = TableName
     rules_parameter_name: str | None = None
     rules_file: str | None = Field(default=None, description="a local rules document replacing the parameter")

@@ -123,3 +123,37 @@ class PolicyUsage(Frozen):
     day: date
     amount_fen: Fen = 0
     count: Annotated[int, Field(ge=0)] = 0
+
+
+class RefundStatus(StrEnum):
+    AUTO_REFUNDED = "AUTO_REFUNDED"  # approved automatically: the order is now REFUNDED
+    PENDING_REVIEW = "PENDING_REVIEW"  # handed to the merchant's normal review; the order is unchanged
+
+
+class DecisionInputs(Frozen):
+    """What the decision was made from, kept with the refund for audit."""
+
+    paid_amount_fen: int
+    paid_at: AwareDatetime
+    product_id: str
+    product_type: ProductType
+    fast_refund_badge: bool
+    rule_version: str
+    policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
+    usage_before: PolicyUsage | None = Field(default=None, description="the day's policy usage before this refund")
+
+
+class Refund(Frozen):
+    refund_id: str
+    order_id: str
+    merchant_id: str
+    buyer_id: str
+    status: RefundStatus
+    route: Route | None
+    rule_version: str
+    amount_fen: int
+    reasons: list[Reason]
+    buyer_reason: str | None = None
+    requested_at: AwareDatetime
+    decided_at: AwareDatetime
+    inputs: DecisionInputs

@@ -47,3 +47,31 @@ class TemporarilyUnavailable(ServiceError):
     """A dependency throttled or failed; nothing was changed and the same call may be retried."""
 
     retry_after_seconds = 1
+
+
+# Why a refund could not be committed as decided. The logic turns each into the truthful answer;
+# none of them reaches a caller as an error.
+class RefundExists(ServiceError):
+    """The order already has a refund request: the first one stands."""
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"order {order_id} already has a refund request", order_id=order_id)
+
+
+class OrderChanged(ServiceError):
+    """The order left the not-shipped state between the read and the write."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} became {status}", order_id=order_id, status=status)
+        self.status = status
+
+
+class DailyLimitReached(ServiceError):
+    """The merchant policy's daily limit was used up between the read and the write."""
+
+    def __init__(self, merchant_id: str) -> None:
+        super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit", merchant_id=merchant_id)
+
+
+class WriteConflict(ServiceError):
+    """Another transaction was changing the same items; reading again and retrying resolves it."""

@@ -47,6 +47,14 @@ class Caller(Frozen):
         if self.merchant_id != merchant_id:
             raise Forbidden("this merchant is not yours", merchant_id=merchant_id)
 
+    def acting_merchant(self) -> str | None:
+        """The merchant whose orders this caller acts on: its own, or None (any merchant) for ops."""
+        if self.role is Role.OPS:
+            return None
+        if self.role not in MERCHANT_SIDE:
+            raise Forbidden(f"role {self.role} may not do this", role=self.role.value)
+        return self.merchant_id
+
     def require_order_reader(self, order: Order) -> None:
         """Allow the order's buyer, its merchant's people, and ops."""
         if self.role is Role.BUYER:

@@ -63,13 +63,13 @@ def decide(
         order_id=order.order_id,
         amount_fen=order.paid_amount_fen,
         checks=[
-            _platform_check(order, rulebook, now),
+            platform_check(order, rulebook, now),
             _merchant_policy_check(order, merchant.auto_refund_policy, usage),
         ],
     )
 
 
-def _platform_check(order: Order, rulebook: RuleBook, now: datetime) -> RouteCheck:
+def platform_check(order: Order, rulebook: RuleBook, now: datetime) -> RouteCheck:
     rules = rulebook.version_for(order.paid_at)
     reasons = []
     if not order.fast_refund_badge:

@@ -1,7 +1,14 @@
 """Recording a shipment: whichever of the shipment and the auto-refund is recorded first wins."""
 
-from fastrefund.domain import Order, OrderStatus, Shipment
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from fastrefund.clock import to_api
+from fastrefund.domain import Frozen, Order, OrderStatus, Shipment
 from fastrefund.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.identity import Caller
 from fastrefund.observability import logger
 from fastrefund.repositories.store import Store
 
@@ -30,3 +37,38 @@ def record_shipment(order_id: str, shipment: Shipment, store: Store, merchant_id
 
 def _same_parcel(recorded: Shipment, asked: Shipment) -> bool:
     return (recorded.carrier, recorded.tracking_number) == (asked.carrier, asked.tracking_number)
+
+
+class ShipmentRequest(Frozen):
+    carrier: Annotated[str, Field(min_length=1, max_length=32)]
+    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    shipped_at: AwareDatetime | None = Field(default=None, description="defaults to now")
+
+
+class ShipmentView(Frozen):
+    order_id: str
+    status: OrderStatus
+    carrier: str
+    tracking_number: str
+    shipped_at: AwareDatetime
+
+    @classmethod
+    def of(cls, order: Order) -> "ShipmentView":
+        assert order.shipment is not None  # only shipped orders are shown as shipments
+        shipment = order.shipment
+        return cls(
+            order_id=order.order_id,
+            status=order.status,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            shipped_at=to_api(shipment.shipped_at),
+        )
+
+
+def ship_order(order_id: str, request: ShipmentRequest, caller: Caller, store: Store, now: datetime) -> ShipmentView:
+    """The merchant's "ship" click: one conditional write, refused if the order was refunded first."""
+    merchant_id = caller.acting_merchant()
+    shipment = Shipment(
+        carrier=request.carrier, tracking_number=request.tracking_number, shipped_at=request.shipped_at or now
+    )
+    return ShipmentView.of(record_shipment(order_id, shipment, store, merchant_id))

@@ -6,8 +6,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fastrefund.clock import from_storage, to_storage
-from fastrefund.domain import Order, OrderStatus, Shipment
+from fastrefund.domain import Frozen, Order, OrderStatus, Shipment
 from fastrefund.repositories import dynamo
+
+
+class OrderState(Frozen):
+    """The few fields a pre-shipment check needs."""
+
+    order_id: str
+    merchant_id: str
+    status: OrderStatus
+    refund_id: str | None = None
 
 
 def to_item(order: Order) -> dynamo.Item:
@@ -128,3 +137,15 @@ class OrdersRepository:
             current = exc.response.get("Item")
             return (from_item(dynamo.decode(current)) if current else None), False
         return from_item(dynamo.decode(response["Attributes"])), True
+
+    def states(self, order_ids: list[str]) -> dict[str, OrderState]:
+        """Owner, status and refund of up to 100 orders, in one batched read; unknown ids are absent."""
+        keys = [self.key(order_id) for order_id in dict.fromkeys(order_ids)]
+        request = {
+            "Keys": keys,
+            "ConsistentRead": True,
+            "ProjectionExpression": "order_id, merchant_id, #status, refund_id",
+            "ExpressionAttributeNames": {"#status": "status"},
+        }
+        found = dynamo.batch_get({self.table_name: request}).get(self.table_name, [])
+        return {item["order_id"]: OrderState.model_validate(item) for item in found}

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from fastrefund.config import get_config
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
+from fastrefund.repositories.refunds import RefundsRepository
 
 
 @dataclass(frozen=True)
 class Store:
     orders: OrdersRepository
     merchants: MerchantsRepository
+    refunds: RefundsRepository
 
 
 @functools.cache
@@ -20,4 +22,5 @@ def get_store() -> Store:
     return Store(
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
+        refunds=RefundsRepository(config.refunds_table, config.orders_table, config.policy_usage_table),
     )

@@ -1,0 +1,167 @@
+"""Asking for a refund: decided at once, and committed in one transaction when a route approves.
+
+Reads: the order with its refund request (one round trip); the merchant's settings and the day's
+usage (a second one) only when the platform guarantee does not approve. Writes: one transaction.
+"""
+
+import random
+import time
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, Field
+
+from fastrefund import rules
+from fastrefund.clock import china_day, to_api
+from fastrefund.domain import (
+    AutoRefundPolicy,
+    DecisionInputs,
+    Frozen,
+    Order,
+    OrderStatus,
+    PolicyUsage,
+    Reason,
+    Refund,
+    RefundStatus,
+    Route,
+)
+from fastrefund.errors import (
+    DailyLimitReached,
+    OrderChanged,
+    OrderClosed,
+    OrderNotFound,
+    RefundExists,
+    TemporarilyUnavailable,
+    WriteConflict,
+)
+from fastrefund.identity import Caller
+from fastrefund.observability import logger
+from fastrefund.repositories.store import Store
+from fastrefund.rulebook import RuleBook
+
+COMMIT_ATTEMPTS = 4  # a transaction cancelled by a concurrent one is decided again from a fresh read
+
+
+class RefundRequest(Frozen):
+    reason: Annotated[str | None, Field(max_length=200, description="the buyer's words, at most 200 characters")] = None
+
+
+class RefundView(Frozen):
+    refund_id: str
+    order_id: str
+    merchant_id: str
+    buyer_id: str
+    status: RefundStatus
+    route: Route | None
+    rule_version: str
+    amount_fen: int
+    reasons: list[Reason]
+    requested_at: AwareDatetime
+    decided_at: AwareDatetime
+
+    @classmethod
+    def of(cls, refund: Refund) -> "RefundView":
+        fields = refund.model_dump(include=set(cls.model_fields))
+        return cls(**fields | {"requested_at": to_api(refund.requested_at), "decided_at": to_api(refund.decided_at)})
+
+
+def request_refund(
+    order_id: str, request: RefundRequest, caller: Caller, store: Store, rulebook: RuleBook, now: datetime
+) -> tuple[Refund, bool]:
+    """The order's refund request and whether this call created it (False: the first one stands)."""
+    for attempt in range(COMMIT_ATTEMPTS):
+        order, existing = store.refunds.order_and_refund(order_id)
+        if order is None:
+            raise OrderNotFound(order_id)
+        caller.require_buyer(order)
+        if existing is not None:
+            return existing, False
+        if order.status is OrderStatus.CLOSED:
+            raise OrderClosed(order_id)
+        try:
+            return _decide_and_commit(order, request, store, rulebook, now), True
+        except RefundExists:
+            existing = store.refunds.get(order_id)
+            if existing is not None:
+                return existing, False
+        except WriteConflict:
+            logger.info("refund transaction conflicted; deciding again", extra={"attempt": attempt})
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # let the other transaction finish
+    raise TemporarilyUnavailable("the order is busy; retry shortly")
+
+
+def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
+    platform = rules.platform_check(order, rulebook, now)
+    if platform.eligible:
+        draft = _draft(order, request, now, platform.rule_version)
+        return _commit(draft, Route.PLATFORM_FAST_REFUND, None, store)
+
+    merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
+    decision = rules.decide(order, merchant, rulebook, now, usage)
+    draft = _draft(order, request, now, platform.rule_version, merchant.auto_refund_policy, usage)
+    if decision.approved is None:
+        return _hand_to_review(draft, decision.reasons, store)
+    return _commit(draft, Route.MERCHANT_AUTO_REFUND, merchant.auto_refund_policy, store)
+
+
+def _commit(draft: Refund, route: Route, policy: AutoRefundPolicy | None, store: Store) -> Refund:
+    """Commit the auto-refund; if the order shipped or the day's limit ran out meanwhile, review it."""
+    refund = draft.model_copy(update={"status": RefundStatus.AUTO_REFUNDED, "route": route})
+    try:
+        store.refunds.commit_auto_refund(refund, policy, china_day(refund.decided_at))
+    except OrderChanged as changed:
+        if changed.status == OrderStatus.CLOSED:
+            raise OrderClosed(refund.order_id) from changed
+        if changed.status != OrderStatus.SHIPPED:
+            raise
+        return _hand_to_review(draft, [Reason.ORDER_SHIPPED], store)
+    except DailyLimitReached:
+        return _hand_to_review(draft, [Reason.DAILY_LIMIT_REACHED], store)
+    logger.info(
+        "order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount_fen": refund.amount_fen}
+    )
+    return refund
+
+
+def _hand_to_review(draft: Refund, reasons: list[Reason], store: Store) -> Refund:
+    review = draft.model_copy(update={"status": RefundStatus.PENDING_REVIEW, "route": None, "reasons": reasons})
+    store.refunds.add_for_review(review)
+    logger.info("refund handed to review", extra={"order_id": review.order_id, "reasons": reasons})
+    return review
+
+
+def _draft(
+    order: Order,
+    request: RefundRequest,
+    now: datetime,
+    rule_version: str | None,
+    policy: AutoRefundPolicy | None = None,
+    usage: PolicyUsage | None = None,
+) -> Refund:
+    """The refund of the whole paid amount, not yet decided, with the decision's inputs for audit."""
+    version = rule_version or ""
+    return Refund(
+        refund_id=str(uuid.uuid4()),
+        order_id=order.order_id,
+        merchant_id=order.merchant_id,
+        buyer_id=order.buyer_id,
+        status=RefundStatus.PENDING_REVIEW,
+        route=None,
+        rule_version=version,
+        amount_fen=order.paid_amount_fen,
+        reasons=[],
+        buyer_reason=request.reason,
+        requested_at=now,
+        decided_at=now,
+        inputs=DecisionInputs(
+            paid_amount_fen=order.paid_amount_fen,
+            paid_at=order.paid_at,
+            product_id=order.product_id,
+            product_type=order.product_type,
+            fast_refund_badge=order.fast_refund_badge,
+            rule_version=version,
+            policy=policy,
+            usage_before=usage,
+        ),
+    )
