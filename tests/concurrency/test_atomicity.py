@@ -1,0 +1,153 @@
+"""Atomicity on AWS's DynamoDB Local, with 8 processes calling the handlers at once.
+
+moto is not safe under concurrent requests, so these claims are tested only here: the daily limit
+is never passed, a refund and a shipment never both win, and identical requests make one refund.
+"""
+
+import os
+import random
+import time
+from collections import Counter
+from http import HTTPStatus
+
+import pytest
+
+from fastrefund.clock import china_day, utc_now
+from fastrefund.domain import AutoRefundPolicy
+from fastrefund.repositories import dynamo
+from fastrefund.repositories.store import get_store
+from tests.concurrency import workers
+from tests.support import enrol_since, invoke, paid_order_message, sqs_batch
+
+REPETITIONS = 5
+DAILY_LIMIT_FEN = 200_000
+DAILY_LIMIT_COUNT = 6
+RACES = 50
+
+
+def pay(orders: list[dict]) -> None:
+    for start in range(0, len(orders), 10):
+        batch = sqs_batch(*(paid_order_message(**order) for order in orders[start : start + 10]))
+        assert invoke("order_events", batch) == {"batchItemFailures": []}
+
+
+def stored(table_env: str, order_id: str) -> dict | None:
+    item = dynamo.client().get_item(TableName=os.environ[table_env], Key={"order_id": {"S": order_id}}).get("Item")
+    return dynamo.decode(item) if item else None
+
+
+def soon(seconds: float = 0.3) -> float:
+    return time.time() + seconds
+
+
+@pytest.mark.parametrize("repetition", range(REPETITIONS))
+def test_the_daily_limit_is_never_passed_under_concurrency(pool, repetition):
+    # Given a merchant outside the fast refund service, with a policy of 2,000 yuan and 6 refunds a
+    # day, and 32 orders: large ones (the yuan limit binds) or, every other repetition, small ones
+    # (the count limit binds)
+    merchant_id = f"m-limit-{repetition}"
+    rng = random.Random(repetition)
+    low, high = (30_000, 50_000) if repetition % 2 == 0 else (1_000, 5_000)
+    orders = [
+        {
+            "order_id": f"o-{repetition}-{n}",
+            "merchant_id": merchant_id,
+            "buyer_id": f"b-{n}",
+            "paid_amount_fen": rng.randint(low, high),
+        }
+        for n in range(32)
+    ]
+    pay(orders)
+    policy = AutoRefundPolicy(
+        enabled=True,
+        max_refund_amount_fen=50_000,
+        daily_limit_amount_fen=DAILY_LIMIT_FEN,
+        daily_limit_count=DAILY_LIMIT_COUNT,
+    )
+    get_store().merchants.set_auto_refund_policy(merchant_id, policy, utc_now())
+
+    # When every buyer asks at once
+    start_at = soon()
+    futures = [pool.submit(workers.ask_refund, o["order_id"], o["buyer_id"], start_at) for o in orders]
+    answers = [future.result() for future in futures]
+
+    # Then the approved total and count stay within the limits, and storage agrees with every answer
+    statuses = Counter(status for status, _ in answers)
+    approved = [body for status, body in answers if status == HTTPStatus.CREATED and body["status"] == "AUTO_REFUNDED"]
+    reviewed = [body for status, body in answers if status == HTTPStatus.CREATED and body["status"] == "PENDING_REVIEW"]
+    approved_fen = sum(body["amount_fen"] for body in approved)
+    print(
+        f"\nrepetition {repetition}: {len(approved)} approved of {DAILY_LIMIT_COUNT} allowed"
+        f" ({approved_fen} fen of {DAILY_LIMIT_FEN}), {len(reviewed)} to review, statuses {dict(statuses)}"
+    )
+    assert approved_fen <= DAILY_LIMIT_FEN
+    assert len(approved) <= DAILY_LIMIT_COUNT
+    assert approved, "some refunds fit the limit"
+    for body in reviewed:
+        over_platform_limit = ["AMOUNT_OVER_LIMIT"] if body["amount_fen"] >= 30_000 else []
+        assert body["reasons"] == ["NO_FAST_REFUND_BADGE", *over_platform_limit, "DAILY_LIMIT_REACHED"]
+    assert set(statuses) <= {HTTPStatus.CREATED, HTTPStatus.SERVICE_UNAVAILABLE}
+    _, today = get_store().merchants.get_with_usage(merchant_id, china_day(utc_now()))
+    assert (today.amount_fen, today.count) == (approved_fen, len(approved))
+    refunded = {body["order_id"] for body in approved}
+    for order in orders:
+        expected = "REFUNDED" if order["order_id"] in refunded else "PAID"
+        assert stored("ORDERS_TABLE", order["order_id"])["status"] == expected
+
+
+def test_a_refund_and_a_shipment_never_both_win(pool):
+    # Given 50 unshipped orders of an enrolled merchant
+    enrol_since("2026-01-01T00:00:00+08:00", merchant_id="m-race")
+    orders = [{"order_id": f"o-race-{n}", "merchant_id": "m-race", "buyer_id": f"b-{n}"} for n in range(RACES)]
+    pay(orders)
+
+    # When, four orders at a time, the buyer asks for a refund and the ERP ships at the same instant
+    outcomes = Counter()
+    for first in range(0, RACES, 4):
+        start_at = soon(0.2)
+        rounds = [
+            (
+                order,
+                pool.submit(workers.ask_refund, order["order_id"], order["buyer_id"], start_at),
+                pool.submit(workers.ship, order["order_id"], "m-race", start_at),
+            )
+            for order in orders[first : first + 4]
+        ]
+        for order, refund_future, shipment_future in rounds:
+            (refund_status, refund), (ship_status, shipment) = refund_future.result(), shipment_future.result()
+            stored_order = stored("ORDERS_TABLE", order["order_id"])
+            # Then exactly one wins, the loser gets the documented answer, and storage agrees
+            if refund["status"] == "AUTO_REFUNDED":
+                outcomes["refund won"] += 1
+                assert ship_status == HTTPStatus.CONFLICT
+                assert shipment["error"]["code"] == "ORDER_REFUNDED"
+                assert shipment["action"] == "STOP_SHIPMENT"
+                assert shipment["refund_id"] == refund["refund_id"]
+                assert stored_order["status"] == "REFUNDED"
+                assert stored_order["refund_id"] == refund["refund_id"]
+            else:
+                outcomes["shipment won"] += 1
+                assert refund_status == HTTPStatus.CREATED
+                assert refund["status"] == "PENDING_REVIEW"
+                assert "ORDER_SHIPPED" in refund["reasons"]
+                assert ship_status == HTTPStatus.OK
+                assert stored_order["status"] == "SHIPPED"
+                assert stored_order.get("refund_id") is None
+    print(f"\n{RACES} races: {dict(outcomes)}")
+    assert sum(outcomes.values()) == RACES
+
+
+def test_identical_requests_at_once_make_one_refund(pool):
+    enrol_since("2026-01-01T00:00:00+08:00", merchant_id="m-twin")
+    pay([{"order_id": "o-twin", "merchant_id": "m-twin", "buyer_id": "b-twin"}])
+
+    start_at = soon()
+    answers = [f.result() for f in [pool.submit(workers.ask_refund, "o-twin", "b-twin", start_at) for _ in range(10)]]
+
+    statuses = Counter(status for status, _ in answers)
+    refund_ids = {body["refund_id"] for _, body in answers}
+    print(f"\n10 identical requests: statuses {dict(statuses)}, refund ids {len(refund_ids)}")
+    assert statuses == {HTTPStatus.CREATED: 1, HTTPStatus.OK: 9}
+    assert len(refund_ids) == 1
+    assert stored("REFUNDS_TABLE", "o-twin")["refund_id"] in refund_ids
+    assert stored("ORDERS_TABLE", "o-twin")["refund_id"] in refund_ids
