@@ -45,7 +45,6 @@ def local_env(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> dict[str,
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "RULES_FILE": str(rules),
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
         **{
             name: resolve.refs[logical_id]
             for name, logical_id in (
@@ -68,7 +67,10 @@ def pool(local_env: dict[str, str]) -> Iterator[ProcessPoolExecutor]:
     """8 processes, each a Lambda container of its own with the test's environment."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        WORKERS, mp_context=context, initializer=workers.start, initargs=(dict(os.environ),)
+        WORKERS,
+        mp_context=context,
+        initializer=workers.start,
+        initargs=(dict(os.environ) | {"POWERTOOLS_LOG_LEVEL": "WARNING"},),
     ) as executor:
         # Warm every worker up (imports, clients) so that the real calls start together.
         list(executor.map(workers.warm_up, range(WORKERS * 2)))
