@@ -4,9 +4,9 @@ SHELL := /bin/bash
 PYTHON ?= $(shell PYENV_VERSION=3.12 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-PY_DIRS := shared functions tests scripts devtools
+PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install lint test unit integration openapi build clean
+.PHONY: install lint test unit integration openapi bench build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,6 @@ openapi: install  ## regenerate the committed API document from the code
 
 clean:
 	rm -rf $(VENV) .pytest_cache .aws-sam
+
+bench: install  ## print the AWS calls each kind of request makes
+	$(BIN)/python -m bench.aws_calls | grep -v '^{'

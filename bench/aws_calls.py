@@ -1,0 +1,145 @@
+"""Counts the AWS calls each kind of request makes (botocore's event hooks), and prints them.
+
+    make bench        (or: .venv/bin/python -m bench.aws_calls)
+
+Runs the real handlers against moto with resources made from template.yaml. Counts, not timings:
+moto answers the calls, but how many there are is the same as on AWS.
+"""
+
+import os
+import warnings
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import botocore.session
+from moto import mock_aws
+
+from devtools import resources
+from devtools.template import Resolver, Template
+from tests.support import (
+    api_event,
+    buyer,
+    enrol_since,
+    invoke,
+    merchant,
+    paid_order_message,
+    sqs_batch,
+)
+
+calls: Counter[str] = Counter()
+
+
+def count(event_name: str, **_: object) -> None:
+    # event names look like "before-call.dynamodb.TransactWriteItems"
+    _, service, operation = event_name.split(".")
+    calls[f"{service}:{operation}"] += 1
+
+
+def count_calls_of_every_new_client() -> None:
+    """Hooks `before-call` on each client made from now on, whatever session makes it (the functions'
+    cached DynamoDB client, Powertools' SSM provider)."""
+    create_client = botocore.session.Session.create_client
+
+    def counted(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-call", count)
+        return client
+
+    botocore.session.Session.create_client = counted
+
+
+def measure(label: str, request: Callable[[], dict]) -> None:
+    calls.clear()
+    response = request()
+    status = response.get("statusCode", "-")
+    summary = ", ".join(f"{n} {name}" for name, n in sorted(calls.items())) or "none"
+    print(f"{label:<52} {status!s:>4}  {sum(calls.values()):>2} calls: {summary}")
+
+
+def main() -> None:
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_NAMESPACE="FastRefund",
+    )
+    with mock_aws():
+        template = Template.load()
+        resolve = Resolver(template)
+        resources.create_tables(template, boto3.client("dynamodb"), resolve)
+        resources.create_parameters(template, boto3.client("ssm"), resolve)
+        os.environ.update(template.function_environment("OrdersApiFunction", resolve), POWERTOOLS_LOG_LEVEL="ERROR")
+        count_calls_of_every_new_client()
+
+        print(f"{'request':<52} {'HTTP':>4}  AWS calls")
+        enrol_since("2026-01-01T00:00:00+08:00")
+        batch = [paid_order_message(order_id=f"o-{n}", paid_amount_fen=19900 if n < 50 else 45000) for n in range(100)]
+        for first in range(0, 100, 10):
+            invoke("order_events", sqs_batch(*batch[first : first + 10]))
+        measure(
+            "ORDER_PAID batch of 10 (per batch)",
+            lambda: invoke("order_events", sqs_batch(*(paid_order_message(order_id=f"o-new-{n}") for n in range(10)))),
+        )
+        from fastrefund.clock import utc_now
+        from fastrefund.domain import AutoRefundPolicy
+        from fastrefund.repositories.store import get_store
+
+        policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=10_000_000)
+        get_store().merchants.set_auto_refund_policy("m-1", policy, utc_now())
+
+        def refund(order_id: str) -> Callable[[], dict]:
+            return lambda: invoke(
+                "orders_api",
+                api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={}),
+            )
+
+        def ship(order_id: str) -> Callable[[], dict]:
+            return lambda: invoke(
+                "orders_api",
+                api_event(
+                    "orders_api_shipment",
+                    caller=merchant(),
+                    path={"order_id": order_id},
+                    body={"carrier": "SF", "tracking_number": "SF1"},
+                ),
+            )
+
+        def eligibility(order_id: str) -> Callable[[], dict]:
+            return lambda: invoke(
+                "orders_api", api_event("orders_api_eligibility", caller=buyer(), path={"order_id": order_id})
+            )
+
+        measure("eligibility (first call: loads the rules)", eligibility("o-1"))
+        measure("eligibility", eligibility("o-2"))
+        measure("refund, platform route (auto-refund happy path)", refund("o-3"))
+        measure("refund, merchant policy route", refund("o-50"))
+        measure("refund, to review (shipped)", (ship("o-4")(), refund("o-4"))[1])
+        measure("refund, asked again", refund("o-3"))
+        measure("shipment", ship("o-5"))
+        measure("shipment of a refunded order (409)", ship("o-3"))
+        measure(
+            "refund checks, 100 orders",
+            lambda: invoke(
+                "merchants_api",
+                api_event(
+                    "merchants_api_refund_checks",
+                    caller=merchant(),
+                    path={"merchant_id": "m-1"},
+                    body={"order_ids": [f"o-{n}" for n in range(100)]},
+                ),
+            ),
+        )
+        measure(
+            "settings",
+            lambda: invoke(
+                "merchants_api", api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
+            ),
+        )
+
+
+if __name__ == "__main__":
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    main()
