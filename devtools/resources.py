@@ -74,3 +74,12 @@ def _refers_only_to(value: Any, resolve: Resolver) -> bool:
     except KeyError:
         return False
     return True
+
+
+def create_topics(template: Template, sns: Any, resolve: Resolver) -> None:
+    for logical_id in template.of_type("AWS::SNS::Topic"):
+        name = template.physical_name(logical_id)
+        arn = sns.create_topic(Name=name)["TopicArn"]
+        resolve.refs[logical_id] = arn
+        resolve.attributes[(logical_id, "TopicName")] = name
+        resolve.attributes[(logical_id, "TopicArn")] = arn

@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 ROOT = Path(__file__).resolve().parent.parent
-API_FUNCTIONS = ("orders_api", "merchants_api")
+API_FUNCTIONS = ("orders_api", "merchants_api", "workbench_api", "notice_subscriptions_api")
 
 
 def _function_app(name: str) -> Any:

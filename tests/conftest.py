@@ -1,5 +1,12 @@
 """Fixtures: the service's resources under moto, created from template.yaml's own properties."""
 
+import os
+
+# Powertools reads these when the shared Logger and Metrics are made, which may be at import time.
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FastRefund")
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "fast-refund")
+os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +19,19 @@ from moto import mock_aws
 
 from devtools import resources
 from devtools.template import Resolver, Template
-from fastrefund import config, rulebook
+from fastrefund import config, publisher, rulebook
 from fastrefund.repositories import dynamo, store
 from tests.support import LOCAL_JWT_SECRET
 
-FUNCTIONS = ("AuthorizerFunction", "OrdersApiFunction", "MerchantsApiFunction", "OrderEventsFunction")
+FUNCTIONS = (
+    "AuthorizerFunction",
+    "OrdersApiFunction",
+    "MerchantsApiFunction",
+    "OrderEventsFunction",
+    "NotifierFunction",
+    "WorkbenchApiFunction",
+    "NoticeSubscriptionsApiFunction",
+)
 
 
 @dataclass
@@ -25,6 +40,7 @@ class Stack:
     resolve: Resolver
     dynamodb: Any
     sqs: Any
+    sns: Any
     ssm: Any
 
     def table(self, logical_id: str) -> str:
@@ -33,7 +49,7 @@ class Stack:
 
 def reset_caches() -> None:
     """Clients, config and store are cached per container; each test is a new container."""
-    for cached in (config.get_config, store.get_store, dynamo.client, rulebook.parse_rulebook):
+    for cached in (config.get_config, store.get_store, dynamo.client, rulebook.parse_rulebook, publisher._sns):
         cached.cache_clear()
     parameters.clear_caches()
     DEFAULT_PROVIDERS.clear()
@@ -56,13 +72,14 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     with mock_aws():
         template = Template.load()
         resolve = Resolver(template)
-        clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "ssm", "secretsmanager")}
+        clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "ssm", "secretsmanager")}
         resources.create_tables(template, clients["dynamodb"], resolve)
         resources.create_queues(template, clients["sqs"], resolve)
+        resources.create_topics(template, clients["sns"], resolve)
         resources.create_parameters(template, clients["ssm"], resolve)
         resources.create_secrets(template, clients["secretsmanager"], resolve, LOCAL_JWT_SECRET)
         for function in FUNCTIONS:
             for name, value in template.function_environment(function, resolve).items():
                 monkeypatch.setenv(name, value)
         reset_caches()
-        yield Stack(template, resolve, clients["dynamodb"], clients["sqs"], clients["ssm"])
+        yield Stack(template, resolve, clients["dynamodb"], clients["sqs"], clients["sns"], clients["ssm"])

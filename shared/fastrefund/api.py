@@ -15,11 +15,13 @@ from pydantic import BaseModel, Field
 
 from fastrefund.errors import (
     Forbidden,
+    InvalidCursor,
     OrderAlreadyShipped,
     OrderClosed,
     OrderNotFound,
     OrderRefunded,
     ServiceError,
+    SubscriptionNotFound,
     TemporarilyUnavailable,
     Unauthenticated,
 )
@@ -34,6 +36,8 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     OrderClosed: (HTTPStatus.CONFLICT, "ORDER_CLOSED"),
     OrderRefunded: (HTTPStatus.CONFLICT, "ORDER_REFUNDED"),
     OrderAlreadyShipped: (HTTPStatus.CONFLICT, "ORDER_ALREADY_SHIPPED"),
+    SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
+    InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
 }
 
@@ -94,6 +98,9 @@ def current_caller(request: Request) -> Caller:
 _ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
 OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the order")]
 MerchantIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the merchant")]
+SubscriptionIdPath = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the subscription")
+]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
@@ -110,7 +117,7 @@ class ErrorBody(BaseModel):
 _ERROR_DESCRIPTIONS = {
     HTTPStatus.UNAUTHORIZED: "no valid bearer token",
     HTTPStatus.FORBIDDEN: "the order or merchant is not the caller's",
-    HTTPStatus.NOT_FOUND: "no such order",
+    HTTPStatus.NOT_FOUND: "no such order or subscription",
     HTTPStatus.CONFLICT: "the order's state does not allow it",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
     HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",

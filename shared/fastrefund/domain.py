@@ -157,3 +157,17 @@ class Refund(Frozen):
     requested_at: AwareDatetime
     decided_at: AwareDatetime
     inputs: DecisionInputs
+
+
+class SubscriptionProtocol(StrEnum):
+    SQS = "sqs"
+    HTTPS = "https"
+    EMAIL = "email"
+
+
+class Subscription(Frozen):
+    subscription_id: str
+    merchant_id: str
+    protocol: SubscriptionProtocol
+    endpoint: str
+    created_at: AwareDatetime

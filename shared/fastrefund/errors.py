@@ -75,3 +75,12 @@ class DailyLimitReached(ServiceError):
 
 class WriteConflict(ServiceError):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
+
+
+class SubscriptionNotFound(ServiceError):
+    def __init__(self, subscription_id: str) -> None:
+        super().__init__(f"subscription {subscription_id} was not found", subscription_id=subscription_id)
+
+
+class InvalidCursor(ServiceError):
+    """A cursor that this service did not hand to this merchant."""

@@ -45,6 +45,7 @@ def local_env(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> dict[str,
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "RULES_FILE": str(rules),
+        "MERCHANT_NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:unused-here",
         **{
             name: resolve.refs[logical_id]
             for name, logical_id in (

@@ -9,7 +9,15 @@ import pytest
 from tests.support import EVENTS, enrol_since, event, invoke
 
 SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))
-FUNCTIONS = ("authorizer", "orders_api", "merchants_api", "order_events")
+FUNCTIONS = (
+    "authorizer",
+    "orders_api",
+    "merchants_api",
+    "workbench_api",
+    "notice_subscriptions_api",
+    "order_events",
+    "notifier",
+)
 
 
 def function_of(sample: str) -> str:

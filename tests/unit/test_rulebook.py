@@ -53,7 +53,13 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch):
     rules = {"versions": [{"version": "local", "effective_from": None, "paid_amount_below_fen": 10000}]}
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(rules))
-    for name in ("ORDERS_TABLE", "MERCHANTS_TABLE", "REFUNDS_TABLE", "POLICY_USAGE_TABLE"):
+    for name in (
+        "ORDERS_TABLE",
+        "MERCHANTS_TABLE",
+        "REFUNDS_TABLE",
+        "POLICY_USAGE_TABLE",
+        "MERCHANT_NOTICES_TOPIC_ARN",
+    ):
         monkeypatch.setenv(name, "t")
     monkeypatch.setenv("RULES_FILE", str(path))
     config.get_config.cache_clear()
@@ -63,7 +69,13 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch):
 
 
 def test_a_function_without_a_rules_source_refuses_to_start(monkeypatch):
-    for name in ("ORDERS_TABLE", "MERCHANTS_TABLE", "REFUNDS_TABLE", "POLICY_USAGE_TABLE"):
+    for name in (
+        "ORDERS_TABLE",
+        "MERCHANTS_TABLE",
+        "REFUNDS_TABLE",
+        "POLICY_USAGE_TABLE",
+        "MERCHANT_NOTICES_TOPIC_ARN",
+    ):
         monkeypatch.setenv(name, "t")
     monkeypatch.delenv("RULES_FILE", raising=False)
     monkeypatch.delenv("RULES_PARAMETER_NAME", raising=False)

@@ -4,16 +4,17 @@ The transaction moves the order from PAID to REFUNDED, creates the refund (one p
 the merchant-policy route, checks and adds to the day's policy usage: all three or none.
 """
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fastrefund.clock import from_storage, start_of_china_day, to_storage
-from fastrefund.domain import AutoRefundPolicy, Order, OrderStatus, Refund
+from fastrefund.domain import AutoRefundPolicy, Frozen, Order, OrderStatus, Refund
 from fastrefund.errors import DailyLimitReached, OrderChanged, RefundExists, TemporarilyUnavailable, WriteConflict
 from fastrefund.repositories import dynamo, orders
 
+MERCHANT_INDEX = "ByMerchantDecidedAt"
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
 
 
@@ -27,6 +28,11 @@ def from_item(item: dynamo.Item) -> Refund:
     return Refund.model_validate(
         item | {"requested_at": from_storage(item["requested_at"]), "decided_at": from_storage(item["decided_at"])}
     )
+
+
+class MerchantRefundsPage(Frozen):
+    refunds: list[Refund]
+    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
 
 
 class RefundsRepository:
@@ -44,6 +50,53 @@ class RefundsRepository:
             orders.from_item(order_items[0]) if order_items else None,
             from_item(refund_items[0]) if refund_items else None,
         )
+
+    def merchant_refunds(
+        self,
+        merchant_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        filters: dict[str, str],
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> MerchantRefundsPage:
+        """Newest first, from the index keyed by merchant and decision time; `filters` are exact matches."""
+        key_condition = "merchant_id = :merchant_id"
+        bounds: dict[str, Any] = {"merchant_id": merchant_id}
+        if since and until:
+            key_condition += " AND decided_at BETWEEN :since AND :until"
+            bounds |= {"since": to_storage(since), "until": to_storage(until)}
+        elif since:
+            key_condition += " AND decided_at >= :since"
+            bounds["since"] = to_storage(since)
+        elif until:
+            key_condition += " AND decided_at <= :until"
+            bounds["until"] = to_storage(until)
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": MERCHANT_INDEX,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": False,
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
+            request["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
+        request["ExpressionAttributeValues"] = dynamo.values(**bounds, **filters)
+        start = (
+            dynamo.encode({"merchant_id": merchant_id, "decided_at": after[0], "order_id": after[1]}) if after else None
+        )
+        refunds: list[Refund] = []
+        # A filter drops items after DynamoDB counted them, so keep reading until the page is full.
+        while True:
+            page_request = request | {"Limit": limit - len(refunds)} | ({"ExclusiveStartKey": start} if start else {})
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(**page_request)
+            refunds += [from_item(dynamo.decode(item)) for item in response["Items"]]
+            start = response.get("LastEvaluatedKey")
+            if not start or len(refunds) >= limit:
+                break
+        last = dynamo.decode(start) if start else None
+        return MerchantRefundsPage(refunds=refunds, last=(last["decided_at"], last["order_id"]) if last else None)
 
     def get(self, order_id: str) -> Refund | None:
         with dynamo.translate_transient_errors():
@@ -143,3 +196,8 @@ class RefundsRepository:
         if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in codes):
             return TemporarilyUnavailable("the data store is busy; retry shortly")
         return None
+
+
+def from_stream_image(image: dict[str, Any]) -> Refund:
+    """A refund as the table's stream shows it (NewImage, in DynamoDB's typed JSON)."""
+    return from_item(dynamo.decode(image))

@@ -7,6 +7,7 @@ from fastrefund.config import get_config
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.refunds import RefundsRepository
+from fastrefund.repositories.subscriptions import SubscriptionsRepository
 
 
 @dataclass(frozen=True)
@@ -14,6 +15,7 @@ class Store:
     orders: OrdersRepository
     merchants: MerchantsRepository
     refunds: RefundsRepository
+    subscriptions: SubscriptionsRepository
 
 
 @functools.cache
@@ -23,4 +25,5 @@ def get_store() -> Store:
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
         refunds=RefundsRepository(config.refunds_table, config.orders_table, config.policy_usage_table),
+        subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
     )

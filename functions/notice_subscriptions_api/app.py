@@ -1,0 +1,69 @@
+"""HTTP API of a merchant's notice subscriptions: SQS queues, HTTPS URLs or email addresses."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund import notice_subscriptions
+from fastrefund.api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented_errors
+from fastrefund.clock import utc_now
+from fastrefund.notice_subscriptions import SubscriptionList, SubscriptionRequest, SubscriptionView
+from fastrefund.observability import logger, metrics, tracer
+from fastrefund.repositories.store import get_store
+
+app = create_app()
+
+
+@app.put(
+    "/merchants/<merchant_id>/notice-subscriptions",
+    summary="Subscribe an SQS queue, an HTTPS URL or an email address to this merchant's notices",
+    tags=["notices"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
+)
+@tracer.capture_method
+def put_notice_subscription(
+    merchant_id: MerchantIdPath, request: Annotated[SubscriptionRequest, Body()], caller: CurrentCaller
+) -> SubscriptionView:
+    logger.append_keys(merchant_id=merchant_id)
+    view = notice_subscriptions.subscribe(merchant_id, request, caller, get_store(), utc_now())
+    metrics.add_metric(name="NoticeSubscriptionsAdded", unit=MetricUnit.Count, value=1)
+    return view
+
+
+@app.get(
+    "/merchants/<merchant_id>/notice-subscriptions",
+    summary="This merchant's notice subscriptions",
+    tags=["notices"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
+)
+@tracer.capture_method
+def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SubscriptionList:
+    logger.append_keys(merchant_id=merchant_id)
+    return notice_subscriptions.list_subscriptions(merchant_id, caller, get_store())
+
+
+@app.delete(
+    "/merchants/<merchant_id>/notice-subscriptions/<subscription_id>",
+    summary="Remove one of this merchant's notice subscriptions",
+    tags=["notices"],
+    responses={204: {"description": "removed"}, **documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)},
+)
+@tracer.capture_method
+def delete_notice_subscription(
+    merchant_id: MerchantIdPath, subscription_id: SubscriptionIdPath, caller: CurrentCaller
+) -> Response[None]:
+    logger.append_keys(merchant_id=merchant_id)
+    notice_subscriptions.unsubscribe(merchant_id, subscription_id, caller, get_store())
+    return Response(status_code=HTTPStatus.NO_CONTENT)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,29 @@
+"""Tells merchants at once when an order they have not shipped is auto-refunded (SNS notices).
+
+Triggered by the refunds table's stream, filtered to new AUTO_REFUNDED records (template.yaml).
+"""
+
+import functools
+
+from aws_lambda_powertools.utilities.batch import EventType
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund.batch import LoggedBatchProcessor
+from fastrefund.config import get_config
+from fastrefund.notifier import notify
+from fastrefund.observability import logger, metrics, tracer
+from fastrefund.publisher import NoticePublisher
+
+processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+
+
+@functools.cache
+def publisher() -> NoticePublisher:
+    return NoticePublisher(get_config().merchant_notices_topic_arn)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return notify(event, processor, publisher())

@@ -1,0 +1,46 @@
+"""HTTP API of the after-sales workbench: a merchant's refund requests, filtered and paginated."""
+
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import AwareDatetime
+
+from fastrefund.api import CurrentCaller, MerchantIdPath, create_app, documented_errors
+from fastrefund.domain import RefundStatus, Route
+from fastrefund.observability import logger, metrics, tracer
+from fastrefund.repositories.store import get_store
+from fastrefund.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
+
+app = create_app()
+
+
+@app.get(
+    "/merchants/<merchant_id>/refunds",
+    summary="The after-sales workbench: refund requests, newest first, filtered and paginated",
+    tags=["merchants"],
+    responses=documented_errors(HTTPStatus.FORBIDDEN),
+)
+@tracer.capture_method
+def get_refunds(
+    merchant_id: MerchantIdPath,
+    caller: CurrentCaller,
+    route: Annotated[Route | None, Query()] = None,
+    status: Annotated[RefundStatus | None, Query()] = None,
+    since: Annotated[AwareDatetime | None, Query(alias="from", description="decided at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(alias="to", description="decided at or before")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
+) -> WorkbenchPage:
+    logger.append_keys(merchant_id=merchant_id)
+    query = WorkbenchQuery(route=route, status=status, since=since, until=until, limit=limit, cursor=cursor)
+    return list_refunds(merchant_id, query, caller, get_store())
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,76 @@
+"""A merchant's notice subscriptions: an SQS queue, an HTTPS URL or an email address that receives
+that merchant's notices, and only them (an SNS filter policy on the merchant_id attribute)."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from fastrefund.clock import to_api
+from fastrefund.domain import Frozen, Subscription, SubscriptionProtocol
+from fastrefund.errors import SubscriptionNotFound
+from fastrefund.identity import Caller
+from fastrefund.merchant_settings import SETTINGS_ROLES
+from fastrefund.repositories.store import Store
+
+SQS_ARN = r"^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
+HTTPS_URL = r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$"
+EMAIL = r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+
+
+class SqsEndpoint(Frozen):
+    protocol: Literal[SubscriptionProtocol.SQS]
+    endpoint: Annotated[str, Field(pattern=SQS_ARN, max_length=256, description="the queue's ARN")]
+
+
+class HttpsEndpoint(Frozen):
+    protocol: Literal[SubscriptionProtocol.HTTPS]
+    endpoint: Annotated[str, Field(pattern=HTTPS_URL, max_length=2048, description="an https:// URL")]
+
+
+class EmailEndpoint(Frozen):
+    protocol: Literal[SubscriptionProtocol.EMAIL]
+    endpoint: Annotated[str, Field(pattern=EMAIL, max_length=254, description="an email address")]
+
+
+SubscriptionRequest = Annotated[SqsEndpoint | HttpsEndpoint | EmailEndpoint, Field(discriminator="protocol")]
+
+
+class SubscriptionView(Frozen):
+    subscription_id: str
+    protocol: SubscriptionProtocol
+    endpoint: str
+    filter_policy: dict[str, list[str]]
+    created_at: str
+
+    @classmethod
+    def of(cls, subscription: Subscription) -> "SubscriptionView":
+        return cls(
+            subscription_id=subscription.subscription_id,
+            protocol=subscription.protocol,
+            endpoint=subscription.endpoint,
+            filter_policy={"merchant_id": [subscription.merchant_id]},
+            created_at=to_api(subscription.created_at),
+        )
+
+
+class SubscriptionList(Frozen):
+    subscriptions: list[SubscriptionView]
+
+
+def subscribe(
+    merchant_id: str, request: SqsEndpoint | HttpsEndpoint | EmailEndpoint, caller: Caller, store: Store, now: datetime
+) -> SubscriptionView:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    return SubscriptionView.of(store.subscriptions.subscribe(merchant_id, request.protocol, request.endpoint, now))
+
+
+def list_subscriptions(merchant_id: str, caller: Caller, store: Store) -> SubscriptionList:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    return SubscriptionList(subscriptions=[SubscriptionView.of(s) for s in store.subscriptions.list(merchant_id)])
+
+
+def unsubscribe(merchant_id: str, subscription_id: str, caller: Caller, store: Store) -> None:
+    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    if not store.subscriptions.remove(merchant_id, subscription_id):
+        raise SubscriptionNotFound(subscription_id)

@@ -1,0 +1,56 @@
+"""Publishing notices to the merchant notices topic: 10 per SNS call, failures reported per notice."""
+
+import functools
+from collections.abc import Sequence
+from typing import Any
+
+import boto3
+from botocore.config import Config as BotoConfig
+from botocore.exceptions import BotoCoreError, ClientError
+
+from fastrefund.notices import Notice
+from fastrefund.observability import logger
+
+PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch takes
+
+
+@functools.cache
+def _sns() -> Any:
+    return boto3.client("sns", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+
+
+class NoticePublisher:
+    def __init__(self, topic_arn: str) -> None:
+        self.topic_arn = topic_arn
+
+    def publish(self, notices: Sequence[Notice]) -> set[str]:
+        """Publish every notice; returns the notice ids that could not be published."""
+        failed: set[str] = set()
+        for start in range(0, len(notices), PUBLISH_BATCH_SIZE):
+            failed |= self._publish_batch(notices[start : start + PUBLISH_BATCH_SIZE])
+        return failed
+
+    def _publish_batch(self, notices: Sequence[Notice]) -> set[str]:
+        entries = {f"n{index}": notice for index, notice in enumerate(notices)}
+        try:
+            response = _sns().publish_batch(
+                TopicArn=self.topic_arn,
+                PublishBatchRequestEntries=[
+                    {
+                        "Id": entry_id,
+                        "Message": notice.model_dump_json(),
+                        "MessageAttributes": {
+                            name: {"DataType": "String", "StringValue": value}
+                            for name, value in notice.attributes().items()
+                        },
+                    }
+                    for entry_id, notice in entries.items()
+                ],
+            )
+        except (ClientError, BotoCoreError) as exc:
+            logger.warning("notice batch not published", extra={"count": len(entries), "error": str(exc)})
+            return {notice.notice_id for notice in entries.values()}
+        failed = {entries[failure["Id"]].notice_id for failure in response.get("Failed", [])}
+        if failed:
+            logger.warning("some notices not published", extra={"failed": response["Failed"]})
+        return failed

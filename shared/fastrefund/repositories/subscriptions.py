@@ -1,0 +1,101 @@
+"""Merchants' subscriptions to the notices topic: the SNS subscription (with a filter policy on the
+merchant) and a record of it beside the merchant's settings, so that listing needs no scan of SNS."""
+
+import functools
+import json
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from fastrefund.clock import from_storage, to_storage
+from fastrefund.domain import Subscription, SubscriptionProtocol
+from fastrefund.errors import TemporarilyUnavailable
+from fastrefund.repositories import dynamo
+
+SUBSCRIPTION = "SUBSCRIPTION#"
+
+
+@functools.cache
+def _sns() -> Any:
+    return boto3.client("sns")
+
+
+class SubscriptionsRepository:
+    def __init__(self, merchants_table: str, topic_arn: str) -> None:
+        self.table_name = merchants_table
+        self.topic_arn = topic_arn
+
+    def subscribe(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str, at: datetime) -> Subscription:
+        """Subscribe the endpoint to this merchant's notices only. The same endpoint again is the same subscription."""
+        attributes = {
+            "FilterPolicy": json.dumps({"merchant_id": [merchant_id]}),
+            "FilterPolicyScope": "MessageAttributes",
+        }
+        if protocol is not SubscriptionProtocol.EMAIL:
+            attributes["RawMessageDelivery"] = "true"  # the body is the notice itself
+        try:
+            arn = _sns().subscribe(
+                TopicArn=self.topic_arn,
+                Protocol=protocol.value,
+                Endpoint=endpoint,
+                Attributes=attributes,
+                ReturnSubscriptionArn=True,
+            )["SubscriptionArn"]
+        except ClientError as exc:
+            raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc
+        subscription = Subscription(
+            subscription_id=arn.rsplit(":", 1)[-1],
+            merchant_id=merchant_id,
+            protocol=protocol,
+            endpoint=endpoint,
+            created_at=at,
+        )
+        item = subscription.model_dump(mode="json") | {
+            "record": SUBSCRIPTION + subscription.subscription_id,
+            "subscription_arn": arn,
+            "created_at": to_storage(at),
+        }
+        with dynamo.translate_transient_errors():
+            dynamo.client().put_item(TableName=self.table_name, Item=dynamo.encode(item))
+        return subscription
+
+    def list(self, merchant_id: str) -> list[Subscription]:
+        with dynamo.translate_transient_errors():
+            pages = (
+                dynamo.client()
+                .get_paginator("query")
+                .paginate(
+                    TableName=self.table_name,
+                    KeyConditionExpression="merchant_id = :merchant_id AND begins_with(#record, :prefix)",
+                    ExpressionAttributeNames={"#record": "record"},
+                    ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id, prefix=SUBSCRIPTION),
+                    ConsistentRead=True,
+                )
+            )
+            return [_from_item(dynamo.decode(item)) for page in pages for item in page["Items"]]
+
+    def remove(self, merchant_id: str, subscription_id: str) -> bool:
+        """Unsubscribe one of this merchant's subscriptions; False if it has none of that id."""
+        key = dynamo.encode({"merchant_id": merchant_id, "record": SUBSCRIPTION + subscription_id})
+        with dynamo.translate_transient_errors():
+            item = dynamo.client().get_item(TableName=self.table_name, Key=key, ConsistentRead=True).get("Item")
+        if item is None:
+            return False
+        arn = dynamo.decode(item)["subscription_arn"]
+        try:
+            _sns().unsubscribe(SubscriptionArn=arn)
+        except ClientError as exc:
+            if dynamo.error_code(exc) != "NotFound":
+                raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc
+        with dynamo.translate_transient_errors():
+            dynamo.client().delete_item(TableName=self.table_name, Key=key)
+        return True
+
+
+def _from_item(item: dynamo.Item) -> Subscription:
+    return Subscription.model_validate(
+        {name: item[name] for name in Subscription.model_fields if name in item}
+        | {"created_at": from_storage(item["created_at"])}
+    )
