@@ -149,7 +149,7 @@ class Refund(Frozen):
     merchant_id: str
     buyer_id: str
     status: RefundStatus
-    route: Route | None
+    route: Route | None = None  # None when no route approved it (PENDING_REVIEW)
     rule_version: str
     amount_fen: int
     reasons: list[Reason]

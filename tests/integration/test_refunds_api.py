@@ -111,6 +111,17 @@ def test_asking_again_returns_the_first_request_unchanged(enrolled):
     assert response_json(again) == first
 
 
+def test_asking_again_after_a_review_returns_the_same_review(enrolled):
+    paid(paid_amount_fen=45000)
+    first = response_json(ask_refund())
+
+    again = ask_refund()
+
+    assert again["statusCode"] == HTTPStatus.OK
+    assert response_json(again) == first
+    assert first["status"] == "PENDING_REVIEW"
+
+
 def test_an_order_outside_every_route_goes_to_review_with_all_reasons(enrolled):
     paid(paid_amount_fen=45000)
 
