@@ -6,6 +6,7 @@ Runs the real handlers against moto with resources made from template.yaml. Coun
 moto answers the calls, but how many there are is the same as on AWS.
 """
 
+import copy
 import os
 import warnings
 from collections import Counter
@@ -22,6 +23,7 @@ from tests.support import (
     api_event,
     buyer,
     enrol_since,
+    event,
     invoke,
     merchant,
     paid_order_message,
@@ -58,6 +60,18 @@ def measure(label: str, request: Callable[[], dict]) -> None:
     print(f"{label:<52} {status!s:>4}  {sum(calls.values()):>2} calls: {summary}")
 
 
+def notifier_batch(size: int) -> dict:
+    """The sample stream event, grown to `size` records of distinct refunds."""
+    sample = event("notifier_auto_refunds")["Records"][0]
+    records = []
+    for n in range(size):
+        record = copy.deepcopy(sample)
+        record["dynamodb"]["NewImage"]["refund_id"] = {"S": f"r-bench-{n}"}
+        record["dynamodb"]["SequenceNumber"] = f"{n + 1:021d}"
+        records.append(record)
+    return {"Records": records}
+
+
 def main() -> None:
     os.environ.update(
         AWS_DEFAULT_REGION="us-east-1",
@@ -71,6 +85,7 @@ def main() -> None:
         resolve = Resolver(template)
         resources.create_tables(template, boto3.client("dynamodb"), resolve)
         resources.create_parameters(template, boto3.client("ssm"), resolve)
+        resources.create_topics(template, boto3.client("sns"), resolve)
         os.environ.update(template.function_environment("OrdersApiFunction", resolve), POWERTOOLS_LOG_LEVEL="ERROR")
         count_calls_of_every_new_client()
 
@@ -138,6 +153,9 @@ def main() -> None:
                 "merchants_api", api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
             ),
         )
+        stream = notifier_batch(100)
+        measure("notifier, a stream batch of 100 auto-refunds", lambda: invoke("notifier", stream))
+        print(f"  -> {calls['sns:PublishBatch'] / len(stream['Records']):.2f} SNS calls per notice")
 
 
 if __name__ == "__main__":

@@ -24,11 +24,16 @@ class NoticePublisher:
         self.topic_arn = topic_arn
 
     def publish(self, notices: Sequence[Notice]) -> set[str]:
-        """Publish every notice; returns the notice ids that could not be published."""
-        failed: set[str] = set()
+        """Publish the notices in order, 10 per call; returns the ids of those not published.
+
+        It stops at the first call with a failure: a stream is delivered again from its earliest
+        failed record, so publishing what follows it now would only send it twice.
+        """
         for start in range(0, len(notices), PUBLISH_BATCH_SIZE):
-            failed |= self._publish_batch(notices[start : start + PUBLISH_BATCH_SIZE])
-        return failed
+            failed = self._publish_batch(notices[start : start + PUBLISH_BATCH_SIZE])
+            if failed:
+                return failed | {notice.notice_id for notice in notices[start + PUBLISH_BATCH_SIZE :]}
+        return set()
 
     def _publish_batch(self, notices: Sequence[Notice]) -> set[str]:
         entries = {f"n{index}": notice for index, notice in enumerate(notices)}

@@ -234,3 +234,19 @@ def test_another_merchant_may_not_subscribe_or_list(stack):
 
     assert invoke("notice_subscriptions_api", subscribe)["statusCode"] == HTTPStatus.FORBIDDEN
     assert invoke("notice_subscriptions_api", listing)["statusCode"] == HTTPStatus.FORBIDDEN
+
+
+def test_after_a_failed_call_the_rest_waits_for_the_redelivery(stack, monkeypatch):
+    # Given 25 records (three SNS calls) where an entry of the second call fails
+    url = erp_queue(stack, "m-1")
+    batch = stream_event(*["m-1"] * 25)
+    fail_entries(monkeypatch, {"o-12"})
+
+    result = invoke("notifier", batch)
+
+    # Then the failed record and those of the call never made are reported (Lambda delivers the
+    # stream again from the earliest), and the third call was never made
+    reported = [failure["itemIdentifier"] for failure in result["batchItemFailures"]]
+    assert reported == [f"{n + 1:021d}" for n in (12, *range(20, 25))]
+    published = sorted(int(json.loads(m["Body"])["order_id"][2:]) for m in received(stack, url))
+    assert published == [*range(12), *range(13, 20)]

@@ -16,7 +16,7 @@ from fastrefund.clock import china_day, utc_now
 from fastrefund.domain import AutoRefundPolicy
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.store import get_store
-from tests.concurrency import workers
+from tests.dynamodb_local import workers
 from tests.support import enrol_since, invoke, paid_order_message, sqs_batch
 
 REPETITIONS = 5

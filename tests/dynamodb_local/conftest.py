@@ -1,0 +1,82 @@
+"""Fixtures for the tests on AWS's DynamoDB Local: tables (with streams) from template.yaml, 8 worker processes."""
+
+import itertools
+import multiprocessing
+import os
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import boto3
+import pytest
+
+from devtools import resources
+from devtools.dynamodb_local import DynamoDBLocal
+from devtools.template import Resolver, Template
+from tests.dynamodb_local import workers
+
+WORKERS = 8
+TABLE_VARIABLES = {
+    "ORDERS_TABLE": "OrdersTable",
+    "MERCHANTS_TABLE": "MerchantsTable",
+    "REFUNDS_TABLE": "RefundsTable",
+    "POLICY_USAGE_TABLE": "PolicyUsageTable",
+}
+_test_numbers = itertools.count()
+
+
+@dataclass
+class LocalTables:
+    template: Template
+    resolve: Resolver
+    endpoint: str
+
+    def client(self, service: str):
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    with DynamoDBLocal() as engine:
+        yield engine
+
+
+@pytest.fixture
+def local_tables(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> LocalTables:
+    """Fresh tables on DynamoDB Local for one test, and the environment the functions would get."""
+    template = Template.load(prefix=f"t{next(_test_numbers)}")
+    tables = LocalTables(template, Resolver(template), dynamodb_local.endpoint)
+    resources.create_tables(template, tables.client("dynamodb"), tables.resolve)
+    rules = tmp_path / "rules.json"
+    rules.write_text(template.resources["RulesParameter"]["Properties"]["Value"])
+    environment = {
+        "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local.endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "RULES_FILE": str(rules),
+        "MERCHANT_NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:set-by-the-test-that-publishes",
+        **{name: tables.resolve.refs[logical_id] for name, logical_id in TABLE_VARIABLES.items()},
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RULES_PARAMETER_NAME", raising=False)
+    workers.reset()
+    return tables
+
+
+@pytest.fixture
+def pool(local_tables: LocalTables) -> Iterator[ProcessPoolExecutor]:
+    """8 processes, each a Lambda container of its own with the test's environment."""
+    context = multiprocessing.get_context("spawn")
+    environment = dict(os.environ) | {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=workers.start, initargs=(environment,)) as pool:
+        # Warm every worker up (imports, clients) so that the real calls start together.
+        list(pool.map(workers.warm_up, range(WORKERS * 2)))
+        yield pool
