@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install lint test unit integration openapi bench build clean
+.PHONY: install run token lint test unit integration openapi bench build clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,13 @@ $(DYNAMODB_LOCAL): package.json package-lock.json
 	touch $@
 
 install: $(VENV)/.installed $(DYNAMODB_LOCAL)
+
+run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (see README)
+	$(BIN)/python -m devtools.local_stack $(ARGS)
+
+# make token ROLE=buyer SUB=b-1 (MERCHANT=m-1 for merchant and erp)
+token: install
+	@$(BIN)/python -m devtools.token --role "$(ROLE)" --sub "$(SUB)" $(if $(MERCHANT),--merchant "$(MERCHANT)")
 
 lint: install
 	$(BIN)/ruff check $(PY_DIRS)

@@ -9,18 +9,25 @@ from devtools.template import Resolver, Template
 _CREATE_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")
 
 
-def create_tables(template: Template, dynamodb: Any, resolve: Resolver) -> None:
+def create_tables(template: Template, dynamodb: Any, resolve: Resolver, keep_existing: bool = False) -> None:
+    """Each table with its keys, indexes, stream and TTL; `keep_existing` uses a table kept from before."""
     for logical_id, props in template.of_type("AWS::DynamoDB::Table").items():
         name = template.physical_name(logical_id)
         request = {key: props[key] for key in _CREATE_TABLE_KEYS if key in props}
         stream = props.get("StreamSpecification")
         if stream:
             request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-        description = dynamodb.create_table(TableName=name, **request)["TableDescription"]
-        dynamodb.get_waiter("table_exists").wait(TableName=name)
-        ttl = props.get("TimeToLiveSpecification")
-        if ttl:
-            dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        try:
+            description = dynamodb.create_table(TableName=name, **request)["TableDescription"]
+        except dynamodb.exceptions.ResourceInUseException:
+            if not keep_existing:
+                raise
+            description = dynamodb.describe_table(TableName=name)["Table"]
+        else:
+            dynamodb.get_waiter("table_exists").wait(TableName=name)
+            ttl = props.get("TimeToLiveSpecification")
+            if ttl:
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
         resolve.refs[logical_id] = name
         resolve.attributes[(logical_id, "Arn")] = description["TableArn"]
         if "LatestStreamArn" in description:
@@ -51,6 +58,22 @@ def create_queues(template: Template, sqs: Any, resolve: Resolver) -> None:
             resolve.attributes[(logical_id, "Arn")] = arn
             resolve.attributes[(logical_id, "QueueName")] = name
             del waiting[logical_id]
+
+
+def create_subscriptions(template: Template, sns: Any, resolve: Resolver) -> None:
+    """AWS::SNS::Subscription resources (moto's CloudFormation would skip them), filter policies included."""
+    for props in template.of_type("AWS::SNS::Subscription").values():
+        attributes = {}
+        for key in ("FilterPolicy", "FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy"):
+            if key in props:
+                value = resolve(props[key])
+                attributes[key] = value if isinstance(value, str) else json.dumps(value)
+        sns.subscribe(
+            TopicArn=resolve(props["TopicArn"]),
+            Protocol=props["Protocol"],
+            Endpoint=resolve(props["Endpoint"]),
+            Attributes=attributes,
+        )
 
 
 def create_parameters(template: Template, ssm: Any, resolve: Resolver) -> None:

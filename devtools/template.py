@@ -4,6 +4,7 @@ Tests and the local stack create tables, queues and parameters from here, so tha
 drift from what is deployed.
 """
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -67,12 +68,15 @@ class Template:
         return {name: str(resolve(value)) for name, value in (variables | own).items()}
 
 
+PSEUDO_PARAMETERS = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+
+
 class Resolver:
-    """Resolves !Ref and !GetAtt against the local resources (names, ARNs, URLs) as they are created."""
+    """Resolves !Ref, !GetAtt and !Sub against the local resources (names, ARNs, URLs) as they are made."""
 
     def __init__(self, template: Template) -> None:
         self.template = template
-        self.refs: dict[str, str] = {}
+        self.refs: dict[str, str] = dict(PSEUDO_PARAMETERS)
         self.attributes: dict[tuple[str, str], str] = {}
         defaults = {name: str(spec.get("Default", "")) for name, spec in template.body.get("Parameters", {}).items()}
         self.refs.update(defaults | template.parameters)
@@ -83,8 +87,16 @@ class Resolver:
         if isinstance(value, dict) and "Fn::GetAtt" in value:
             logical_id, attribute = value["Fn::GetAtt"]
             return self.attributes[(logical_id, attribute)]
+        if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}]+)\}", lambda found: self._substitute(found.group(1)), value["Fn::Sub"])
         if isinstance(value, dict):
             return {key: self(inner) for key, inner in value.items()}
         if isinstance(value, list):
             return [self(inner) for inner in value]
         return value
+
+    def _substitute(self, name: str) -> str:
+        if "." in name and not name.startswith("AWS::"):
+            logical_id, attribute = name.split(".", 1)
+            return self.attributes[(logical_id, attribute)]
+        return self.refs[name]

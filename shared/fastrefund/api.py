@@ -71,6 +71,15 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response:
+        content_type = _content_type(app.current_event.headers)
+        if app.current_event.body and not content_type.startswith("application/json"):
+            # A body sent as a form (curl -d without a Content-Type) reads as nonsense fields: say why.
+            return error_response(
+                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                "send the body as JSON, with Content-Type: application/json",
+                [{"field": "header.Content-Type", "issue": f"{content_type or 'missing'}: expected application/json"}],
+            )
         details = [
             {"field": ".".join(str(part) for part in error["loc"]), "issue": error["msg"]} for error in exc.errors()
         ]
@@ -88,6 +97,10 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "something went wrong")
 
     return app
+
+
+def _content_type(headers: dict[str, str]) -> str:
+    return next((value for name, value in headers.items() if name.lower() == "content-type"), "").lower()
 
 
 def current_caller(request: Request) -> Caller:
@@ -119,6 +132,7 @@ _ERROR_DESCRIPTIONS = {
     HTTPStatus.FORBIDDEN: "the order or merchant is not the caller's",
     HTTPStatus.NOT_FOUND: "no such order or subscription",
     HTTPStatus.CONFLICT: "the order's state does not allow it",
+    HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
     HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",
 }

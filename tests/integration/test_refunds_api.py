@@ -360,3 +360,16 @@ def test_a_throttled_read_is_503(enrolled, monkeypatch):
     monkeypatch.setattr(client, "batch_get_item", throttled)
 
     assert ask_refund()["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE
+
+
+def test_a_body_sent_as_a_form_is_415_and_changes_nothing(enrolled):
+    paid()
+    request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-1"}, body={"reason": "x"})
+    request["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
+    request["multiValueHeaders"]["Content-Type"] = ["application/x-www-form-urlencoded"]
+
+    response = invoke("orders_api", request)
+
+    assert response["statusCode"] == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert response_json(response)["error"]["details"][0]["field"] == "header.Content-Type"
+    assert stored(enrolled, "RefundsTable", "o-1") is None

@@ -1,0 +1,130 @@
+"""The template's event sources, run locally: SQS queues and DynamoDB streams delivered to functions
+with their batch sizes, filter criteria, partial batch failures, redrive and on-failure destinations."""
+
+import json
+import sys
+import threading
+from typing import Any
+
+from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream
+from devtools.local_lambda import LocalFunctions
+
+IDLE_SECONDS = 0.3
+
+
+class _Poller(threading.Thread):
+    def __init__(self, name: str, stopping: threading.Event) -> None:
+        super().__init__(name=name, daemon=True)
+        self.stopping = stopping
+
+    def run(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                busy = self.poll_once()
+            except Exception as exc:  # keep polling: a local stack outlives one bad poll
+                print(f"{self.name}: {exc!r}", file=sys.stderr)
+                busy = False
+            if not busy:
+                self.stopping.wait(IDLE_SECONDS)
+
+    def poll_once(self) -> bool:
+        raise NotImplementedError
+
+
+class SqsPoller(_Poller):
+    """Receives up to BatchSize messages, invokes, deletes what did not fail. Failed messages come back
+    after the queue's visibility timeout; SQS moves them to the dead-letter queue after maxReceiveCount."""
+
+    def __init__(
+        self,
+        stopping,
+        functions: LocalFunctions,
+        function: str,
+        sqs: Any,
+        queue_url: str,
+        queue_arn: str,
+        batch_size: int,
+    ) -> None:
+        super().__init__(f"sqs->{function}", stopping)
+        self.functions, self.function, self.sqs = functions, function, sqs
+        self.queue_url, self.queue_arn, self.batch_size = queue_url, queue_arn, batch_size
+
+    def poll_once(self) -> bool:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=min(self.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return False
+        records = [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message.get("Attributes", {}),
+                "messageAttributes": {
+                    name: {"stringValue": value.get("StringValue"), "dataType": value["DataType"]}
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
+                "md5OfBody": message["MD5OfBody"],
+                "eventSource": "aws:sqs",
+                "eventSourceARN": self.queue_arn,
+                "awsRegion": "us-east-1",
+            }
+            for message in messages
+        ]
+        result = self.functions.invoke(self.function, {"Records": records}) or {}
+        failed = {failure["itemIdentifier"] for failure in result.get("batchItemFailures", [])}
+        done = [record for record in records if record["messageId"] not in failed]
+        for record in done:
+            self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=record["receiptHandle"])
+        print(f"{self.name}: {len(done)} done, {len(failed)} failed (redelivered later)", file=sys.stderr)
+        return True
+
+
+class StreamPoller(_Poller):
+    def __init__(
+        self,
+        stopping,
+        functions: LocalFunctions,
+        function: str,
+        streams: Any,
+        stream_arn: str,
+        event_source: dict[str, Any],
+        sqs: Any,
+        on_failure_url: str | None,
+    ) -> None:
+        super().__init__(f"stream->{function}", stopping)
+        props = event_source["Properties"]
+        self.streams, self.stream_arn, self.sqs, self.on_failure_url = streams, stream_arn, sqs, on_failure_url
+        self.patterns = filter_patterns(event_source)
+        self.positions: dict[str, str] = {}
+        self.delivery = StreamDelivery(
+            handler=lambda event: functions.invoke(function, event),
+            batch_size=props.get("BatchSize", 100),
+            max_retries=props.get("MaximumRetryAttempts", 10),
+        )
+
+    def poll_once(self) -> bool:
+        records = [r for r in read_stream(self.streams, self.stream_arn, self.positions) if passes(self.patterns, r)]
+        if not records:
+            return False
+        self.delivery.deliver(records)
+        print(f"{self.name}: {len(records)} records delivered", file=sys.stderr)
+        while self.delivery.given_up:
+            batch = self.delivery.given_up.pop(0)
+            # What Lambda sends an on-failure destination: where the batch was, not the records.
+            description = {
+                "requestContext": {"condition": "RetryAttemptsExhausted"},
+                "DDBStreamBatchInfo": {
+                    "streamArn": self.stream_arn,
+                    "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+                    "batchSize": len(batch),
+                },
+            }
+            if self.on_failure_url:
+                self.sqs.send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(description))
+        return True

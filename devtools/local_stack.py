@@ -1,0 +1,210 @@
+"""The whole service on one machine, without Docker: `make run`.
+
+Starts AWS's DynamoDB Local and moto's server, creates every resource of template.yaml from its own
+properties, serves the template's API on 127.0.0.1:3000 through its authorizer, and delivers the
+template's event sources (SQS queues, DynamoDB streams) to their functions. Ctrl-C stops it all.
+"""
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from devtools import resources
+from devtools.dynamodb_local import DynamoDBLocal
+from devtools.local_api import LocalApi
+from devtools.local_lambda import LocalFunctions
+from devtools.local_pollers import SqsPoller, StreamPoller
+from devtools.moto_server import MotoServer
+from devtools.template import ROOT, Resolver, Template
+from devtools.template_check import problems
+
+DEFAULT_JWT_SECRET = "local-dev-secret"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="make run", description=__doc__.splitlines()[0])
+    parser.add_argument("--api-port", type=int, default=int(env("LOCAL_API_PORT", "3000")))
+    parser.add_argument("--moto-port", type=int, default=int(env("LOCAL_MOTO_PORT", "4566")))
+    parser.add_argument("--dynamodb-port", type=int, default=int(env("LOCAL_DYNAMODB_PORT", "8000")))
+    parser.add_argument(
+        "--persist",
+        type=Path,
+        default=env("LOCAL_PERSIST_DIR") or None,
+        help="keep DynamoDB's data in this folder (default: in memory)",
+    )
+    parser.add_argument("--state-dir", type=Path, default=Path(env("LOCAL_STATE_DIR", str(ROOT / ".local-stack"))))
+    parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    return parser.parse_args(argv)
+
+
+class LocalStack:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.template = Template.load(args.template)
+        self.stopping = threading.Event()
+        self.dynamodb = DynamoDBLocal(args.dynamodb_port, args.persist)
+        self.moto = MotoServer(args.moto_port)
+        self.api: LocalApi | None = None
+
+    def client(self, service: str) -> Any:
+        endpoint = self.dynamodb.endpoint if service.startswith("dynamodb") else self.moto.endpoint
+        return boto3.client(service, endpoint_url=endpoint, **_lower(CREDENTIALS))
+
+    def start(self) -> dict[str, Any]:
+        found = problems(self.template)
+        if found:
+            raise SystemExit("template.yaml cannot be run locally:\n  " + "\n  ".join(found))
+        _check_rules_file()
+        if self.args.persist:
+            self.args.persist.mkdir(parents=True, exist_ok=True)
+        self.dynamodb.start()
+        self.moto.start()
+        resolve = self._create_resources()
+        os.environ.update(self._function_environment(resolve))
+        functions = LocalFunctions(self.template)
+        self.api = LocalApi(self.template, resolve, functions, self.args.api_port).start()
+        self._start_pollers(functions, resolve)
+        return self._write_outputs(resolve)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        for part in (self.api, self.moto, self.dynamodb):
+            if part:
+                part.stop()
+
+    def _create_resources(self) -> Resolver:
+        resolve = Resolver(self.template)
+        # With --persist, the tables kept from an earlier run are used as they are.
+        resources.create_tables(self.template, self.client("dynamodb"), resolve, keep_existing=True)
+        resources.create_queues(self.template, self.client("sqs"), resolve)
+        resources.create_topics(self.template, self.client("sns"), resolve)
+        resources.create_subscriptions(self.template, self.client("sns"), resolve)
+        resources.create_parameters(self.template, self.client("ssm"), resolve)
+        secret = os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET)
+        resources.create_secrets(self.template, self.client("secretsmanager"), resolve, secret)
+        for logical_id in self.template.of_type("AWS::Serverless::Api"):
+            resolve.refs[logical_id] = "local"
+        return resolve
+
+    def _function_environment(self, resolve: Resolver) -> dict[str, str]:
+        environment = {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.moto.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODBSTREAMS": self.dynamodb.endpoint,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+        for logical_id in self.template.of_type("AWS::Serverless::Function"):
+            environment |= self.template.function_environment(logical_id, resolve)
+        return environment
+
+    def _start_pollers(self, functions: LocalFunctions, resolve: Resolver) -> None:
+        sqs, streams = self.client("sqs"), self.client("dynamodbstreams")
+        for logical_id, props in self.template.of_type("AWS::Serverless::Function").items():
+            for source in props.get("Events", {}).values():
+                settings = source.get("Properties", {})
+                if source["Type"] == "SQS":
+                    arn = resolve(settings["Queue"])
+                    url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+                    poller = SqsPoller(
+                        self.stopping, functions, logical_id, sqs, url, arn, settings.get("BatchSize", 10)
+                    )
+                elif source["Type"] == "DynamoDB":
+                    failure = settings.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                    failure_url = None
+                    if failure:
+                        failure_url = sqs.get_queue_url(QueueName=resolve(failure).rsplit(":", 1)[-1])["QueueUrl"]
+                    poller = StreamPoller(
+                        self.stopping,
+                        functions,
+                        logical_id,
+                        streams,
+                        resolve(settings["Stream"]),
+                        source,
+                        sqs,
+                        failure_url,
+                    )
+                else:
+                    continue
+                poller.start()
+
+    def _write_outputs(self, resolve: Resolver) -> dict[str, Any]:
+        outputs = {name: resolve(spec["Value"]) for name, spec in self.template.body.get("Outputs", {}).items()}
+        outputs["ApiUrl"] = f"http://127.0.0.1:{self.args.api_port}"  # no stage prefix locally
+        state = {
+            "outputs": outputs,
+            "endpoints": {
+                "api": outputs["ApiUrl"],
+                "dynamodb": self.dynamodb.endpoint,
+                "sns": self.moto.endpoint,
+                "sqs": self.moto.endpoint,
+                "ssm": self.moto.endpoint,
+                "secretsmanager": self.moto.endpoint,
+            },
+        }
+        self.args.state_dir.mkdir(parents=True, exist_ok=True)
+        (self.args.state_dir / "outputs.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        return state
+
+
+def _check_rules_file() -> None:
+    rules_file = os.environ.get("RULES_FILE")
+    if not rules_file:
+        return
+    from fastrefund.rulebook import parse_rulebook
+
+    try:
+        parse_rulebook(Path(rules_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"RULES_FILE={rules_file} cannot be used: {exc}") from exc
+
+
+def _lower(credentials: dict[str, str]) -> dict[str, str]:
+    return {
+        "aws_access_key_id": credentials["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": credentials["AWS_SECRET_ACCESS_KEY"],
+        "region_name": credentials["AWS_DEFAULT_REGION"],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    # Locally these say nothing new: the documented short secret, and invocations with no metric.
+    warnings.filterwarnings("ignore", message="The HMAC key is")
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    started = time.monotonic()
+    stack = LocalStack(args)
+    signal.signal(signal.SIGTERM, lambda *_: stack.stopping.set())
+    try:
+        state = stack.start()
+        endpoints = state["endpoints"]
+        print(f"local stack ready in {time.monotonic() - started:.1f} s", flush=True)
+        print(f"  API:       {endpoints['api']}  (tokens: make token ROLE=buyer SUB=b-1)")
+        print(f"  outputs:   {args.state_dir / 'outputs.json'}")
+        print("  for the aws CLI and boto3 in another shell:")
+        print(f"    export AWS_ENDPOINT_URL={endpoints['sqs']}")
+        print(f"    export AWS_ENDPOINT_URL_DYNAMODB={endpoints['dynamodb']}")
+        print("    export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=us-east-1")
+        print("  Ctrl-C stops everything.", flush=True)
+        while not stack.stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+        print("local stack stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
