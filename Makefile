@@ -51,5 +51,6 @@ openapi: install  ## regenerate the committed API document from the code
 clean:
 	rm -rf $(VENV) .pytest_cache .aws-sam
 
-bench: install  ## print the AWS calls each kind of request makes
+bench: install  ## print the AWS calls each kind of request makes, and the local stack's start-up time
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
+	$(BIN)/python -m bench.local_stack_startup

@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     started = time.monotonic()
     stack = LocalStack(args)
-    signal.signal(signal.SIGTERM, lambda *_: stack.stopping.set())
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):  # set even where the shell made SIGINT ignored
+        signal.signal(stop_signal, lambda *_: stack.stopping.set())
     try:
         state = stack.start()
         endpoints = state["endpoints"]
@@ -199,8 +200,6 @@ def main(argv: list[str] | None = None) -> None:
         print("  Ctrl-C stops everything.", flush=True)
         while not stack.stopping.wait(0.5):
             pass
-    except KeyboardInterrupt:
-        pass
     finally:
         stack.stop()
         print("local stack stopped", flush=True)

@@ -1,0 +1,172 @@
+"""The README's walkthrough, end to end, against the local stack over HTTP and the AWS endpoints."""
+
+import json
+import time
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+
+import boto3
+import jwt
+
+from tests.local_stack.conftest import start_stack
+
+SECRET = "local-dev-secret"
+
+
+def token(**claims) -> str:
+    return jwt.encode(claims | {"exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+
+
+def call(api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if bearer:
+        request.add_header("Authorization", f"Bearer {bearer}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def eventually(check, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+def test_the_walkthrough_from_enrolment_to_the_refused_shipment(local_stack):
+    api, endpoints, outputs = local_stack.api, local_stack.state["endpoints"], local_stack.state["outputs"]
+    aws = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+    sqs = boto3.client("sqs", endpoint_url=endpoints["sqs"], **aws)
+    merchant = token(sub="u-1", role="merchant", merchant_id="m-1")
+    buyer = token(sub="b-1", role="buyer")
+
+    # 1. the merchant joins the fast refund service
+    assert call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})[0] == HTTPStatus.OK
+    # 2. the order system sends ORDER_PAID to the queue
+    paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    order = {
+        "order_id": "o-1",
+        "merchant_id": "m-1",
+        "buyer_id": "b-1",
+        "product_id": "p-1",
+        "product_type": "PHYSICAL",
+        "fast_refund_badge": True,
+        "paid_amount_fen": 19900,
+        "paid_at": paid_at,
+    }
+    sqs.send_message(
+        QueueUrl=outputs["OrderEventsQueueUrl"], MessageBody=json.dumps({"type": "ORDER_PAID", "order": order})
+    )
+    # 3. the ERP subscribes a queue to the merchant's notices
+    erp_queue = sqs.create_queue(QueueName="m-1-erp-notices")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=erp_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    status, subscription = call(
+        api, "PUT", "/merchants/m-1/notice-subscriptions", merchant, {"protocol": "sqs", "endpoint": arn}
+    )
+    assert status == HTTPStatus.OK, subscription
+    # 4. the buyer asks for a refund once the order has arrived
+    assert eventually(lambda: call(api, "GET", "/orders/o-1/fast-refund-eligibility", buyer)[1].get("eligible"))
+    status, refund = call(api, "POST", "/orders/o-1/refund-requests", buyer, {"reason": "ordered by mistake"})
+    assert status == HTTPStatus.CREATED
+    assert refund["status"] == "AUTO_REFUNDED"
+    # 5. the notice arrives on the ERP's queue
+    messages = eventually(
+        lambda: sqs.receive_message(QueueUrl=erp_queue, MessageAttributeNames=["All"]).get("Messages")
+    )
+    notice = json.loads(messages[0]["Body"])
+    assert notice["refund_id"] == refund["refund_id"]
+    assert notice["action"] == "STOP_SHIPMENT"
+    assert messages[0]["MessageAttributes"]["merchant_id"]["StringValue"] == "m-1"
+    # 6. the shipment is refused
+    status, refused = call(api, "POST", "/orders/o-1/shipments", merchant, {"carrier": "SF", "tracking_number": "SF1"})
+    assert status == HTTPStatus.CONFLICT
+    assert refused["action"] == "STOP_SHIPMENT"
+    assert refused["refund_id"] == refund["refund_id"]
+    # and the gateway's own answers keep the error body
+    status, body = call(api, "GET", "/orders/o-1/fast-refund-eligibility")
+    assert (status, body["error"]["code"]) == (HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED")
+
+    code, output = local_stack.stop()
+    assert code == 0
+    assert "local stack stopped" in output
+
+
+def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
+    from devtools.template import Template
+
+    state = local_stack.state
+    assert set(state["outputs"]) == set(Template.load().body["Outputs"])
+    assert "MerchantNoticesTopic" in state["outputs"]["MerchantNoticesTopicArn"]
+    assert set(state["endpoints"]) >= {"dynamodb", "sns", "sqs", "ssm"}
+    assert local_stack.stop()[0] == 0
+
+
+def test_a_broken_template_is_refused_naming_the_resource(tmp_path):
+    broken = tmp_path / "template.yaml"
+    from devtools.template import TEMPLATE
+
+    text = TEMPLATE.read_text().replace("CodeUri: functions/orders_api/", "CodeUri: functions/no_such_function/")
+    text = text.replace("Resource: !GetAtt RefundsTable.Arn", "Resource: !GetAtt RefundTable.Arn", 1)
+    broken.write_text(text)
+
+    process = start_stack(tmp_path, "--template", str(broken))
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert "resource OrdersApiFunction: CodeUri 'functions/no_such_function/' has no app.py" in output
+    assert "refers to 'RefundTable', which the template does not define" in output
+    assert not (tmp_path / "outputs.json").exists()
+
+
+def test_rules_file_replaces_the_rule_configuration(tmp_path, monkeypatch):
+    rules = {"versions": [{"version": "local-100", "effective_from": None, "paid_amount_below_fen": 10000}]}
+    (tmp_path / "rules.json").write_text(json.dumps(rules))
+    monkeypatch.setenv("RULES_FILE", str(tmp_path / "rules.json"))
+    from tests.local_stack.conftest import wait_until_answering
+
+    stack = wait_until_answering(start_stack(tmp_path), tmp_path)
+    try:
+        aws = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
+        sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **aws)
+        order = {
+            "order_id": "o-1",
+            "merchant_id": "m-1",
+            "buyer_id": "b-1",
+            "product_id": "p-1",
+            "product_type": "PHYSICAL",
+            "fast_refund_badge": True,
+            "paid_amount_fen": 19900,
+            "paid_at": datetime.now(UTC).isoformat(),
+        }
+        sqs.send_message(
+            QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"],
+            MessageBody=json.dumps({"type": "ORDER_PAID", "order": order}),
+        )
+        buyer = token(sub="b-1", role="buyer")
+
+        answer = eventually(
+            lambda: call(stack.api, "GET", "/orders/o-1/fast-refund-eligibility", buyer)[1].get("checks")
+        )
+
+        assert answer[0]["rule_version"] == "local-100"
+        assert "AMOUNT_OVER_LIMIT" in answer[0]["reasons"]
+    finally:
+        assert stack.stop()[0] == 0
+
+
+def test_a_malformed_rules_file_stops_the_start(tmp_path, monkeypatch):
+    (tmp_path / "rules.json").write_text('{"versions": []}')
+    monkeypatch.setenv("RULES_FILE", str(tmp_path / "rules.json"))
+
+    process = start_stack(tmp_path)
+    output, _ = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert "cannot be used" in output and "versions" in output
