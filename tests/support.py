@@ -117,6 +117,17 @@ def paid_order_message(**order: Any) -> dict[str, Any]:
     return {"type": "ORDER_PAID", "order": defaults | order}
 
 
+def shipped_message(order_id: str = "o-1", **fields: Any) -> dict[str, Any]:
+    """A valid ORDER_SHIPPED message."""
+    defaults = {"carrier": "SF", "tracking_number": "SF1", "shipped_at": "2026-11-26T12:00:00+08:00"}
+    return {"type": "ORDER_SHIPPED", "order_id": order_id} | defaults | fields
+
+
+def pay(**order: Any) -> None:
+    """Send one ORDER_PAID through the intake function, and check it was applied."""
+    assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
+
+
 def token(secret: str = LOCAL_JWT_SECRET, expires_in: int = 600, algorithm: str = "HS256", **claims: Any) -> str:
     return jwt.encode({"exp": int(time.time()) + expires_in, **claims}, secret, algorithm=algorithm)
 

@@ -14,9 +14,8 @@ from tests.support import (
     invoke,
     merchant,
     ops,
-    paid_order_message,
+    pay,
     response_json,
-    sqs_batch,
 )
 
 
@@ -25,17 +24,13 @@ def eligibility(order_id="o-1", caller=None):
     return invoke("orders_api", request)
 
 
-def paid(**order):
-    assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
-
-
 @pytest.fixture
 def enrolled_merchant(stack):
     enrol_since("2026-01-01T00:00:00+08:00")
 
 
 def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant):
-    paid()
+    pay()
 
     response = eligibility()
 
@@ -54,7 +49,7 @@ def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant
 
 
 def test_an_order_above_300_yuan_falls_to_the_merchant_policy(enrolled_merchant):
-    paid(paid_amount_fen=45000)
+    pay(paid_amount_fen=45000)
     policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=100000)
     get_store().merchants.set_auto_refund_policy("m-1", policy, at=utc_now())
 
@@ -66,7 +61,7 @@ def test_an_order_above_300_yuan_falls_to_the_merchant_policy(enrolled_merchant)
 
 
 def test_an_order_of_a_merchant_not_enrolled_lists_every_reason(stack):
-    paid(product_type="VIRTUAL", paid_amount_fen=30000)
+    pay(product_type="VIRTUAL", paid_amount_fen=30000)
 
     body = response_json(eligibility())
 
@@ -77,14 +72,14 @@ def test_an_order_of_a_merchant_not_enrolled_lists_every_reason(stack):
 
 @pytest.mark.parametrize("caller", [buyer("b-1"), merchant("m-1"), merchant("m-1", role="erp"), ops()], ids=str)
 def test_the_buyer_the_merchant_and_ops_may_ask(enrolled_merchant, caller):
-    paid()
+    pay()
 
     assert eligibility(caller=caller)["statusCode"] == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("caller", [buyer("b-2"), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
 def test_anyone_else_is_forbidden(enrolled_merchant, caller):
-    paid()
+    pay()
 
     response = eligibility(caller=caller)
 

@@ -2,7 +2,16 @@
 
 from http import HTTPStatus
 
-from tests.support import api_event, enrol_since, event, invoke, merchant, paid_order_message, sqs_batch
+from tests.support import (
+    api_event,
+    enrol_since,
+    event,
+    invoke,
+    merchant,
+    paid_order_message,
+    shipped_message,
+    sqs_batch,
+)
 
 
 def stored_order(stack, order_id):
@@ -106,13 +115,7 @@ def test_a_duplicate_paid_event_changes_nothing(stack):
 
 
 def test_an_event_before_its_order_is_paid_is_retried_later(stack):
-    shipped = {
-        "type": "ORDER_SHIPPED",
-        "order_id": "o-1",
-        "carrier": "SF",
-        "tracking_number": "SF1",
-        "shipped_at": "2026-11-26T12:00:00+08:00",
-    }
+    shipped = shipped_message()
 
     first = invoke("order_events", sqs_batch(shipped))
     invoke("order_events", sqs_batch(paid_order_message()))
@@ -148,13 +151,7 @@ def test_a_shipment_event_for_a_closed_order_is_refused_but_not_retried(stack, c
     invoke(
         "order_events", sqs_batch({"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-26T11:00:00+08:00"})
     )
-    shipped = {
-        "type": "ORDER_SHIPPED",
-        "order_id": "o-1",
-        "carrier": "SF",
-        "tracking_number": "SF1",
-        "shipped_at": "2026-11-26T12:00:00+08:00",
-    }
+    shipped = shipped_message()
 
     result = invoke("order_events", sqs_batch(shipped))
 

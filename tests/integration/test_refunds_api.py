@@ -16,16 +16,12 @@ from tests.support import (
     invoke,
     merchant,
     ops,
-    paid_order_message,
+    pay,
     response_json,
     sqs_batch,
 )
 
 SHIPMENT = {"carrier": "SF", "tracking_number": "SF1000000002"}
-
-
-def paid(**order):
-    assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
 
 
 def ask_refund(order_id="o-1", caller=None, body=None):
@@ -70,7 +66,7 @@ def enrolled(stack):
 
 
 def test_a_covered_order_is_refunded_at_once(enrolled):
-    paid()
+    pay()
 
     response = ask_refund(body={"reason": "ordered by mistake"})
 
@@ -87,7 +83,7 @@ def test_a_covered_order_is_refunded_at_once(enrolled):
 
 
 def test_the_refund_record_keeps_the_decisions_inputs(enrolled):
-    paid(paid_amount_fen=45000)
+    pay(paid_amount_fen=45000)
     set_policy()
 
     refund = response_json(ask_refund())
@@ -102,7 +98,7 @@ def test_the_refund_record_keeps_the_decisions_inputs(enrolled):
 
 
 def test_asking_again_returns_the_first_request_unchanged(enrolled):
-    paid()
+    pay()
     first = response_json(ask_refund(body={"reason": "first"}))
 
     again = ask_refund(body={"reason": "something else entirely"})
@@ -112,7 +108,7 @@ def test_asking_again_returns_the_first_request_unchanged(enrolled):
 
 
 def test_asking_again_after_a_review_returns_the_same_review(enrolled):
-    paid(paid_amount_fen=45000)
+    pay(paid_amount_fen=45000)
     first = response_json(ask_refund())
 
     again = ask_refund()
@@ -123,7 +119,7 @@ def test_asking_again_after_a_review_returns_the_same_review(enrolled):
 
 
 def test_an_order_outside_every_route_goes_to_review_with_all_reasons(enrolled):
-    paid(paid_amount_fen=45000)
+    pay(paid_amount_fen=45000)
 
     response = ask_refund()
 
@@ -136,9 +132,9 @@ def test_an_order_outside_every_route_goes_to_review_with_all_reasons(enrolled):
 
 
 def test_the_merchant_policy_counts_todays_usage(enrolled):
-    paid(order_id="o-a", paid_amount_fen=45000)
-    paid(order_id="o-b", paid_amount_fen=45000)
-    paid(order_id="o-c", paid_amount_fen=45000)
+    pay(order_id="o-a", paid_amount_fen=45000)
+    pay(order_id="o-b", paid_amount_fen=45000)
+    pay(order_id="o-c", paid_amount_fen=45000)
     set_policy(daily_limit_amount_fen=100000)
 
     answers = [response_json(ask_refund(order_id))["status"] for order_id in ("o-a", "o-b", "o-c")]
@@ -155,7 +151,7 @@ def test_the_merchant_policy_counts_todays_usage(enrolled):
 
 
 def test_platform_refunds_do_not_use_the_merchants_daily_limit(enrolled):
-    paid()
+    pay()
     set_policy()
 
     ask_refund()
@@ -165,7 +161,7 @@ def test_platform_refunds_do_not_use_the_merchants_daily_limit(enrolled):
 
 
 def test_a_shipped_order_goes_to_review(enrolled):
-    paid()
+    pay()
     assert ship()["statusCode"] == HTTPStatus.OK
 
     refund = response_json(ask_refund())
@@ -175,7 +171,7 @@ def test_a_shipped_order_goes_to_review(enrolled):
 
 
 def test_a_shipment_after_the_refund_is_refused_with_stop_shipment(enrolled):
-    paid()
+    pay()
     refund = response_json(ask_refund())
 
     response = ship()
@@ -189,7 +185,7 @@ def test_a_shipment_after_the_refund_is_refused_with_stop_shipment(enrolled):
 
 
 def test_a_shipment_event_after_the_refund_changes_nothing(enrolled):
-    paid()
+    pay()
     ask_refund()
     shipped = {"type": "ORDER_SHIPPED", "order_id": "o-1", "shipped_at": "2026-11-26T12:00:00+08:00"} | SHIPMENT
 
@@ -198,7 +194,7 @@ def test_a_shipment_event_after_the_refund_changes_nothing(enrolled):
 
 
 def test_repeating_a_shipment_is_fine_but_another_parcel_is_a_conflict(enrolled):
-    paid()
+    pay()
     first = ship()
 
     again = ship()
@@ -213,7 +209,7 @@ def test_repeating_a_shipment_is_fine_but_another_parcel_is_a_conflict(enrolled)
 
 @pytest.mark.parametrize("caller", [buyer(), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
 def test_only_the_orders_merchant_may_ship_it(enrolled, caller):
-    paid()
+    pay()
 
     response = ship(caller=caller)
 
@@ -222,14 +218,14 @@ def test_only_the_orders_merchant_may_ship_it(enrolled, caller):
 
 
 def test_ops_may_ship_any_order(enrolled):
-    paid()
+    pay()
 
     assert ship(caller=ops())["statusCode"] == HTTPStatus.OK
 
 
 @pytest.mark.parametrize("caller", [buyer("b-2"), merchant(), ops()], ids=str)
 def test_only_the_buyer_may_ask_for_a_refund(enrolled, caller):
-    paid()
+    pay()
 
     response = ask_refund(caller=caller)
 
@@ -238,7 +234,7 @@ def test_only_the_buyer_may_ask_for_a_refund(enrolled, caller):
 
 
 def test_an_unknown_order_is_404_and_a_closed_one_409(enrolled):
-    paid()
+    pay()
     closed = {"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-26T11:00:00+08:00"}
     invoke("order_events", sqs_batch(closed))
 
@@ -263,7 +259,7 @@ def test_an_unknown_order_is_404_and_a_closed_one_409(enrolled):
     ids=["too-long", "wrong-type", "unknown-field", "1MB"],
 )
 def test_a_malformed_refund_request_is_422_and_changes_nothing(enrolled, body, field):
-    paid()
+    pay()
 
     response = ask_refund(body=body)
 
@@ -283,7 +279,7 @@ def test_a_malformed_refund_request_is_422_and_changes_nothing(enrolled, body, f
     ],
 )
 def test_a_malformed_shipment_is_422_and_changes_nothing(enrolled, body, field):
-    paid()
+    pay()
 
     response = ship(body=body)
 
@@ -293,9 +289,9 @@ def test_a_malformed_shipment_is_422_and_changes_nothing(enrolled, body, field):
 
 
 def test_refund_checks_report_each_order_and_hide_other_merchants(enrolled):
-    paid(order_id="o-1")
-    paid(order_id="o-2")
-    paid(order_id="o-other", merchant_id="m-2")
+    pay(order_id="o-1")
+    pay(order_id="o-2")
+    pay(order_id="o-other", merchant_id="m-2")
     refund = response_json(ask_refund("o-1"))
 
     response = check(["o-1", "o-2", "o-other", "o-missing"])
@@ -334,7 +330,7 @@ def test_refund_checks_are_the_merchants_own(enrolled):
     "code", ["ThrottlingException", "ProvisionedThroughputExceededException", "InternalServerError"]
 )
 def test_a_failed_transaction_is_503_with_a_retry_hint_and_leaves_nothing(enrolled, monkeypatch, code):
-    paid()
+    pay()
     client = dynamo.client()
 
     def failing_transaction(**_):
@@ -363,7 +359,7 @@ def test_a_throttled_read_is_503(enrolled, monkeypatch):
 
 
 def test_a_body_sent_as_a_form_is_415_and_changes_nothing(enrolled):
-    paid()
+    pay()
     request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-1"}, body={"reason": "x"})
     request["headers"]["Content-Type"] = "application/x-www-form-urlencoded"
     request["multiValueHeaders"]["Content-Type"] = ["application/x-www-form-urlencoded"]

@@ -10,9 +10,12 @@ from http import HTTPStatus
 import boto3
 import jwt
 
-from tests.local_stack.conftest import start_stack
+from devtools.template import TEMPLATE, Template
+from tests.local_stack.conftest import start_stack, wait_until_answering
+from tests.support import paid_order_message
 
 SECRET = "local-dev-secret"
+LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
 def token(**claims) -> str:
@@ -42,8 +45,7 @@ def eventually(check, timeout: float = 15):
 
 def test_the_walkthrough_from_enrolment_to_the_refused_shipment(local_stack):
     api, endpoints, outputs = local_stack.api, local_stack.state["endpoints"], local_stack.state["outputs"]
-    aws = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-    sqs = boto3.client("sqs", endpoint_url=endpoints["sqs"], **aws)
+    sqs = boto3.client("sqs", endpoint_url=endpoints["sqs"], **LOCAL_CREDENTIALS)
     merchant = token(sub="u-1", role="merchant", merchant_id="m-1")
     buyer = token(sub="b-1", role="buyer")
 
@@ -51,19 +53,8 @@ def test_the_walkthrough_from_enrolment_to_the_refused_shipment(local_stack):
     assert call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})[0] == HTTPStatus.OK
     # 2. the order system sends ORDER_PAID to the queue
     paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-    order = {
-        "order_id": "o-1",
-        "merchant_id": "m-1",
-        "buyer_id": "b-1",
-        "product_id": "p-1",
-        "product_type": "PHYSICAL",
-        "fast_refund_badge": True,
-        "paid_amount_fen": 19900,
-        "paid_at": paid_at,
-    }
-    sqs.send_message(
-        QueueUrl=outputs["OrderEventsQueueUrl"], MessageBody=json.dumps({"type": "ORDER_PAID", "order": order})
-    )
+    message = paid_order_message(paid_at=paid_at)
+    sqs.send_message(QueueUrl=outputs["OrderEventsQueueUrl"], MessageBody=json.dumps(message))
     # 3. the ERP subscribes a queue to the merchant's notices
     erp_queue = sqs.create_queue(QueueName="m-1-erp-notices")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=erp_queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -99,8 +90,6 @@ def test_the_walkthrough_from_enrolment_to_the_refused_shipment(local_stack):
 
 
 def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
-    from devtools.template import Template
-
     state = local_stack.state
     assert set(state["outputs"]) == set(Template.load().body["Outputs"])
     assert "MerchantNoticesTopic" in state["outputs"]["MerchantNoticesTopicArn"]
@@ -110,8 +99,6 @@ def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
 
 def test_a_broken_template_is_refused_naming_the_resource(tmp_path):
     broken = tmp_path / "template.yaml"
-    from devtools.template import TEMPLATE
-
     text = TEMPLATE.read_text().replace("CodeUri: functions/orders_api/", "CodeUri: functions/no_such_function/")
     text = text.replace("Resource: !GetAtt RefundsTable.Arn", "Resource: !GetAtt RefundTable.Arn", 1)
     broken.write_text(text)
@@ -129,25 +116,13 @@ def test_rules_file_replaces_the_rule_configuration(tmp_path, monkeypatch):
     rules = {"versions": [{"version": "local-100", "effective_from": None, "paid_amount_below_fen": 10000}]}
     (tmp_path / "rules.json").write_text(json.dumps(rules))
     monkeypatch.setenv("RULES_FILE", str(tmp_path / "rules.json"))
-    from tests.local_stack.conftest import wait_until_answering
-
     stack = wait_until_answering(start_stack(tmp_path), tmp_path)
     try:
-        aws = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-        sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **aws)
-        order = {
-            "order_id": "o-1",
-            "merchant_id": "m-1",
-            "buyer_id": "b-1",
-            "product_id": "p-1",
-            "product_type": "PHYSICAL",
-            "fast_refund_badge": True,
-            "paid_amount_fen": 19900,
-            "paid_at": datetime.now(UTC).isoformat(),
-        }
+        sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
+        message = paid_order_message(paid_at=datetime.now(UTC).isoformat())
         sqs.send_message(
             QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"],
-            MessageBody=json.dumps({"type": "ORDER_PAID", "order": order}),
+            MessageBody=json.dumps(message),
         )
         buyer = token(sub="b-1", role="buyer")
 

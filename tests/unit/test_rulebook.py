@@ -9,6 +9,18 @@ from fastrefund import config, rulebook
 from tests.unit.factories import default_rulebook
 
 
+@pytest.fixture
+def table_environment(monkeypatch):
+    for name in (
+        "ORDERS_TABLE",
+        "MERCHANTS_TABLE",
+        "REFUNDS_TABLE",
+        "POLICY_USAGE_TABLE",
+        "MERCHANT_NOTICES_TOPIC_ARN",
+    ):
+        monkeypatch.setenv(name, "t")
+
+
 def test_the_default_configuration_is_the_table_in_the_rules():
     versions = {v.version: v for v in default_rulebook().versions}
 
@@ -48,19 +60,11 @@ def test_a_malformed_configuration_fails_at_load(document, complaint):
         rulebook.parse_rulebook(document)
 
 
-def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch):
+def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch, table_environment):
     # Given a rules file with a 100-yuan limit
     rules = {"versions": [{"version": "local", "effective_from": None, "paid_amount_below_fen": 10000}]}
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(rules))
-    for name in (
-        "ORDERS_TABLE",
-        "MERCHANTS_TABLE",
-        "REFUNDS_TABLE",
-        "POLICY_USAGE_TABLE",
-        "MERCHANT_NOTICES_TOPIC_ARN",
-    ):
-        monkeypatch.setenv(name, "t")
     monkeypatch.setenv("RULES_FILE", str(path))
     config.get_config.cache_clear()
 
@@ -68,15 +72,7 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch):
     assert rulebook.load_rulebook().versions[0].paid_amount_below_fen == 10000
 
 
-def test_a_function_without_a_rules_source_refuses_to_start(monkeypatch):
-    for name in (
-        "ORDERS_TABLE",
-        "MERCHANTS_TABLE",
-        "REFUNDS_TABLE",
-        "POLICY_USAGE_TABLE",
-        "MERCHANT_NOTICES_TOPIC_ARN",
-    ):
-        monkeypatch.setenv(name, "t")
+def test_a_function_without_a_rules_source_refuses_to_start(monkeypatch, table_environment):
     monkeypatch.delenv("RULES_FILE", raising=False)
     monkeypatch.delenv("RULES_PARAMETER_NAME", raising=False)
     config.get_config.cache_clear()
