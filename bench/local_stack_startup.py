@@ -1,6 +1,6 @@
 """How long `make run` (already installed) takes until the API answers. Goal: under 10 seconds.
 
-    make bench-startup        (or: .venv/bin/python -m bench.local_stack_startup)
+Run by `make bench`, or alone: .venv/bin/python -m bench.local_stack_startup
 """
 
 import os
