@@ -3,8 +3,6 @@
 Triggered by the refunds table's stream, filtered to new AUTO_REFUNDED records (template.yaml).
 """
 
-import functools
-
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,13 +15,8 @@ from fastrefund.publisher import NoticePublisher
 processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
-@functools.cache
-def publisher() -> NoticePublisher:
-    return NoticePublisher(get_config().merchant_notices_topic_arn)
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return notify(event, processor, publisher())
+    return notify(event, processor, NoticePublisher(get_config().merchant_notices_topic_arn))

@@ -17,6 +17,7 @@ class Role(StrEnum):
 
 
 MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.ERP})
+MERCHANT_ONLY = frozenset({Role.MERCHANT})  # SPEC: settings, the workbench and subscriptions are not an ERP's
 
 
 class Caller(Frozen):

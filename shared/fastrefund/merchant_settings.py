@@ -6,10 +6,8 @@ from pydantic import AwareDatetime, StrictBool
 
 from fastrefund.clock import china_day, to_api
 from fastrefund.domain import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
-from fastrefund.identity import Caller, Role
+from fastrefund.identity import MERCHANT_ONLY, Caller
 from fastrefund.repositories.store import Store
-
-SETTINGS_ROLES = frozenset({Role.MERCHANT})  # SPEC: settings are the merchant's (and ops'), not an ERP's
 
 
 class FastRefundServiceChange(Frozen):
@@ -49,7 +47,7 @@ class SettingsView(Frozen):
 
 
 def get_settings(merchant_id: str, caller: Caller, store: Store, now: datetime) -> SettingsView:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     settings, usage = store.merchants.get_with_usage(merchant_id, china_day(now))
     return SettingsView.of(settings, usage)
 
@@ -57,7 +55,7 @@ def get_settings(merchant_id: str, caller: Caller, store: Store, now: datetime) 
 def set_fast_refund_service(
     merchant_id: str, change: FastRefundServiceChange, caller: Caller, store: Store, now: datetime
 ) -> SettingsView:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     store.merchants.set_fast_refund_service(merchant_id, change.enabled, now)
     return get_settings(merchant_id, caller, store, now)
 
@@ -65,6 +63,6 @@ def set_fast_refund_service(
 def set_auto_refund_policy(
     merchant_id: str, policy: AutoRefundPolicy, caller: Caller, store: Store, now: datetime
 ) -> SettingsView:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     store.merchants.set_auto_refund_policy(merchant_id, policy, now)
     return get_settings(merchant_id, caller, store, now)

@@ -9,8 +9,7 @@ from pydantic import Field
 from fastrefund.clock import to_api
 from fastrefund.domain import Frozen, Subscription, SubscriptionProtocol
 from fastrefund.errors import SubscriptionNotFound
-from fastrefund.identity import Caller
-from fastrefund.merchant_settings import SETTINGS_ROLES
+from fastrefund.identity import MERCHANT_ONLY, Caller
 from fastrefund.repositories.store import Store
 
 SQS_ARN = r"^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
@@ -61,16 +60,16 @@ class SubscriptionList(Frozen):
 def subscribe(
     merchant_id: str, request: SqsEndpoint | HttpsEndpoint | EmailEndpoint, caller: Caller, store: Store, now: datetime
 ) -> SubscriptionView:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     return SubscriptionView.of(store.subscriptions.subscribe(merchant_id, request.protocol, request.endpoint, now))
 
 
 def list_subscriptions(merchant_id: str, caller: Caller, store: Store) -> SubscriptionList:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     return SubscriptionList(subscriptions=[SubscriptionView.of(s) for s in store.subscriptions.list(merchant_id)])
 
 
 def unsubscribe(merchant_id: str, subscription_id: str, caller: Caller, store: Store) -> None:
-    caller.require_merchant(merchant_id, SETTINGS_ROLES)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     if not store.subscriptions.remove(merchant_id, subscription_id):
         raise SubscriptionNotFound(subscription_id)

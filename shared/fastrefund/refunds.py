@@ -81,13 +81,10 @@ def request_refund(
             raise OrderClosed(order_id)
         try:
             return _decide_and_commit(order, request, store, rulebook, now), True
-        except RefundExists:
-            existing = store.refunds.get(order_id)
-            if existing is not None:
-                return existing, False
-        except (OrderChanged, DailyLimitReached, WriteConflict) as raced:
-            # Something changed between the read and the write (a shipment, the day's usage, another
-            # transaction): decide again from what is stored now, which names every reason truthfully.
+        except (RefundExists, OrderChanged, DailyLimitReached, WriteConflict) as raced:
+            # Something changed between the read and the write (another request for the order, a
+            # shipment, the day's usage, another transaction): read again and answer from what is
+            # stored now, which returns the request that won or names every reason truthfully.
             logger.info("refund raced a change; deciding again", extra={"why": type(raced).__name__})
             if isinstance(raced, WriteConflict):
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # let the other transaction finish

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 
 from fastrefund.domain import Frozen, RefundStatus, Route
 from fastrefund.errors import InvalidCursor
-from fastrefund.identity import Caller
+from fastrefund.identity import MERCHANT_ONLY, Caller
 from fastrefund.refunds import RefundView
 from fastrefund.repositories.store import Store
 
@@ -33,7 +33,7 @@ class WorkbenchPage(Frozen):
 
 
 def list_refunds(merchant_id: str, query: WorkbenchQuery, caller: Caller, store: Store) -> WorkbenchPage:
-    caller.require_merchant(merchant_id)
+    caller.require_merchant(merchant_id, MERCHANT_ONLY)
     filters = {name: value for name, value in (("route", query.route), ("status", query.status)) if value}
     page = store.refunds.merchant_refunds(
         merchant_id,

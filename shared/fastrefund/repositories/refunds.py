@@ -98,13 +98,6 @@ class RefundsRepository:
         last = dynamo.decode(start) if start else None
         return MerchantRefundsPage(refunds=refunds, last=(last["decided_at"], last["order_id"]) if last else None)
 
-    def get(self, order_id: str) -> Refund | None:
-        with dynamo.translate_transient_errors():
-            response = dynamo.client().get_item(
-                TableName=self.table_name, Key=dynamo.encode({"order_id": order_id}), ConsistentRead=True
-            )
-        return from_item(dynamo.decode(response["Item"])) if "Item" in response else None
-
     def add_for_review(self, refund: Refund) -> None:
         """Store a refund handed to the merchant's review; RefundExists if the order already has one."""
         try:
