@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install run token lint test unit integration openapi bench build clean
+.PHONY: install run token lint test unit integration openapi bench build deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,8 +48,21 @@ integration: install
 openapi: install  ## regenerate the committed API document from the code
 	$(BIN)/python scripts/openapi.py > docs/openapi.json
 
+# The SAM CLI has a virtualenv of its own: it pins an older boto3 than the project's.
+SAM := .venv-sam/bin/sam
+$(SAM):
+	$(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/pip install --quiet aws-sam-cli==1.170.0
+
+build: $(SAM)  ## sam build (the layer and every function), with the Python the runtime names on PATH
+	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) validate --lint
+	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
+
+deploy: build
+	$(SAM) deploy --guided
+
 clean:
-	rm -rf $(VENV) .pytest_cache .aws-sam
+	rm -rf $(VENV) .venv-sam .pytest_cache .aws-sam node_modules .local-stack
 
 bench: install  ## print the AWS calls each kind of request makes, and the local stack's start-up time
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
