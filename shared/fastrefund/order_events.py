@@ -2,11 +2,12 @@
 
 from typing import Annotated, Literal
 
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
 from fastrefund.domain import Fen, Frozen, Identifier, Order, ProductType, Shipment
 from fastrefund.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.observability import logger
+from fastrefund.observability import logger, metrics
 from fastrefund.repositories.store import Store
 from fastrefund.shipments import record_shipment
 
@@ -87,3 +88,4 @@ def _ship(event: OrderShippedEvent, store: Store) -> None:
         # Delivering the event again cannot change the answer, so it is not a failed record; the
         # merchant was already told of the refund, and the warning lets operators follow it up.
         logger.warning("shipment event refused", extra={"order_id": event.order_id, "reason": type(refused).__name__})
+        metrics.add_metric(name="ShipmentEventsRefused", unit=MetricUnit.Count, value=1)
