@@ -115,6 +115,7 @@ class MerchantSettings(Frozen):
     fast_refund_enabled: bool = False
     fast_refund_updated_at: AwareDatetime | None = None
     auto_refund_policy: AutoRefundPolicy | None = None
+    policy_updated_at: AwareDatetime | None = None
 
 
 class PolicyUsage(Frozen):

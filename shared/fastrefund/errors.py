@@ -73,6 +73,13 @@ class DailyLimitReached(ServiceError):
         super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit", merchant_id=merchant_id)
 
 
+class PolicyChanged(ServiceError):
+    """The merchant changed its auto-refund policy between the read and the write."""
+
+    def __init__(self, merchant_id: str) -> None:
+        super().__init__(f"merchant {merchant_id} changed its auto-refund policy", merchant_id=merchant_id)
+
+
 class WriteConflict(ServiceError):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
 

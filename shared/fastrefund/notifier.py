@@ -34,5 +34,5 @@ def notify(event: dict[str, Any], processor: BatchProcessor, publisher: NoticePu
     ]
     metrics.add_metric(name="NoticesPublished", unit=MetricUnit.Count, value=len(notices) - len(unpublished))
     metrics.add_metric(name="NoticePublishFailures", unit=MetricUnit.Count, value=len(unpublished))
-    logger.info("notices sent", extra={"published": len(notices) - len(unpublished), "failed": len(failures)})
+    logger.info("notices sent", extra={"published": len(notices) - len(unpublished), "redelivered": len(failures)})
     return {"batchItemFailures": failures}

@@ -18,6 +18,7 @@ from fastrefund.domain import (
     AutoRefundPolicy,
     DecisionInputs,
     Frozen,
+    MerchantSettings,
     Order,
     OrderStatus,
     PolicyUsage,
@@ -31,6 +32,7 @@ from fastrefund.errors import (
     OrderChanged,
     OrderClosed,
     OrderNotFound,
+    PolicyChanged,
     RefundExists,
     TemporarilyUnavailable,
     WriteConflict,
@@ -81,10 +83,11 @@ def request_refund(
             raise OrderClosed(order_id)
         try:
             return _decide_and_commit(order, request, store, rulebook, now), True
-        except (RefundExists, OrderChanged, DailyLimitReached, WriteConflict) as raced:
+        except (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged, WriteConflict) as raced:
             # Something changed between the read and the write (another request for the order, a
-            # shipment, the day's usage, another transaction): read again and answer from what is
-            # stored now, which returns the request that won or names every reason truthfully.
+            # shipment, the day's usage, the merchant's policy, another transaction): read again and
+            # answer from what is stored now, which returns the request that won or names every
+            # reason truthfully.
             logger.info("refund raced a change; deciding again", extra={"why": type(raced).__name__})
             if isinstance(raced, WriteConflict):
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # let the other transaction finish
@@ -95,19 +98,19 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
     platform = rules.platform_check(order, rulebook, now)
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
-        return _commit(draft, Route.PLATFORM_FAST_REFUND, None, store)
+        return _commit(draft, Route.PLATFORM_FAST_REFUND, store, merchant=None)
 
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
     decision = rules.decide(order, merchant, rulebook, now, usage)
     draft = _draft(order, request, now, platform.rule_version, merchant.auto_refund_policy, usage)
     if decision.approved is None:
         return _hand_to_review(draft, decision.reasons, store)
-    return _commit(draft, Route.MERCHANT_AUTO_REFUND, merchant.auto_refund_policy, store)
+    return _commit(draft, Route.MERCHANT_AUTO_REFUND, store, merchant=merchant)
 
 
-def _commit(draft: Refund, route: Route, policy: AutoRefundPolicy | None, store: Store) -> Refund:
+def _commit(draft: Refund, route: Route, store: Store, merchant: MerchantSettings | None) -> Refund:
     refund = draft.model_copy(update={"status": RefundStatus.AUTO_REFUNDED, "route": route})
-    store.refunds.commit_auto_refund(refund, policy, china_day(refund.decided_at))
+    store.refunds.commit_auto_refund(refund, merchant, china_day(refund.decided_at))
     logger.info("order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen})
     return refund
 

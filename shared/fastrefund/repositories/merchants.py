@@ -17,12 +17,13 @@ ENROLMENT = "ENROLMENT#"
 
 
 def from_item(item: dynamo.Item) -> MerchantSettings:
-    updated_at = item.get("fast_refund_updated_at")
+    enrolment_changed, policy_changed = item.get("fast_refund_updated_at"), item.get("policy_updated_at")
     return MerchantSettings(
         merchant_id=item["merchant_id"],
         fast_refund_enabled=item.get("fast_refund_enabled", False),
-        fast_refund_updated_at=from_storage(updated_at) if updated_at else None,
+        fast_refund_updated_at=from_storage(enrolment_changed) if enrolment_changed else None,
         auto_refund_policy=item.get("auto_refund_policy"),
+        policy_updated_at=from_storage(policy_changed) if policy_changed else None,
     )
 
 

@@ -10,9 +10,17 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fastrefund.clock import from_storage, start_of_china_day, to_storage
-from fastrefund.domain import AutoRefundPolicy, Frozen, Order, OrderStatus, Refund
-from fastrefund.errors import DailyLimitReached, OrderChanged, RefundExists, TemporarilyUnavailable, WriteConflict
+from fastrefund.domain import AutoRefundPolicy, Frozen, MerchantSettings, Order, OrderStatus, Refund
+from fastrefund.errors import (
+    DailyLimitReached,
+    OrderChanged,
+    PolicyChanged,
+    RefundExists,
+    TemporarilyUnavailable,
+    WriteConflict,
+)
 from fastrefund.repositories import dynamo, orders
+from fastrefund.repositories.merchants import SETTINGS
 
 MERCHANT_INDEX = "ByMerchantDecidedAt"
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
@@ -36,10 +44,11 @@ class MerchantRefundsPage(Frozen):
 
 
 class RefundsRepository:
-    def __init__(self, table_name: str, orders_table: str, usage_table: str) -> None:
+    def __init__(self, table_name: str, orders_table: str, usage_table: str, merchants_table: str) -> None:
         self.table_name = table_name
         self.orders_table = orders_table
         self.usage_table = usage_table
+        self.merchants_table = merchants_table
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
         """The order and its refund request, if any, in one round trip."""
@@ -108,11 +117,12 @@ class RefundsRepository:
                 raise RefundExists(refund.order_id) from exc
             raise
 
-    def commit_auto_refund(self, refund: Refund, policy: AutoRefundPolicy | None, day: date) -> None:
-        """Refund the order, all or nothing. `policy` is given for the merchant-policy route only:
-        its daily limits are then checked and counted in the same transaction.
+    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
+        """Refund the order, all or nothing. `merchant` (the settings the decision read) is given for
+        the merchant-policy route only: the policy must still be the one read, and its daily limits
+        are checked and counted, in the same transaction.
 
-        Raises RefundExists, OrderChanged, DailyLimitReached or WriteConflict when cancelled.
+        Raises RefundExists, OrderChanged, DailyLimitReached, PolicyChanged or WriteConflict when cancelled.
         """
         items: list[dict[str, Any]] = [
             {
@@ -130,8 +140,9 @@ class RefundsRepository:
             },
             {"Put": self._new_refund(refund)},
         ]
-        if policy is not None:
-            items.append({"Update": self._count_usage(refund, policy, day)})
+        if merchant is not None and merchant.auto_refund_policy is not None:
+            items.append({"Update": self._count_usage(refund, merchant.auto_refund_policy, day)})
+            items.append({"ConditionCheck": self._policy_unchanged(merchant)})
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().transact_write_items(TransactItems=items)
@@ -172,6 +183,18 @@ class RefundsRepository:
             ),
         }
 
+    def _policy_unchanged(self, merchant: MerchantSettings) -> dict[str, Any]:
+        # A merchant who switches the policy off is obeyed at once, even by a decision already made.
+        check: dict[str, Any] = {
+            "TableName": self.merchants_table,
+            "Key": dynamo.encode({"merchant_id": merchant.merchant_id, "record": SETTINGS}),
+            "ConditionExpression": "attribute_not_exists(policy_updated_at)",
+        }
+        if merchant.policy_updated_at is not None:
+            check["ConditionExpression"] = "policy_updated_at = :seen"
+            check["ExpressionAttributeValues"] = dynamo.values(seen=to_storage(merchant.policy_updated_at))
+        return check
+
     def _why_cancelled(self, refund: Refund, exc: ClientError) -> Exception | None:
         """Read the cancellation reasons, item by item in the order the transaction listed them."""
         reasons = exc.response.get("CancellationReasons", [])
@@ -184,6 +207,8 @@ class RefundsRepository:
             return OrderChanged(refund.order_id, status)
         if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
             return DailyLimitReached(refund.merchant_id)
+        if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
+            return PolicyChanged(refund.merchant_id)
         if "TransactionConflict" in codes:
             return WriteConflict("the order is being changed by another request")
         if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in codes):

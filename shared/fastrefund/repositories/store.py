@@ -24,6 +24,8 @@ def get_store() -> Store:
     return Store(
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
-        refunds=RefundsRepository(config.refunds_table, config.orders_table, config.policy_usage_table),
+        refunds=RefundsRepository(
+            config.refunds_table, config.orders_table, config.policy_usage_table, config.merchants_table
+        ),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
     )
