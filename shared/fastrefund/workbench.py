@@ -35,7 +35,7 @@ class WorkbenchPage(Frozen):
 def list_refunds(merchant_id: str, query: WorkbenchQuery, caller: Caller, store: Store) -> WorkbenchPage:
     caller.require_merchant(merchant_id, MERCHANT_ONLY)
     filters = {name: value for name, value in (("route", query.route), ("status", query.status)) if value}
-    page = store.refunds.merchant_refunds(
+    page = store.workbench.merchant_refunds(
         merchant_id,
         since=query.since,
         until=query.until,

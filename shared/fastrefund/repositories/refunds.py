@@ -1,16 +1,17 @@
 """Refund records, and the one transaction that auto-refunds an order.
 
 The transaction moves the order from PAID to REFUNDED, creates the refund (one per order) and, for
-the merchant-policy route, checks and adds to the day's policy usage: all three or none.
+the merchant-policy route, checks and adds to the day's policy usage and checks the policy is the one the
+decision read: all or none.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fastrefund.clock import from_storage, start_of_china_day, to_storage
-from fastrefund.domain import AutoRefundPolicy, Frozen, MerchantSettings, Order, OrderStatus, Refund
+from fastrefund.domain import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
 from fastrefund.errors import (
     DailyLimitReached,
     OrderChanged,
@@ -22,7 +23,6 @@ from fastrefund.errors import (
 from fastrefund.repositories import dynamo, orders
 from fastrefund.repositories.merchants import SETTINGS
 
-MERCHANT_INDEX = "ByMerchantDecidedAt"
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
 
 
@@ -36,11 +36,6 @@ def from_item(item: dynamo.Item) -> Refund:
     return Refund.model_validate(
         item | {"requested_at": from_storage(item["requested_at"]), "decided_at": from_storage(item["decided_at"])}
     )
-
-
-class MerchantRefundsPage(Frozen):
-    refunds: list[Refund]
-    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
 
 
 class RefundsRepository:
@@ -59,53 +54,6 @@ class RefundsRepository:
             orders.from_item(order_items[0]) if order_items else None,
             from_item(refund_items[0]) if refund_items else None,
         )
-
-    def merchant_refunds(
-        self,
-        merchant_id: str,
-        since: datetime | None,
-        until: datetime | None,
-        filters: dict[str, str],
-        limit: int,
-        after: tuple[str, str] | None,
-    ) -> MerchantRefundsPage:
-        """Newest first, from the index keyed by merchant and decision time; `filters` are exact matches."""
-        key_condition = "merchant_id = :merchant_id"
-        bounds: dict[str, Any] = {"merchant_id": merchant_id}
-        if since and until:
-            key_condition += " AND decided_at BETWEEN :since AND :until"
-            bounds |= {"since": to_storage(since), "until": to_storage(until)}
-        elif since:
-            key_condition += " AND decided_at >= :since"
-            bounds["since"] = to_storage(since)
-        elif until:
-            key_condition += " AND decided_at <= :until"
-            bounds["until"] = to_storage(until)
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": MERCHANT_INDEX,
-            "KeyConditionExpression": key_condition,
-            "ScanIndexForward": False,
-        }
-        if filters:
-            request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
-            request["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
-        request["ExpressionAttributeValues"] = dynamo.values(**bounds, **filters)
-        start = (
-            dynamo.encode({"merchant_id": merchant_id, "decided_at": after[0], "order_id": after[1]}) if after else None
-        )
-        refunds: list[Refund] = []
-        # A filter drops items after DynamoDB counted them, so keep reading until the page is full.
-        while True:
-            page_request = request | {"Limit": limit - len(refunds)} | ({"ExclusiveStartKey": start} if start else {})
-            with dynamo.translate_transient_errors():
-                response = dynamo.client().query(**page_request)
-            refunds += [from_item(dynamo.decode(item)) for item in response["Items"]]
-            start = response.get("LastEvaluatedKey")
-            if not start or len(refunds) >= limit:
-                break
-        last = dynamo.decode(start) if start else None
-        return MerchantRefundsPage(refunds=refunds, last=(last["decided_at"], last["order_id"]) if last else None)
 
     def add_for_review(self, refund: Refund) -> None:
         """Store a refund handed to the merchant's review; RefundExists if the order already has one."""

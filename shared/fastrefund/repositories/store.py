@@ -8,6 +8,7 @@ from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
+from fastrefund.repositories.workbench import WorkbenchRepository
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class Store:
     merchants: MerchantsRepository
     refunds: RefundsRepository
     subscriptions: SubscriptionsRepository
+    workbench: WorkbenchRepository
 
 
 @functools.cache
@@ -28,4 +30,5 @@ def get_store() -> Store:
             config.refunds_table, config.orders_table, config.policy_usage_table, config.merchants_table
         ),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
+        workbench=WorkbenchRepository(config.refunds_table),
     )

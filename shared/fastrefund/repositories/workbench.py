@@ -1,0 +1,69 @@
+"""The after-sales workbench's reads: a merchant's refunds, newest first, from the index keyed by
+merchant and decision time (never a scan)."""
+
+from datetime import datetime
+from typing import Any
+
+from fastrefund.clock import to_storage
+from fastrefund.domain import Frozen, Refund
+from fastrefund.repositories import dynamo
+from fastrefund.repositories.refunds import from_item
+
+MERCHANT_INDEX = "ByMerchantDecidedAt"
+
+
+class MerchantRefundsPage(Frozen):
+    refunds: list[Refund]
+    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
+
+
+class WorkbenchRepository:
+    def __init__(self, refunds_table: str) -> None:
+        self.table_name = refunds_table
+
+    def merchant_refunds(
+        self,
+        merchant_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        filters: dict[str, str],
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> MerchantRefundsPage:
+        """Newest first, from the index keyed by merchant and decision time; `filters` are exact matches."""
+        key_condition = "merchant_id = :merchant_id"
+        bounds: dict[str, Any] = {"merchant_id": merchant_id}
+        if since and until:
+            key_condition += " AND decided_at BETWEEN :since AND :until"
+            bounds |= {"since": to_storage(since), "until": to_storage(until)}
+        elif since:
+            key_condition += " AND decided_at >= :since"
+            bounds["since"] = to_storage(since)
+        elif until:
+            key_condition += " AND decided_at <= :until"
+            bounds["until"] = to_storage(until)
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": MERCHANT_INDEX,
+            "KeyConditionExpression": key_condition,
+            "ScanIndexForward": False,
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
+            request["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
+        request["ExpressionAttributeValues"] = dynamo.values(**bounds, **filters)
+        start = (
+            dynamo.encode({"merchant_id": merchant_id, "decided_at": after[0], "order_id": after[1]}) if after else None
+        )
+        refunds: list[Refund] = []
+        # A filter drops items after DynamoDB counted them, so keep reading until the page is full.
+        while True:
+            page_request = request | {"Limit": limit - len(refunds)} | ({"ExclusiveStartKey": start} if start else {})
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(**page_request)
+            refunds += [from_item(dynamo.decode(item)) for item in response["Items"]]
+            start = response.get("LastEvaluatedKey")
+            if not start or len(refunds) >= limit:
+                break
+        last = dynamo.decode(start) if start else None
+        return MerchantRefundsPage(refunds=refunds, last=(last["decided_at"], last["order_id"]) if last else None)
