@@ -9,6 +9,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, Strict
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
 Fen = Annotated[int, Strict(), Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+Carrier = Annotated[str, Field(min_length=1, max_length=32)]
+TrackingNumber = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class Frozen(BaseModel):
@@ -49,8 +51,8 @@ class Reason(StrEnum):
 
 
 class Shipment(Frozen):
-    carrier: Annotated[str, Field(min_length=1, max_length=32)]
-    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    carrier: Carrier
+    tracking_number: TrackingNumber
     shipped_at: AwareDatetime
 
 

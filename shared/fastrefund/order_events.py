@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
-from fastrefund.domain import Fen, Frozen, Identifier, Order, ProductType, Shipment
+from fastrefund.domain import Carrier, Fen, Frozen, Identifier, Order, ProductType, Shipment, TrackingNumber
 from fastrefund.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.observability import logger, metrics
 from fastrefund.repositories.store import Store
@@ -31,8 +31,8 @@ class OrderPaidEvent(Frozen):
 class OrderShippedEvent(Frozen):
     type: Literal["ORDER_SHIPPED"]
     order_id: Identifier
-    carrier: Annotated[str, Field(min_length=1, max_length=32)]
-    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    carrier: Carrier
+    tracking_number: TrackingNumber
     shipped_at: AwareDatetime
 
 

@@ -1,12 +1,11 @@
 """Recording a shipment: whichever of the shipment and the auto-refund is recorded first wins."""
 
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
 from fastrefund.clock import to_api
-from fastrefund.domain import Frozen, Order, OrderStatus, Shipment
+from fastrefund.domain import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
 from fastrefund.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.identity import Caller
 from fastrefund.observability import logger
@@ -40,8 +39,8 @@ def _same_parcel(recorded: Shipment, asked: Shipment) -> bool:
 
 
 class ShipmentRequest(Frozen):
-    carrier: Annotated[str, Field(min_length=1, max_length=32)]
-    tracking_number: Annotated[str, Field(min_length=1, max_length=64)]
+    carrier: Carrier
+    tracking_number: TrackingNumber
     shipped_at: AwareDatetime | None = Field(default=None, description="defaults to now")
 
 
