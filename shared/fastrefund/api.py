@@ -24,6 +24,7 @@ from fastrefund.errors import (
     SubscriptionNotFound,
     TemporarilyUnavailable,
     Unauthenticated,
+    field_issues,
 )
 from fastrefund.identity import Caller
 from fastrefund.observability import logger
@@ -80,9 +81,7 @@ def create_app() -> APIGatewayRestResolver:
                 "send the body as JSON, with Content-Type: application/json",
                 [{"field": "header.Content-Type", "issue": f"{content_type or 'missing'}: expected application/json"}],
             )
-        details = [
-            {"field": ".".join(str(part) for part in error["loc"]), "issue": error["msg"]} for error in exc.errors()
-        ]
+        details = field_issues(exc.errors())
         logger.info("request invalid", extra={"details": details})
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "the request is invalid", details)
 

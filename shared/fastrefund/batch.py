@@ -6,6 +6,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from pydantic import ValidationError
 
+from fastrefund.errors import field_issues
 from fastrefund.observability import logger
 
 
@@ -16,9 +17,6 @@ class LoggedBatchProcessor(BatchProcessor):
         _, error, _ = exception
         why: Any = str(error)
         if isinstance(error, ValidationError):
-            why = [
-                {"field": ".".join(str(part) for part in item["loc"]), "issue": item["msg"]}
-                for item in error.errors(include_url=False, include_input=False)
-            ]
+            why = field_issues(error.errors(include_url=False, include_input=False))
         logger.warning("record not processed", extra={"error": type(error).__name__, "why": why})
         return super().failure_handler(record, exception)

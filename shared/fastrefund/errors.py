@@ -1,5 +1,13 @@
 """Domain exceptions. The logic raises these; `fastrefund.api` maps each to one HTTP status."""
 
+from collections.abc import Iterable
+from typing import Any
+
+
+def field_issues(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+    """pydantic's validation errors as the `details` callers and operators read: which field, and why."""
+    return [{"field": ".".join(str(part) for part in error["loc"]), "issue": error["msg"]} for error in errors]
+
 
 class ServiceError(Exception):
     """Base of every error the service explains to its caller."""
