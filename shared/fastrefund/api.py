@@ -107,12 +107,13 @@ def current_caller(request: Request) -> Caller:
     return Caller.from_authorizer_context(request.resolved_event.request_context.authorizer.get_context())
 
 
-_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
-OrderIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the order")]
-MerchantIdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the merchant")]
-SubscriptionIdPath = Annotated[
-    str, Path(min_length=1, max_length=64, pattern=_ID_PATTERN, description="the subscription")
-]
+def _id_path(description: str) -> Path:
+    return Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description=description)
+
+
+OrderIdPath = Annotated[str, _id_path("the order")]
+MerchantIdPath = Annotated[str, _id_path("the merchant")]
+SubscriptionIdPath = Annotated[str, _id_path("the subscription")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
