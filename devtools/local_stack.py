@@ -154,7 +154,10 @@ class LocalStack:
             },
         }
         self.args.state_dir.mkdir(parents=True, exist_ok=True)
-        (self.args.state_dir / "outputs.json").write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        # Written whole, then renamed: whoever waits for the file never reads half of it.
+        partial = self.args.state_dir / "outputs.json.partial"
+        partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+        partial.replace(self.args.state_dir / "outputs.json")
         return state
 
 
