@@ -98,8 +98,8 @@ def main() -> None:
             "ORDER_PAID batch of 10 (per batch)",
             lambda: invoke("order_events", sqs_batch(*(paid_order_message(order_id=f"o-new-{n}") for n in range(10)))),
         )
-        from fastrefund.clock import utc_now
-        from fastrefund.domain import AutoRefundPolicy
+        from fastrefund.domain.clock import utc_now
+        from fastrefund.domain.models import AutoRefundPolicy
         from fastrefund.repositories.store import get_store
 
         policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=10_000_000)

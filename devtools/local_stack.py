@@ -165,7 +165,7 @@ def _check_rules_file() -> None:
     rules_file = os.environ.get("RULES_FILE")
     if not rules_file:
         return
-    from fastrefund.rulebook import parse_rulebook
+    from fastrefund.domain.rulebook import parse_rulebook
 
     try:
         parse_rulebook(Path(rules_file).read_text(encoding="utf-8"))

@@ -19,8 +19,10 @@ from moto import mock_aws
 
 from devtools import resources
 from devtools.template import Resolver, Template
-from fastrefund import config, publisher, rulebook
+from fastrefund.domain import rulebook
+from fastrefund.messaging import publisher
 from fastrefund.repositories import dynamo, store
+from fastrefund.runtime import config
 from tests.support import LOCAL_JWT_SECRET
 
 FUNCTIONS = (

@@ -6,14 +6,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund import merchant_settings
-from fastrefund.api import CurrentCaller, MerchantIdPath, create_app, documented_errors
-from fastrefund.clock import utc_now
-from fastrefund.domain import AutoRefundPolicy
-from fastrefund.merchant_settings import FastRefundServiceChange, SettingsView
-from fastrefund.observability import logger, metrics, tracer
-from fastrefund.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models import AutoRefundPolicy
+from fastrefund.logic import merchant_settings
+from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView
+from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
 from fastrefund.repositories.store import get_store
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented_errors
+from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

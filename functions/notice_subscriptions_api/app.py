@@ -9,12 +9,12 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund import notice_subscriptions
-from fastrefund.api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented_errors
-from fastrefund.clock import utc_now
-from fastrefund.notice_subscriptions import SubscriptionList, SubscriptionRequest, SubscriptionView
-from fastrefund.observability import logger, metrics, tracer
+from fastrefund.domain.clock import utc_now
+from fastrefund.logic import notice_subscriptions
+from fastrefund.logic.notice_subscriptions import SubscriptionList, SubscriptionRequest, SubscriptionView
 from fastrefund.repositories.store import get_store
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented_errors
+from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

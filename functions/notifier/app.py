@@ -6,11 +6,11 @@ Triggered by the refunds table's stream, filtered to new AUTO_REFUNDED records (
 from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.batch import LoggedBatchProcessor
-from fastrefund.config import get_config
-from fastrefund.notifier import notify
-from fastrefund.observability import logger, metrics, tracer
-from fastrefund.publisher import NoticePublisher
+from fastrefund.logic.notifier import notify
+from fastrefund.messaging.publisher import NoticePublisher
+from fastrefund.runtime.batch import LoggedBatchProcessor
+from fastrefund.runtime.config import get_config
+from fastrefund.runtime.observability import logger, metrics, tracer
 
 processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 

@@ -7,14 +7,14 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.api import CurrentCaller, OrderIdPath, create_app, documented_errors
-from fastrefund.clock import utc_now
-from fastrefund.eligibility import Eligibility, check_eligibility
-from fastrefund.observability import logger, metrics, tracer
-from fastrefund.refunds import RefundRequest, RefundView, request_refund
+from fastrefund.domain.clock import utc_now
+from fastrefund.logic.eligibility import Eligibility, check_eligibility
+from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_refund
+from fastrefund.logic.shipments import ShipmentRequest, ShipmentView, ship_order
+from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
-from fastrefund.rulebook import load_rulebook
-from fastrefund.shipments import ShipmentRequest, ShipmentView, ship_order
+from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, create_app, documented_errors
+from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

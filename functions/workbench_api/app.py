@@ -8,11 +8,11 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import AwareDatetime
 
-from fastrefund.api import CurrentCaller, MerchantIdPath, create_app, documented_errors
-from fastrefund.domain import RefundStatus, Route
-from fastrefund.observability import logger, metrics, tracer
+from fastrefund.domain.models import RefundStatus, Route
+from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.repositories.store import get_store
-from fastrefund.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented_errors
+from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

@@ -15,7 +15,7 @@ from moto.server import ThreadedMotoServer
 
 from devtools.dynamodb_local import free_port
 from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream
-from fastrefund import publisher
+from fastrefund.messaging import publisher
 from tests.dynamodb_local import workers
 from tests.support import ROOT, api_event, buyer, enrol_since, invoke, paid_order_message, response_json, sqs_batch
 

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 
-from fastrefund import publisher
+from fastrefund.messaging import publisher
 from tests.support import ROOT, api_event, event, invoke, merchant, response_json
 
 SCHEMA = json.loads((ROOT / "docs" / "notice.schema.json").read_text())

@@ -5,8 +5,8 @@ from http import HTTPStatus
 import pytest
 from botocore.exceptions import ClientError
 
-from fastrefund.clock import utc_now
-from fastrefund.domain import AutoRefundPolicy
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models import AutoRefundPolicy
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.store import get_store
 from tests.support import (

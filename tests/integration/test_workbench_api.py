@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
-from fastrefund.domain import DecisionInputs, Refund
+from fastrefund.domain.models import DecisionInputs, Refund
 from fastrefund.repositories.store import get_store
 from tests.support import api_event, invoke, merchant, ops, response_json
 

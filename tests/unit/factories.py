@@ -5,8 +5,8 @@ from functools import cache
 from typing import Any
 
 from devtools.template import Template
-from fastrefund.domain import AutoRefundPolicy, MerchantSettings, Order, PolicyUsage
-from fastrefund.rulebook import RuleBook, parse_rulebook
+from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, PolicyUsage
+from fastrefund.domain.rulebook import RuleBook, parse_rulebook
 
 PAID_AT = datetime.fromisoformat("2026-11-26T10:00:00+08:00")
 

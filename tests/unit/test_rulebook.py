@@ -5,7 +5,9 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from fastrefund import config, rulebook
+from fastrefund.domain import rulebook
+from fastrefund.repositories import rules_source
+from fastrefund.runtime import config
 from tests.unit.factories import default_rulebook
 
 
@@ -69,7 +71,7 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch, table_enviro
     config.get_config.cache_clear()
 
     # Then it is the configuration the functions use
-    assert rulebook.load_rulebook().versions[0].paid_amount_below_fen == 10000
+    assert rules_source.load_rulebook().versions[0].paid_amount_below_fen == 10000
 
 
 def test_a_function_without_a_rules_source_refuses_to_start(monkeypatch, table_environment):

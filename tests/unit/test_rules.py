@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastrefund.domain import OrderStatus, Reason, Route
-from fastrefund.rules import decide
+from fastrefund.domain.models import OrderStatus, Reason, Route
+from fastrefund.domain.rules import decide
 from tests.unit.factories import PAID_AT, default_rulebook, merchant, order, policy, usage
 
 LAST_LEGACY_INSTANT = datetime.fromisoformat("2023-09-12T23:59:59+08:00")

@@ -12,7 +12,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
-from fastrefund.errors import TemporarilyUnavailable
+from fastrefund.domain.errors import TemporarilyUnavailable
 
 Item = dict[str, Any]
 

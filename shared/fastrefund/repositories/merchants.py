@@ -8,8 +8,8 @@ judged by the enrolment in force when it was paid, however late its event arrive
 from datetime import date, datetime
 from typing import Any
 
-from fastrefund.clock import from_storage, to_storage
-from fastrefund.domain import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.clock import from_storage, to_storage
+from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo
 
 SETTINGS = "SETTINGS"

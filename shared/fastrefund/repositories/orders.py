@@ -5,8 +5,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fastrefund.clock import from_storage, to_storage
-from fastrefund.domain import Frozen, Order, OrderStatus, Shipment
+from fastrefund.domain.clock import from_storage, to_storage
+from fastrefund.domain.models import Frozen, Order, OrderStatus, Shipment
 from fastrefund.repositories import dynamo
 
 

@@ -10,9 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fastrefund.clock import from_storage, start_of_china_day, to_storage
-from fastrefund.domain import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
-from fastrefund.errors import (
+from fastrefund.domain.clock import from_storage, start_of_china_day, to_storage
+from fastrefund.domain.errors import (
     DailyLimitReached,
     OrderChanged,
     PolicyChanged,
@@ -20,6 +19,7 @@ from fastrefund.errors import (
     TemporarilyUnavailable,
     WriteConflict,
 )
+from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
 from fastrefund.repositories import dynamo, orders
 from fastrefund.repositories.merchants import SETTINGS
 

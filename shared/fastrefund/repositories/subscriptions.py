@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from fastrefund.clock import from_storage, to_storage
-from fastrefund.domain import Subscription, SubscriptionProtocol
-from fastrefund.errors import TemporarilyUnavailable
+from fastrefund.domain.clock import from_storage, to_storage
+from fastrefund.domain.errors import TemporarilyUnavailable
+from fastrefund.domain.models import Subscription, SubscriptionProtocol
 from fastrefund.repositories import dynamo
 
 SUBSCRIPTION = "SUBSCRIPTION#"

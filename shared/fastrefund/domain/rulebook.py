@@ -1,22 +1,17 @@
 """The platform guarantee's rule versions: one JSON document that operators change without a deploy.
 
-Deployed, it is the SSM parameter named by RULES_PARAMETER_NAME (cached for a few minutes); locally a
-file named by RULES_FILE replaces it. A malformed document fails the load: there is no silent default.
+A malformed document fails validation: there is no silent default. Where the document comes from is
+`fastrefund.repositories.rules_source`.
 """
 
 import functools
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Self
 
-from aws_lambda_powertools.utilities import parameters
 from pydantic import Field, model_validator
 
-from fastrefund.clock import start_of_china_day
-from fastrefund.config import get_config
-from fastrefund.domain import Frozen, ProductType
-
-RULES_CACHE_SECONDS = 300
+from fastrefund.domain.clock import start_of_china_day
+from fastrefund.domain.models import Frozen, ProductType
 
 
 class RuleVersion(Frozen):
@@ -62,12 +57,3 @@ class RuleBook(Frozen):
 @functools.lru_cache(maxsize=4)
 def parse_rulebook(document: str) -> RuleBook:
     return RuleBook.model_validate_json(document)
-
-
-def load_rulebook() -> RuleBook:
-    config = get_config()
-    if config.rules_file:
-        document = Path(config.rules_file).read_text(encoding="utf-8")
-    else:
-        document = parameters.get_parameter(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
-    return parse_rulebook(document)

@@ -5,7 +5,7 @@ Pure: no I/O and no clock. Every failing condition is listed, not only the first
 
 from datetime import datetime, timedelta
 
-from fastrefund.domain import (
+from fastrefund.domain.models import (
     AutoRefundPolicy,
     Frozen,
     MerchantSettings,
@@ -16,7 +16,7 @@ from fastrefund.domain import (
     Reason,
     Route,
 )
-from fastrefund.rulebook import RuleBook
+from fastrefund.domain.rulebook import RuleBook
 
 _STATE_REASONS = {
     OrderStatus.SHIPPED: Reason.ORDER_SHIPPED,

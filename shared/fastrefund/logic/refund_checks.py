@@ -4,8 +4,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from fastrefund.domain import Frozen, Identifier, OrderStatus
-from fastrefund.identity import Caller
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models import Frozen, Identifier, OrderStatus
 from fastrefund.repositories.store import Store
 
 MAX_ORDERS = 100  # also what one DynamoDB BatchGetItem reads

@@ -11,10 +11,10 @@ from datetime import datetime
 
 from pydantic import AwareDatetime
 
-from fastrefund.domain import Frozen, RefundStatus, Route
-from fastrefund.errors import InvalidCursor
-from fastrefund.identity import MERCHANT_ONLY, Caller
-from fastrefund.refunds import RefundView
+from fastrefund.domain.errors import InvalidCursor
+from fastrefund.domain.identity import MERCHANT_ONLY, Caller
+from fastrefund.domain.models import Frozen, RefundStatus, Route
+from fastrefund.logic.refund_requests import RefundView
 from fastrefund.repositories.store import Store
 
 

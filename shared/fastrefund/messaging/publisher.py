@@ -8,8 +8,8 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from fastrefund.notices import Notice
-from fastrefund.observability import logger
+from fastrefund.domain.notices import Notice
+from fastrefund.runtime.observability import logger
 
 PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch takes
 

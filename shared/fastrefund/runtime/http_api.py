@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field
 
-from fastrefund.errors import (
+from fastrefund.domain.errors import (
     Forbidden,
     InvalidCursor,
     OrderAlreadyShipped,
@@ -26,8 +26,8 @@ from fastrefund.errors import (
     Unauthenticated,
     field_issues,
 )
-from fastrefund.identity import Caller
-from fastrefund.observability import logger
+from fastrefund.domain.identity import Caller
+from fastrefund.runtime.observability import logger
 
 # The one place a domain error becomes an HTTP status and an error code.
 ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {

@@ -6,8 +6,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from pydantic import ValidationError
 
-from fastrefund.errors import field_issues
-from fastrefund.observability import logger
+from fastrefund.domain.errors import field_issues
+from fastrefund.runtime.observability import logger
 
 
 class LoggedBatchProcessor(BatchProcessor):

@@ -4,13 +4,13 @@ from datetime import datetime
 
 from pydantic import Field
 
-from fastrefund.clock import china_day
-from fastrefund.domain import Frozen, Route
-from fastrefund.errors import OrderNotFound
-from fastrefund.identity import Caller
+from fastrefund.domain.clock import china_day
+from fastrefund.domain.errors import OrderNotFound
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models import Frozen, Route
+from fastrefund.domain.rulebook import RuleBook
+from fastrefund.domain.rules import Decision, RouteCheck, decide
 from fastrefund.repositories.store import Store
-from fastrefund.rulebook import RuleBook
-from fastrefund.rules import Decision, RouteCheck, decide
 
 
 class Eligibility(Frozen):

@@ -4,12 +4,12 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund.clock import to_api
-from fastrefund.domain import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
-from fastrefund.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.identity import Caller
-from fastrefund.observability import logger
+from fastrefund.domain.clock import to_api
+from fastrefund.domain.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
 from fastrefund.repositories.store import Store
+from fastrefund.runtime.observability import logger
 
 
 def record_shipment(order_id: str, shipment: Shipment, store: Store, merchant_id: str | None = None) -> Order:

@@ -12,9 +12,20 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund import rules
-from fastrefund.clock import china_day, to_api
-from fastrefund.domain import (
+from fastrefund.domain import rules
+from fastrefund.domain.clock import china_day, to_api
+from fastrefund.domain.errors import (
+    DailyLimitReached,
+    OrderChanged,
+    OrderClosed,
+    OrderNotFound,
+    PolicyChanged,
+    RefundExists,
+    TemporarilyUnavailable,
+    WriteConflict,
+)
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models import (
     AutoRefundPolicy,
     DecisionInputs,
     Frozen,
@@ -27,20 +38,9 @@ from fastrefund.domain import (
     RefundStatus,
     Route,
 )
-from fastrefund.errors import (
-    DailyLimitReached,
-    OrderChanged,
-    OrderClosed,
-    OrderNotFound,
-    PolicyChanged,
-    RefundExists,
-    TemporarilyUnavailable,
-    WriteConflict,
-)
-from fastrefund.identity import Caller
-from fastrefund.observability import logger
+from fastrefund.domain.rulebook import RuleBook
 from fastrefund.repositories.store import Store
-from fastrefund.rulebook import RuleBook
+from fastrefund.runtime.observability import logger
 
 COMMIT_ATTEMPTS = 4  # a transaction cancelled by a concurrent one is decided again from a fresh read
 

@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from fastrefund.notices import Notice
-from fastrefund.observability import logger, metrics
-from fastrefund.publisher import NoticePublisher
+from fastrefund.domain.notices import Notice
+from fastrefund.messaging.publisher import NoticePublisher
 from fastrefund.repositories.refunds import from_stream_image
+from fastrefund.runtime.observability import logger, metrics
 
 
 def notify(event: dict[str, Any], processor: BatchProcessor, publisher: NoticePublisher) -> PartialItemFailureResponse:

@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, StrictBool
 
-from fastrefund.clock import china_day, to_api
-from fastrefund.domain import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
-from fastrefund.identity import MERCHANT_ONLY, Caller
+from fastrefund.domain.clock import china_day, to_api
+from fastrefund.domain.identity import MERCHANT_ONLY, Caller
+from fastrefund.domain.models import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
 from fastrefund.repositories.store import Store
 
 

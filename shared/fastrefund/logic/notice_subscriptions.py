@@ -6,10 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from fastrefund.clock import to_api
-from fastrefund.domain import Frozen, Subscription, SubscriptionProtocol
-from fastrefund.errors import SubscriptionNotFound
-from fastrefund.identity import MERCHANT_ONLY, Caller
+from fastrefund.domain.clock import to_api
+from fastrefund.domain.errors import SubscriptionNotFound
+from fastrefund.domain.identity import MERCHANT_ONLY, Caller
+from fastrefund.domain.models import Frozen, Subscription, SubscriptionProtocol
 from fastrefund.repositories.store import Store
 
 SQS_ARN = r"^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"

@@ -4,8 +4,8 @@ merchant and decision time (never a scan)."""
 from datetime import datetime
 from typing import Any
 
-from fastrefund.clock import to_storage
-from fastrefund.domain import Frozen, Refund
+from fastrefund.domain.clock import to_storage
+from fastrefund.domain.models import Frozen, Refund
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refunds import from_item
 

@@ -1,4 +1,4 @@
-"""Domain exceptions. The logic raises these; `fastrefund.api` maps each to one HTTP status."""
+"""Domain exceptions. The logic raises these; `fastrefund.runtime.http_api` maps each to one HTTP status."""
 
 from collections.abc import Iterable
 from typing import Any

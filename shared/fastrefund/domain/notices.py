@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund.clock import to_api
-from fastrefund.domain import Frozen, Refund, RefundStatus, Route
+from fastrefund.domain.clock import to_api
+from fastrefund.domain.models import Frozen, Refund, RefundStatus, Route
 
 GUIDANCE = (
     "The buyer has been refunded. Do not ship. If the parcel has left, ask the courier to intercept it"

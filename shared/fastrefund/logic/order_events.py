@@ -5,11 +5,11 @@ from typing import Annotated, Literal
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
-from fastrefund.domain import Carrier, Fen, Frozen, Identifier, Order, ProductType, Shipment, TrackingNumber
-from fastrefund.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.observability import logger, metrics
+from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.models import Carrier, Fen, Frozen, Identifier, Order, ProductType, Shipment, TrackingNumber
+from fastrefund.logic.shipments import record_shipment
 from fastrefund.repositories.store import Store
-from fastrefund.shipments import record_shipment
+from fastrefund.runtime.observability import logger, metrics
 
 
 class PaidOrder(Frozen):

@@ -11,8 +11,8 @@ import jwt
 from aws_lambda_powertools.utilities import parameters
 from pydantic import ValidationError
 
-from fastrefund.errors import Unauthenticated
-from fastrefund.identity import Caller
+from fastrefund.domain.errors import Unauthenticated
+from fastrefund.domain.identity import Caller
 
 SECRET_CACHE_SECONDS = 300
 _LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us

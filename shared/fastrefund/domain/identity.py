@@ -5,8 +5,8 @@ from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
-from fastrefund.domain import Frozen, Identifier, Order
-from fastrefund.errors import Forbidden, Unauthenticated
+from fastrefund.domain.errors import Forbidden, Unauthenticated
+from fastrefund.domain.models import Frozen, Identifier, Order
 
 
 class Role(StrEnum):

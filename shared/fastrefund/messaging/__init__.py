@@ -1,0 +1,1 @@
+"""Messages that leave the service: merchant notices published to SNS."""
