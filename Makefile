@@ -46,7 +46,7 @@ integration: install
 	$(BIN)/python -m pytest tests/integration
 
 openapi: install  ## regenerate the committed API document from the code
-	$(BIN)/python scripts/openapi.py > docs/openapi.json
+	$(BIN)/python -m scripts.openapi > docs/openapi.json
 
 # The SAM CLI has a virtualenv of its own: it pins an older boto3 than the project's.
 SAM := .venv-sam/bin/sam

@@ -11,24 +11,17 @@ import os
 import warnings
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import boto3
 import botocore.session
 from moto import mock_aws
 
-from devtools import resources
-from devtools.template import Resolver, Template
-from tests.support import (
-    api_event,
-    buyer,
-    enrol_since,
-    event,
-    invoke,
-    merchant,
-    paid_order_message,
-    sqs_batch,
-)
+from devtools import local_identity, resources
+from devtools.harness import invoke_named as invoke
+from devtools.sample_events import api_event, buyer, event, merchant, paid_order_message, sqs_batch
+from devtools.template import Template
 
 calls: Counter[str] = Counter()
 
@@ -82,15 +75,16 @@ def main() -> None:
     )
     with mock_aws():
         template = Template.load()
-        resolve = Resolver(template)
-        resources.create_tables(template, boto3.client("dynamodb"), resolve)
-        resources.create_parameters(template, boto3.client("ssm"), resolve)
-        resources.create_topics(template, boto3.client("sns"), resolve)
-        os.environ.update(template.function_environment("OrdersApiFunction", resolve), POWERTOOLS_LOG_LEVEL="ERROR")
+        resolve = resources.create_all(template, boto3.client, local_identity.local_secret())
+        os.environ.update(resources.function_environment(template, resolve), POWERTOOLS_LOG_LEVEL="ERROR")
         count_calls_of_every_new_client()
 
+        from fastrefund.domain.clock import utc_now
+        from fastrefund.domain.models import AutoRefundPolicy
+        from fastrefund.repositories.store import get_store
+
         print(f"{'request':<52} {'HTTP':>4}  AWS calls")
-        enrol_since("2026-01-01T00:00:00+08:00")
+        get_store().merchants.set_fast_refund_service("m-1", True, datetime.fromisoformat("2026-01-01T00:00:00+08:00"))
         batch = [paid_order_message(order_id=f"o-{n}", paid_amount_fen=19900 if n < 50 else 45000) for n in range(100)]
         for first in range(0, 100, 10):
             invoke("order_events", sqs_batch(*batch[first : first + 10]))
@@ -98,10 +92,6 @@ def main() -> None:
             "ORDER_PAID batch of 10 (per batch)",
             lambda: invoke("order_events", sqs_batch(*(paid_order_message(order_id=f"o-new-{n}") for n in range(10)))),
         )
-        from fastrefund.domain.clock import utc_now
-        from fastrefund.domain.models import AutoRefundPolicy
-        from fastrefund.repositories.store import get_store
-
         policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=10_000_000)
         get_store().merchants.set_auto_refund_policy("m-1", policy, utc_now())
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 from devtools.dynamodb_local import free_port
+from devtools.local_stack_process import wait_until_answering
 from devtools.template import ROOT
-from tests.local_stack.conftest import wait_until_answering
 
 RUNS = 3
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.local_lambda import LocalFunctions
-from devtools.template import Resolver, Template
+from devtools.template import ApiRoute, Resolver, Template
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
 
@@ -30,22 +30,15 @@ class Route:
     pattern: re.Pattern[str]
     function: str
 
-
-def routes_of(template: Template) -> list[Route]:
-    found = []
-    for logical_id, props in template.of_type("AWS::Serverless::Function").items():
-        for spec in props.get("Events", {}).values():
-            if spec["Type"] != "Api":
-                continue
-            resource = spec["Properties"]["Path"]
-            regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(resource))
-            found.append(Route(spec["Properties"]["Method"].upper(), resource, re.compile(f"^{regex}$"), logical_id))
-    return found
+    @classmethod
+    def of(cls, route: ApiRoute) -> "Route":
+        regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(route.path))
+        return cls(route.method, route.path, re.compile(f"^{regex}$"), route.function)
 
 
 class LocalApi:
     def __init__(self, template: Template, resolve: Resolver, functions: LocalFunctions, port: int) -> None:
-        self.routes = routes_of(template)
+        self.routes = [Route.of(route) for route in template.routes]
         self.functions = functions
         self.port = port
         [api] = template.of_type("AWS::Serverless::Api").values()

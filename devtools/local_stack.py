@@ -21,13 +21,13 @@ import boto3
 from devtools import resources
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.local_api import LocalApi
+from devtools.local_identity import local_secret
 from devtools.local_lambda import LocalFunctions
 from devtools.local_pollers import SqsPoller, StreamPoller
 from devtools.moto_server import MotoServer
 from devtools.template import ROOT, Resolver, Template
 from devtools.template_check import problems
 
-DEFAULT_JWT_SECRET = "local-dev-secret"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -84,35 +84,23 @@ class LocalStack:
                 part.stop()
 
     def _create_resources(self) -> Resolver:
-        resolve = Resolver(self.template)
         # With --persist, the tables kept from an earlier run are used as they are.
-        resources.create_tables(self.template, self.client("dynamodb"), resolve, keep_existing=True)
-        resources.create_queues(self.template, self.client("sqs"), resolve)
-        resources.create_topics(self.template, self.client("sns"), resolve)
-        resources.create_subscriptions(self.template, self.client("sns"), resolve)
-        resources.create_parameters(self.template, self.client("ssm"), resolve)
-        secret = os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET)
-        resources.create_secrets(self.template, self.client("secretsmanager"), resolve, secret)
-        for logical_id in self.template.of_type("AWS::Serverless::Api"):
-            resolve.refs[logical_id] = "local"
-        return resolve
+        return resources.create_all(self.template, self.client, local_secret(), keep_existing_tables=True)
 
     def _function_environment(self, resolve: Resolver) -> dict[str, str]:
-        environment = {
+        return {
             **CREDENTIALS,
             "AWS_ENDPOINT_URL": self.moto.endpoint,
             "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
             "AWS_ENDPOINT_URL_DYNAMODBSTREAMS": self.dynamodb.endpoint,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            **resources.function_environment(self.template, resolve),
         }
-        for logical_id in self.template.of_type("AWS::Serverless::Function"):
-            environment |= self.template.function_environment(logical_id, resolve)
-        return environment
 
     def _start_pollers(self, functions: LocalFunctions, resolve: Resolver) -> None:
         sqs, streams = self.client("sqs"), self.client("dynamodbstreams")
-        for logical_id, props in self.template.of_type("AWS::Serverless::Function").items():
-            for source in props.get("Events", {}).values():
+        for logical_id, function in self.template.functions.items():
+            for source in function.events.values():
                 settings = source.get("Properties", {})
                 if source["Type"] == "SQS":
                     arn = resolve(settings["Queue"])
@@ -136,7 +124,7 @@ class LocalStack:
                         failure_url,
                     )
                 else:
-                    continue
+                    continue  # Api events are served by LocalApi; the template check refuses any other type
                 poller.start()
 
     def _write_outputs(self, resolve: Resolver) -> dict[str, Any]:

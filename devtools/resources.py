@@ -1,6 +1,7 @@
 """Creates template.yaml's data and messaging resources on local endpoints (moto or DynamoDB Local)."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from devtools.template import Resolver, Template
@@ -106,3 +107,34 @@ def create_topics(template: Template, sns: Any, resolve: Resolver) -> None:
         resolve.refs[logical_id] = arn
         resolve.attributes[(logical_id, "TopicName")] = name
         resolve.attributes[(logical_id, "TopicArn")] = arn
+
+
+def create_all(
+    template: Template, client: Callable[[str], Any], jwt_secret: str, keep_existing_tables: bool = False
+) -> Resolver:
+    """Every resource of the template that the service uses, in dependency order; returns the resolver
+    that knows their local names, ARNs and URLs. `client(service)` makes a boto3 client for a service."""
+    resolve = Resolver(template)
+    create_tables(template, client("dynamodb"), resolve, keep_existing=keep_existing_tables)
+    create_queues(template, client("sqs"), resolve)
+    create_topics(template, client("sns"), resolve)
+    create_subscriptions(template, client("sns"), resolve)
+    create_parameters(template, client("ssm"), resolve)
+    create_secrets(template, client("secretsmanager"), resolve, jwt_secret)
+    for logical_id in template.of_type("AWS::Serverless::Api"):
+        resolve.refs[logical_id] = "local"
+    return resolve
+
+
+def function_environment(template: Template, resolve: Resolver) -> dict[str, str]:
+    """The variables every function of the template gets, merged (the functions share one process)."""
+    environment: dict[str, str] = {}
+    for function in template.functions.values():
+        environment |= function.environment(resolve)
+    return environment
+
+
+def name_the_rest(template: Template, resolve: Resolver) -> None:
+    """Give every resource not made locally its local name, so that references to it still resolve."""
+    for logical_id in template.resources:
+        resolve.refs.setdefault(logical_id, template.physical_name(logical_id))

@@ -1,7 +1,7 @@
-"""template.yaml as data, and the local resources made from its own properties.
+"""template.yaml as data: the one catalogue of the service's functions, their routes and their environment.
 
-Tests and the local stack create tables, queues and parameters from here, so that neither can
-drift from what is deployed.
+Tests, scripts, benchmarks and the local stack all read the functions from here, so that adding a
+function is a template entry and its app.py, and nothing else.
 """
 
 import re
@@ -61,10 +61,76 @@ class Template:
         """Local names contain the template's logical ids."""
         return f"{self.prefix}-{logical_id}"
 
-    def function_environment(self, logical_id: str, resolve: "Resolver") -> dict[str, str]:
-        """The environment a function gets: the Globals' variables, then its own, references resolved."""
-        variables = dict(self.body.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {}))
-        own = self.resources[logical_id].get("Properties", {}).get("Environment", {}).get("Variables", {})
+    @cached_property
+    def functions(self) -> dict[str, "Function"]:
+        """Every AWS::Serverless::Function, by logical id, with the template's Globals applied."""
+        defaults = self.body.get("Globals", {}).get("Function", {})
+        return {
+            logical_id: Function(logical_id, defaults, props)
+            for logical_id, props in self.of_type("AWS::Serverless::Function").items()
+        }
+
+    def function(self, name: str) -> "Function":
+        """A function by its folder name (functions/<name>/), as tests and events/ name them."""
+        found = [function for function in self.functions.values() if function.name == name]
+        if not found:
+            raise KeyError(f"no function of template.yaml has its code in functions/{name}/")
+        return found[0]
+
+    @property
+    def routes(self) -> list["ApiRoute"]:
+        return [route for function in self.functions.values() for route in function.routes]
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str  # upper case, as API Gateway writes it in events
+    path: str  # the resource, with {parameters}
+    function: str  # the logical id of the function it invokes
+
+
+@dataclass(frozen=True)
+class Function:
+    """One function of the template: its own properties over the Globals' defaults."""
+
+    logical_id: str
+    defaults: dict[str, Any]
+    properties: dict[str, Any]
+
+    def setting(self, name: str, default: Any = None) -> Any:
+        return self.properties.get(name, self.defaults.get(name, default))
+
+    @property
+    def code_dir(self) -> Path:
+        return ROOT / self.properties["CodeUri"]
+
+    @property
+    def name(self) -> str:
+        """The folder name: functions/orders_api/ is "orders_api", the prefix of its events/ samples."""
+        return self.code_dir.name
+
+    @property
+    def handler(self) -> tuple[Path, str]:
+        """The handler's file and function name, from `Handler: app.lambda_handler`."""
+        module, function = str(self.setting("Handler")).rsplit(".", 1)
+        return self.code_dir / f"{module.replace('.', '/')}.py", function
+
+    @property
+    def events(self) -> dict[str, dict[str, Any]]:
+        return self.properties.get("Events", {})
+
+    @property
+    def routes(self) -> list[ApiRoute]:
+        return [
+            ApiRoute(spec["Properties"]["Method"].upper(), spec["Properties"]["Path"], self.logical_id)
+            for spec in self.events.values()
+            if spec["Type"] == "Api"
+        ]
+
+    def environment(self, resolve: "Resolver") -> dict[str, str]:
+        """The environment it gets: the Globals' variables, then its own, references resolved."""
+        variables = self.defaults.get("Environment", {}).get("Variables", {})
+        own = self.properties.get("Environment", {}).get("Variables", {})
         return {name: str(resolve(value)) for name, value in (variables | own).items()}
 
 

@@ -1,9 +1,17 @@
-"""Checks template.yaml before the local stack acts on it, naming the resource at fault."""
+"""What in template.yaml the local stack cannot run, named, before it acts on any of it.
+
+The local stack runs a subset of CloudFormation and Lambda: the resource types below, the intrinsic
+functions !Ref, !GetAtt and !Sub (string form), the event sources Api, SQS and DynamoDB, and filter
+patterns of exact values. Anything else is refused here, naming the resource and the feature, rather
+than skipped or passed to a function as the text of a dict. References to nothing are named here too:
+cfn-lint 1.58 does not see them inside a SAM function's properties (its Environment, its Policies).
+"""
 
 import re
 from typing import Any
 
-from devtools.template import PSEUDO_PARAMETERS, ROOT, Template
+from devtools.event_sources import filter_patterns
+from devtools.template import PSEUDO_PARAMETERS, Function, Template
 
 # What the local stack makes (or, for the last set, knows it need not make) from the template.
 MADE_LOCALLY = {
@@ -22,6 +30,10 @@ NOT_NEEDED_LOCALLY = {
     "AWS::CloudWatch::Alarm",
     "AWS::SQS::QueuePolicy",
 }
+RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB"}
+RESOLVED_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub"}
+# Properties the local stack never reads (IAM, deployment-only settings), where any intrinsic may stand.
+_NOT_READ = {"Policies", "Layers", "LoggingConfig", "Metadata", "DeletionPolicy", "UpdateReplacePolicy"}
 
 
 def problems(template: Template) -> list[str]:
@@ -35,27 +47,70 @@ def problems(template: Template) -> list[str]:
         if kind not in MADE_LOCALLY | NOT_NEEDED_LOCALLY:
             found.append(f"resource {logical_id}: type {kind!r} cannot be run by the local stack")
             continue
-        for target in _references(resource):
-            if target not in names:
-                found.append(f"resource {logical_id}: refers to {target!r}, which the template does not define")
-        if kind == "AWS::Serverless::Function":
-            found += _function_problems(logical_id, resource.get("Properties", {}))
-        if kind == "AWS::DynamoDB::Table" and not resource.get("Properties", {}).get("KeySchema"):
-            found.append(f"resource {logical_id}: a table needs a KeySchema")
+        for target in sorted(_references(resource) - names):
+            found.append(f"resource {logical_id}: refers to {target!r}, which the template does not define")
+        if "Condition" in resource:
+            found.append(f"resource {logical_id}: Condition {resource['Condition']!r} cannot be evaluated locally")
+        if kind in MADE_LOCALLY:
+            found += [f"resource {logical_id}: {issue}" for issue in _unresolvable(resource.get("Properties", {}))]
+    found += [f"Globals: {issue}" for issue in _unresolvable(template.body.get("Globals", {}))]
     for name, output in (template.body.get("Outputs") or {}).items():
-        for target in _references(output):
-            if target not in names:
-                found.append(f"output {name}: refers to {target!r}, which the template does not define")
+        found += [f"output {name}: {issue}" for issue in _unresolvable(output.get("Value"))]
+        for target in sorted(_references(output) - names):
+            found.append(f"output {name}: refers to {target!r}, which the template does not define")
+    for function in template.functions.values():
+        found += [f"function {function.logical_id}: {issue}" for issue in _function_problems(function)]
     return found
 
 
-def _function_problems(logical_id: str, props: dict[str, Any]) -> list[str]:
-    code = ROOT / str(props.get("CodeUri", "")) / "app.py"
-    if not code.is_file():
-        return [f"resource {logical_id}: CodeUri {props.get('CodeUri')!r} has no app.py"]
-    if "def lambda_handler(" not in code.read_text(encoding="utf-8"):
-        return [f"resource {logical_id}: {code.relative_to(ROOT)} defines no lambda_handler"]
-    return []
+def _function_problems(function: Function) -> list[str]:
+    path, handler = function.handler
+    if not path.is_file():
+        return [f"CodeUri {function.properties.get('CodeUri')!r} has no {path.name}"]
+    if f"def {handler}(" not in path.read_text(encoding="utf-8"):
+        return [f"{path.name} defines no {handler}"]
+    issues = []
+    for name, source in function.events.items():
+        if source.get("Type") not in RUN_LOCALLY_EVENTS:
+            issues.append(f"event {name} of type {source.get('Type')!r} cannot be run by the local stack")
+            continue
+        for pattern in filter_patterns(source):
+            issues += [f"event {name}: filter {issue}" for issue in _unmatchable(pattern)]
+    return issues
+
+
+def _unresolvable(value: Any, inside: str = "") -> list[str]:
+    """Every intrinsic function inside `value` that the local resolver cannot evaluate."""
+    if isinstance(value, list):
+        return [issue for inner in value for issue in _unresolvable(inner, inside)]
+    if not isinstance(value, dict):
+        return []
+    issues = []
+    for key, inner in value.items():
+        if key in _NOT_READ:
+            continue
+        where = f"{inside}.{key}" if inside else key
+        place = inside or "a value"
+        if key == "Fn::Sub" and not isinstance(inner, str):
+            issues.append(f"!Sub with a variables map in {place} cannot be resolved by the local stack")
+            continue
+        if key.startswith("Fn::") and key not in RESOLVED_INTRINSICS:
+            issues.append(f"!{key.removeprefix('Fn::')} in {place} cannot be resolved by the local stack")
+            continue
+        issues += _unresolvable(inner, where)
+    return issues
+
+
+def _unmatchable(pattern: dict[str, Any], path: str = "") -> list[str]:
+    """Parts of an event filter pattern beyond exact values, which the local matcher cannot apply."""
+    issues = []
+    for key, expected in pattern.items():
+        where = f"{path}.{key}" if path else key
+        if isinstance(expected, dict):
+            issues += _unmatchable(expected, where)
+        elif not isinstance(expected, list) or any(isinstance(value, dict | list) for value in expected):
+            issues.append(f"{where}: {expected!r} is not a list of exact values (the local stack matches only those)")
+    return issues
 
 
 def _references(value: Any) -> set[str]:

@@ -5,13 +5,8 @@ Signed (HS256) with LOCAL_JWT_SECRET, the secret the local stack gives JwtSecret
 """
 
 import argparse
-import os
-import time
-import warnings
 
-import jwt
-
-from devtools.local_stack import DEFAULT_JWT_SECRET
+from devtools.local_identity import sign
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,11 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.role in ("merchant", "erp") and not args.merchant:
         parser.error("merchant and erp tokens need MERCHANT=<merchant id>")
-    claims = {"sub": args.sub, "role": args.role, "exp": int(time.time() + args.hours * 3600)}
+    claims = {"sub": args.sub, "role": args.role}
     if args.merchant:
         claims["merchant_id"] = args.merchant
-    warnings.filterwarnings("ignore", category=jwt.warnings.InsecureKeyLengthWarning)  # the short default is local
-    print(jwt.encode(claims, os.environ.get("LOCAL_JWT_SECRET", DEFAULT_JWT_SECRET), algorithm="HS256"))
+    print(sign(claims, expires_in=args.hours * 3600))
 
 
 if __name__ == "__main__":

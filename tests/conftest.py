@@ -13,27 +13,13 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_lambda_powertools.utilities import parameters
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
 from moto import mock_aws
 
-from devtools import resources
+from devtools import local_identity, resources
 from devtools.template import Resolver, Template
 from fastrefund.domain import rulebook
-from fastrefund.messaging import publisher
-from fastrefund.repositories import dynamo, store
-from fastrefund.runtime import config
-from tests.support import LOCAL_JWT_SECRET
-
-FUNCTIONS = (
-    "AuthorizerFunction",
-    "OrdersApiFunction",
-    "MerchantsApiFunction",
-    "OrderEventsFunction",
-    "NotifierFunction",
-    "WorkbenchApiFunction",
-    "NoticeSubscriptionsApiFunction",
-)
+from fastrefund.repositories import store
+from fastrefund.runtime import aws_clients, config
 
 
 @dataclass
@@ -51,10 +37,9 @@ class Stack:
 
 def reset_caches() -> None:
     """Clients, config and store are cached per container; each test is a new container."""
-    for cached in (config.get_config, store.get_store, dynamo.client, rulebook.parse_rulebook, publisher._sns):
+    aws_clients.reset()
+    for cached in (config.get_config, config.get_authorizer_config, store.get_store, rulebook.parse_rulebook):
         cached.cache_clear()
-    parameters.clear_caches()
-    DEFAULT_PROVIDERS.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -73,15 +58,9 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Every table, queue, parameter and secret of template.yaml, in moto, and each function's environment."""
     with mock_aws():
         template = Template.load()
-        resolve = Resolver(template)
         clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "ssm", "secretsmanager")}
-        resources.create_tables(template, clients["dynamodb"], resolve)
-        resources.create_queues(template, clients["sqs"], resolve)
-        resources.create_topics(template, clients["sns"], resolve)
-        resources.create_parameters(template, clients["ssm"], resolve)
-        resources.create_secrets(template, clients["secretsmanager"], resolve, LOCAL_JWT_SECRET)
-        for function in FUNCTIONS:
-            for name, value in template.function_environment(function, resolve).items():
-                monkeypatch.setenv(name, value)
+        resolve = resources.create_all(template, clients.__getitem__, local_identity.local_secret())
+        for name, value in resources.function_environment(template, resolve).items():
+            monkeypatch.setenv(name, value)
         reset_caches()
         yield Stack(template, resolve, clients["dynamodb"], clients["sqs"], clients["sns"], clients["ssm"])

@@ -16,12 +16,6 @@ from devtools.template import Resolver, Template
 from tests.dynamodb_local import workers
 
 WORKERS = 8
-TABLE_VARIABLES = {
-    "ORDERS_TABLE": "OrdersTable",
-    "MERCHANTS_TABLE": "MerchantsTable",
-    "REFUNDS_TABLE": "RefundsTable",
-    "POLICY_USAGE_TABLE": "PolicyUsageTable",
-}
 _test_numbers = itertools.count()
 
 
@@ -55,14 +49,16 @@ def local_tables(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> LocalT
     resources.create_tables(template, tables.client("dynamodb"), tables.resolve)
     rules = tmp_path / "rules.json"
     rules.write_text(template.resources["RulesParameter"]["Properties"]["Value"])
+    # Only the tables exist here: the other resources keep their names, unmade (a test that publishes
+    # makes its own topic), and the rules come from a file.
+    resources.name_the_rest(template, tables.resolve)
     environment = {
+        **resources.function_environment(template, tables.resolve),
         "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_local.endpoint,
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "RULES_FILE": str(rules),
-        "MERCHANT_NOTICES_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:set-by-the-test-that-publishes",
-        **{name: tables.resolve.refs[logical_id] for name, logical_id in TABLE_VARIABLES.items()},
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

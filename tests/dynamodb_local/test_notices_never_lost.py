@@ -15,9 +15,10 @@ from moto.server import ThreadedMotoServer
 
 from devtools.dynamodb_local import free_port
 from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream
-from fastrefund.messaging import publisher
+from devtools.template import ROOT
+from fastrefund.runtime import aws_clients
 from tests.dynamodb_local import workers
-from tests.support import ROOT, api_event, buyer, enrol_since, invoke, paid_order_message, response_json, sqs_batch
+from tests.support import api_event, buyer, enrol_since, invoke, paid_order_message, response_json, sqs_batch
 
 REFUNDS = 1000
 MERCHANTS = ("m-a", "m-b", "m-c", "m-d")
@@ -57,7 +58,7 @@ def notices_topic(local_tables, monkeypatch):
 
 def flaky_sns(monkeypatch, rng: random.Random) -> Counter:
     """Fails about 10% of publishes: single entries of a batch, and now and then a whole call."""
-    client = publisher._sns()
+    client = aws_clients.client("sns")
     real = client.publish_batch
     calls = Counter()
 

@@ -7,8 +7,9 @@ import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 
-from fastrefund.messaging import publisher
-from tests.support import ROOT, api_event, event, invoke, merchant, response_json
+from devtools.template import ROOT
+from fastrefund.runtime import aws_clients
+from tests.support import api_event, event, invoke, merchant, response_json
 
 SCHEMA = json.loads((ROOT / "docs" / "notice.schema.json").read_text())
 
@@ -94,7 +95,7 @@ def test_the_notice_says_what_spec_says(stack):
 
 def fail_entries(monkeypatch, failing_ids: set[str]):
     """SNS answers some entries of each PublishBatch as failed (by the order in the message)."""
-    client = publisher._sns()
+    client = aws_clients.client("sns")
     real = client.publish_batch
 
     def partly_failing(**request):
@@ -133,7 +134,7 @@ def test_a_failed_call_reports_every_record_of_it(stack, monkeypatch):
     def unavailable(**_):
         raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PublishBatch")
 
-    monkeypatch.setattr(publisher._sns(), "publish_batch", unavailable)
+    monkeypatch.setattr(aws_clients.client("sns"), "publish_batch", unavailable)
 
     result = invoke("notifier", stream_event("m-1", "m-1"))
 

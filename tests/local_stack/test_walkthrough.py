@@ -8,18 +8,13 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import boto3
-import jwt
 
+from devtools.local_stack_process import start_stack, wait_until_answering
+from devtools.sample_events import paid_order_message
 from devtools.template import TEMPLATE, Template
-from tests.local_stack.conftest import start_stack, wait_until_answering
-from tests.support import paid_order_message
+from tests.support import token
 
-SECRET = "local-dev-secret"
 LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-
-
-def token(**claims) -> str:
-    return jwt.encode(claims | {"exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
 
 
 def call(api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None) -> tuple[int, dict]:
@@ -97,9 +92,16 @@ def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
     assert local_stack.stop()[0] == 0
 
 
-def test_a_broken_template_is_refused_naming_the_resource(tmp_path):
+def test_a_template_it_cannot_run_is_refused_naming_the_function_and_the_feature(tmp_path):
     broken = tmp_path / "template.yaml"
     text = TEMPLATE.read_text().replace("CodeUri: functions/orders_api/", "CodeUri: functions/no_such_function/")
+    text = text.replace(
+        "        OrderEvents:\n",
+        "        Nightly:\n          Type: Schedule\n"
+        "          Properties:\n            Schedule: rate(1 day)\n        OrderEvents:\n",
+        1,
+    )
+    text = text.replace("POWERTOOLS_LOG_LEVEL: INFO", "POWERTOOLS_LOG_LEVEL: !Join ['', [IN, FO]]")
     text = text.replace("Resource: !GetAtt RefundsTable.Arn", "Resource: !GetAtt RefundTable.Arn", 1)
     broken.write_text(text)
 
@@ -107,7 +109,9 @@ def test_a_broken_template_is_refused_naming_the_resource(tmp_path):
     output, _ = process.communicate(timeout=60)
 
     assert process.returncode != 0
-    assert "resource OrdersApiFunction: CodeUri 'functions/no_such_function/' has no app.py" in output
+    assert "function OrdersApiFunction: CodeUri 'functions/no_such_function/' has no app.py" in output
+    assert "function OrderEventsFunction: event Nightly of type 'Schedule' cannot be run by the local stack" in output
+    assert "!Join in Function.Environment.Variables.POWERTOOLS_LOG_LEVEL cannot be resolved" in output
     assert "refers to 'RefundTable', which the template does not define" in output
     assert not (tmp_path / "outputs.json").exists()
 

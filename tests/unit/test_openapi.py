@@ -2,7 +2,8 @@
 
 import json
 
-from scripts.openapi import ROOT, build_document
+from devtools.template import ROOT, Template
+from scripts.openapi import build_document
 
 
 def test_the_committed_openapi_document_is_current():
@@ -12,14 +13,7 @@ def test_the_committed_openapi_document_is_current():
 
 
 def test_every_route_of_the_template_is_documented():
-    from devtools.template import Template
-
-    routed = {
-        (spec["Properties"]["Path"], spec["Properties"]["Method"].lower())
-        for props in Template.load().of_type("AWS::Serverless::Function").values()
-        for spec in props.get("Events", {}).values()
-        if spec["Type"] == "Api"
-    }
+    routed = {(route.path, route.method.lower()) for route in Template.load().routes}
     documented = {(path, method) for path, methods in build_document()["paths"].items() for method in methods}
 
     assert documented == routed

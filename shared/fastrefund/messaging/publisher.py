@@ -1,22 +1,14 @@
 """Publishing notices to the merchant notices topic: 10 per SNS call, failures reported per notice."""
 
-import functools
 from collections.abc import Sequence
-from typing import Any
 
-import boto3
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fastrefund.domain.notices import Notice
+from fastrefund.runtime import aws_clients
 from fastrefund.runtime.observability import logger
 
 PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch takes
-
-
-@functools.cache
-def _sns() -> Any:
-    return boto3.client("sns", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
 
 
 class NoticePublisher:
@@ -38,7 +30,7 @@ class NoticePublisher:
     def _publish_batch(self, notices: Sequence[Notice]) -> set[str]:
         entries = {f"n{index}": notice for index, notice in enumerate(notices)}
         try:
-            response = _sns().publish_batch(
+            response = aws_clients.client("sns").publish_batch(
                 TopicArn=self.topic_arn,
                 PublishBatchRequestEntries=[
                     {

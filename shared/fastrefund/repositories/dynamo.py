@@ -1,18 +1,16 @@
-"""The DynamoDB client, the item codec and the translation of throttling into a domain error."""
+"""DynamoDB for the repositories: the client, the item codec and the translation of throttling into a domain error."""
 
 import contextlib
-import functools
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.errors import TemporarilyUnavailable
+from fastrefund.runtime import aws_clients
 
 Item = dict[str, Any]
 
@@ -30,10 +28,8 @@ _TRANSIENT = {
 }
 
 
-@functools.cache
 def client() -> Any:
-    """One client per container; its endpoint follows AWS_ENDPOINT_URL_DYNAMODB when that is set."""
-    return boto3.client("dynamodb", config=BotoConfig(retries={"mode": "standard", "max_attempts": 3}))
+    return aws_clients.client("dynamodb")
 
 
 def encode(item: Item) -> dict[str, Any]:

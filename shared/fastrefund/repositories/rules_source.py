@@ -3,9 +3,8 @@ minutes) when deployed; locally a file named by RULES_FILE replaces it."""
 
 from pathlib import Path
 
-from aws_lambda_powertools.utilities import parameters
-
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
+from fastrefund.runtime import aws_clients
 from fastrefund.runtime.config import get_config
 
 RULES_CACHE_SECONDS = 300
@@ -16,5 +15,5 @@ def load_rulebook() -> RuleBook:
     if config.rules_file:
         document = Path(config.rules_file).read_text(encoding="utf-8")
     else:
-        document = parameters.get_parameter(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
+        document = aws_clients.ssm_parameters().get(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
     return parse_rulebook(document)

@@ -1,25 +1,18 @@
 """Merchants' subscriptions to the notices topic: the SNS subscription (with a filter policy on the
 merchant) and a record of it beside the merchant's settings, so that listing needs no scan of SNS."""
 
-import functools
 import json
 from datetime import datetime
-from typing import Any
 
-import boto3
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import from_storage, to_storage
 from fastrefund.domain.errors import TemporarilyUnavailable
 from fastrefund.domain.models import Subscription, SubscriptionProtocol
 from fastrefund.repositories import dynamo
+from fastrefund.runtime import aws_clients
 
 SUBSCRIPTION = "SUBSCRIPTION#"
-
-
-@functools.cache
-def _sns() -> Any:
-    return boto3.client("sns")
 
 
 class SubscriptionsRepository:
@@ -36,7 +29,7 @@ class SubscriptionsRepository:
         if protocol is not SubscriptionProtocol.EMAIL:
             attributes["RawMessageDelivery"] = "true"  # the body is the notice itself
         try:
-            arn = _sns().subscribe(
+            arn = aws_clients.client("sns").subscribe(
                 TopicArn=self.topic_arn,
                 Protocol=protocol.value,
                 Endpoint=endpoint,
@@ -85,7 +78,7 @@ class SubscriptionsRepository:
             return False
         arn = dynamo.decode(item)["subscription_arn"]
         try:
-            _sns().unsubscribe(SubscriptionArn=arn)
+            aws_clients.client("sns").unsubscribe(SubscriptionArn=arn)
         except ClientError as exc:
             if dynamo.error_code(exc) != "NotFound":
                 raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc

@@ -5,14 +5,14 @@ against the keys published at a JWKS URL, when one is configured. Tokens are nev
 """
 
 import functools
-import os
 
 import jwt
-from aws_lambda_powertools.utilities import parameters
 from pydantic import ValidationError
 
 from fastrefund.domain.errors import Unauthenticated
 from fastrefund.domain.identity import Caller
+from fastrefund.runtime import aws_clients
+from fastrefund.runtime.config import get_authorizer_config
 
 SECRET_CACHE_SECONDS = 300
 _LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us
@@ -38,11 +38,11 @@ def caller_from_token(authorization: str | None) -> Caller:
 
 
 def _verification_key(algorithm: str | None, token: str) -> object:
+    config = get_authorizer_config()
     if algorithm == "HS256":
-        return parameters.get_secret(os.environ["JWT_SECRET_NAME"], max_age=SECRET_CACHE_SECONDS)
-    jwks_url = os.environ.get("JWKS_URL")
-    if algorithm == "RS256" and jwks_url:
-        return _jwks_client(jwks_url).get_signing_key_from_jwt(token).key
+        return aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
+    if algorithm == "RS256" and config.jwks_url:
+        return _jwks_client(config.jwks_url).get_signing_key_from_jwt(token).key
     raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
 
 

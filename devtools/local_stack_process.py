@@ -1,0 +1,58 @@
+"""The local stack as a newcomer runs it, from another process: started on free ports, waited for until
+the API answers, stopped with Ctrl-C (SIGINT). Used by the end-to-end tests and the start-up benchmark."""
+
+import json
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from devtools.dynamodb_local import free_port
+from devtools.template import ROOT
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[str]
+    state: dict
+    api: str
+
+    def stop(self) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGINT)
+        output, _ = self.process.communicate(timeout=30)
+        return self.process.returncode, output
+
+
+def start_stack(state_dir: Path, *extra: str) -> subprocess.Popen[str]:
+    ports = ["--api-port", str(free_port()), "--moto-port", str(free_port()), "--dynamodb-port", str(free_port())]
+    return subprocess.Popen(
+        [sys.executable, "-m", "devtools.local_stack", *ports, "--state-dir", str(state_dir), *extra],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_until_answering(process: subprocess.Popen[str], state_dir: Path, timeout: float = 60) -> RunningStack:
+    deadline = time.monotonic() + timeout
+    outputs = state_dir / "outputs.json"
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the local stack exited: {process.stdout.read()}")
+        if outputs.exists():
+            state = json.loads(outputs.read_text())
+            api = state["outputs"]["ApiUrl"]
+            try:
+                urllib.request.urlopen(f"{api}/orders/o-0/fast-refund-eligibility", timeout=2)
+            except urllib.error.HTTPError:
+                return RunningStack(process, state, api)  # a 401: the API answers
+            except OSError:
+                pass
+        time.sleep(0.1)
+    process.kill()
+    raise TimeoutError("the local stack did not answer")

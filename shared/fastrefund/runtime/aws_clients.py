@@ -1,0 +1,37 @@
+"""Every AWS client of the service: made once per container, all with one retry configuration.
+
+Endpoints follow AWS_ENDPOINT_URL_<SERVICE> / AWS_ENDPOINT_URL when set (the local stack and the tests
+point them at DynamoDB Local or moto). `reset()` forgets them all, as a new container would.
+"""
+
+import functools
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
+from botocore.config import Config
+
+# Standard mode retries throttling and transient errors with backoff; 3 attempts keep a request well
+# inside the function's timeout. What still fails reaches the caller as "retry shortly".
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 3})
+
+
+@functools.cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=RETRIES)  # type: ignore[call-overload]
+
+
+@functools.cache
+def ssm_parameters() -> SSMProvider:
+    """Powertools' SSM provider over our client: it caches each parameter for the max_age asked."""
+    return SSMProvider(boto3_client=client("ssm"))
+
+
+@functools.cache
+def secrets() -> SecretsProvider:
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def reset() -> None:
+    for made in (client, ssm_parameters, secrets):
+        made.cache_clear()
