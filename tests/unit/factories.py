@@ -4,11 +4,21 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from devtools.sample_events import PAID_ORDER
 from devtools.template import Template
-from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, PolicyUsage
+from fastrefund.domain.models import (
+    AutoRefundPolicy,
+    DecisionInputs,
+    MerchantSettings,
+    Order,
+    PolicyUsage,
+    Refund,
+    RefundStatus,
+    Route,
+)
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
 
-PAID_AT = datetime.fromisoformat("2026-11-26T10:00:00+08:00")
+PAID_AT = datetime.fromisoformat(PAID_ORDER["paid_at"])
 
 
 @cache
@@ -18,17 +28,8 @@ def default_rulebook() -> RuleBook:
 
 
 def order(**changes: Any) -> Order:
-    fields = {
-        "order_id": "o-1",
-        "merchant_id": "m-1",
-        "buyer_id": "b-1",
-        "product_id": "p-1",
-        "product_type": "PHYSICAL",
-        "paid_amount_fen": 19900,
-        "paid_at": PAID_AT,
-        "fast_refund_badge": True,
-    }
-    return Order.model_validate(fields | changes)
+    """The sample paid order (the one every test and sample event starts from), as stored."""
+    return Order.model_validate(PAID_ORDER | changes)
 
 
 def policy(**changes: Any) -> AutoRefundPolicy:
@@ -42,3 +43,29 @@ def merchant(auto_refund_policy: AutoRefundPolicy | None = None) -> MerchantSett
 
 def usage(amount_fen: int = 0, count: int = 0) -> PolicyUsage:
     return PolicyUsage(day=date(2026, 11, 26), amount_fen=amount_fen, count=count)
+
+
+def refund_of(paid: Order, route: Route = Route.MERCHANT_AUTO_REFUND, **changes: Any) -> Refund:
+    """The auto-refund of the whole paid amount of an order."""
+    fields = {
+        "refund_id": f"r-{paid.order_id}",
+        "order_id": paid.order_id,
+        "merchant_id": paid.merchant_id,
+        "buyer_id": paid.buyer_id,
+        "status": RefundStatus.AUTO_REFUNDED,
+        "route": route,
+        "rule_version": "2023-09-13",
+        "amount_fen": paid.paid_amount_fen,
+        "reasons": [],
+        "requested_at": paid.paid_at,
+        "decided_at": paid.paid_at,
+        "inputs": DecisionInputs(
+            paid_amount_fen=paid.paid_amount_fen,
+            paid_at=paid.paid_at,
+            product_id=paid.product_id,
+            product_type=paid.product_type,
+            fast_refund_badge=paid.fast_refund_badge,
+            rule_version="2023-09-13",
+        ),
+    }
+    return Refund.model_validate(fields | changes)

@@ -7,25 +7,29 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastrefund.domain.models import OrderStatus, Reason, Route
-from fastrefund.domain.rules import decide
+from fastrefund.domain.rules import Decision, decide, platform_check
 from tests.unit.factories import PAID_AT, default_rulebook, merchant, order, policy, usage
 
 LAST_LEGACY_INSTANT = datetime.fromisoformat("2023-09-12T23:59:59+08:00")
 FIRST_NEW_INSTANT = datetime.fromisoformat("2023-09-13T00:00:00+08:00")
 
 
+def decide_at(order_, settings, now, used) -> Decision:
+    return decide(order_, platform_check(order_, default_rulebook(), now), settings, used)
+
+
 def platform(order_, now=None, settings=None):
-    decision = decide(order_, settings or merchant(), default_rulebook(), now or order_.paid_at, usage())
+    decision = decide_at(order_, settings or merchant(), now or order_.paid_at, usage())
     return decision.checks[0]
 
 
 def merchant_route(order_, policy_, used=None):
-    decision = decide(order_, merchant(policy_), default_rulebook(), order_.paid_at, used or usage())
+    decision = decide_at(order_, merchant(policy_), order_.paid_at, used or usage())
     return decision.checks[1]
 
 
 def test_an_ordinary_badged_order_under_300_yuan_is_approved_by_the_platform():
-    decision = decide(order(), merchant(), default_rulebook(), PAID_AT, usage())
+    decision = decide_at(order(), merchant(), PAID_AT, usage())
 
     assert decision.approved is not None
     assert decision.approved.route is Route.PLATFORM_FAST_REFUND
@@ -118,7 +122,7 @@ def test_every_failing_condition_is_listed_together():
 
 
 def test_the_merchant_policy_takes_orders_the_platform_does_not_cover():
-    decision = decide(order(paid_amount_fen=45000), merchant(policy()), default_rulebook(), PAID_AT, usage())
+    decision = decide_at(order(paid_amount_fen=45000), merchant(policy()), PAID_AT, usage())
 
     assert decision.approved is not None
     assert decision.approved.route is Route.MERCHANT_AUTO_REFUND

@@ -57,38 +57,43 @@ class TemporarilyUnavailable(ServiceError):
     retry_after_seconds = 1
 
 
-# Why a refund could not be committed as decided. The logic turns each into the truthful answer;
-# none of them reaches a caller as an error.
-class RefundExists(ServiceError):
+class RaceLost(Exception):
+    """Why a write could not be committed as decided: something changed between the read and the write.
+
+    Not a ServiceError: the logic answers these from a fresh read, and none of them reaches a caller.
+    """
+
+
+class RefundExists(RaceLost):
     """The order already has a refund request: the first one stands."""
 
     def __init__(self, order_id: str) -> None:
-        super().__init__(f"order {order_id} already has a refund request", order_id=order_id)
+        super().__init__(f"order {order_id} already has a refund request")
 
 
-class OrderChanged(ServiceError):
+class OrderChanged(RaceLost):
     """The order left the not-shipped state between the read and the write."""
 
     def __init__(self, order_id: str, status: str) -> None:
-        super().__init__(f"order {order_id} became {status}", order_id=order_id, status=status)
+        super().__init__(f"order {order_id} became {status}")
         self.status = status
 
 
-class DailyLimitReached(ServiceError):
+class DailyLimitReached(RaceLost):
     """The merchant policy's daily limit was used up between the read and the write."""
 
     def __init__(self, merchant_id: str) -> None:
-        super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit", merchant_id=merchant_id)
+        super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit")
 
 
-class PolicyChanged(ServiceError):
+class PolicyChanged(RaceLost):
     """The merchant changed its auto-refund policy between the read and the write."""
 
     def __init__(self, merchant_id: str) -> None:
-        super().__init__(f"merchant {merchant_id} changed its auto-refund policy", merchant_id=merchant_id)
+        super().__init__(f"merchant {merchant_id} changed its auto-refund policy")
 
 
-class WriteConflict(ServiceError):
+class WriteConflict(RaceLost):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
 
 

@@ -52,20 +52,13 @@ class Decision(Frozen):
         return list(dict.fromkeys(reason for check in self.checks for reason in check.reasons))
 
 
-def decide(
-    order: Order,
-    merchant: MerchantSettings,
-    rulebook: RuleBook,
-    now: datetime,
-    usage: PolicyUsage,
-) -> Decision:
+def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage: PolicyUsage) -> Decision:
+    """Both routes, in the order they are tried; `platform` is `platform_check`'s answer for this order,
+    computed once per request (the platform route alone needs no merchant read)."""
     return Decision(
         order_id=order.order_id,
         amount_fen=order.paid_amount_fen,
-        checks=[
-            platform_check(order, rulebook, now),
-            _merchant_policy_check(order, merchant.auto_refund_policy, usage),
-        ],
+        checks=[platform, _merchant_policy_check(order, merchant.auto_refund_policy, usage)],
     )
 
 
@@ -105,12 +98,31 @@ def _merchant_policy_check(order: Order, policy: AutoRefundPolicy | None, usage:
     return RouteCheck(route=Route.MERCHANT_AUTO_REFUND, eligible=not reasons, reasons=reasons)
 
 
+class DailyRoom(Frozen):
+    """The most a day's usage may already hold for one more refund to fit; None: no such limit.
+
+    The one statement of the daily limit: the rules engine compares the usage it read with it, and the
+    refund transaction puts the same numbers in its condition on the stored usage.
+    """
+
+    amount_fen: int | None
+    count: int | None
+
+    @classmethod
+    def of(cls, policy: AutoRefundPolicy, amount_fen: int) -> "DailyRoom":
+        return cls(
+            amount_fen=None if policy.daily_limit_amount_fen is None else policy.daily_limit_amount_fen - amount_fen,
+            count=None if policy.daily_limit_count is None else policy.daily_limit_count - 1,
+        )
+
+    def admits(self, usage: PolicyUsage) -> bool:
+        fits_amount = self.amount_fen is None or usage.amount_fen <= self.amount_fen
+        fits_count = self.count is None or usage.count <= self.count
+        return fits_amount and fits_count
+
+
 def would_exceed_daily_limit(policy: AutoRefundPolicy, usage: PolicyUsage, amount_fen: int) -> bool:
-    over_amount = policy.daily_limit_amount_fen is not None and (
-        usage.amount_fen + amount_fen > policy.daily_limit_amount_fen
-    )
-    over_count = policy.daily_limit_count is not None and usage.count + 1 > policy.daily_limit_count
-    return over_amount or over_count
+    return not DailyRoom.of(policy, amount_fen).admits(usage)
 
 
 def _state_reasons(order: Order) -> list[Reason]:

@@ -9,7 +9,7 @@ from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Frozen, Route
 from fastrefund.domain.rulebook import RuleBook
-from fastrefund.domain.rules import Decision, RouteCheck, decide
+from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
 from fastrefund.repositories.store import Store
 
 
@@ -40,4 +40,4 @@ def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: Rul
         raise OrderNotFound(order_id)
     caller.require_order_reader(order)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    return Eligibility.of(decide(order, merchant, rulebook, now, usage))
+    return Eligibility.of(decide(order, platform_check(order, rulebook, now), merchant, usage))

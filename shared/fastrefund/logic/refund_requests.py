@@ -15,12 +15,9 @@ from pydantic import AwareDatetime, Field
 from fastrefund.domain import rules
 from fastrefund.domain.clock import china_day, to_api
 from fastrefund.domain.errors import (
-    DailyLimitReached,
-    OrderChanged,
     OrderClosed,
     OrderNotFound,
-    PolicyChanged,
-    RefundExists,
+    RaceLost,
     TemporarilyUnavailable,
     WriteConflict,
 )
@@ -83,7 +80,7 @@ def request_refund(
             raise OrderClosed(order_id)
         try:
             return _decide_and_commit(order, request, store, rulebook, now), True
-        except (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged, WriteConflict) as raced:
+        except RaceLost as raced:
             # Something changed between the read and the write (another request for the order, a
             # shipment, the day's usage, the merchant's policy, another transaction): read again and
             # answer from what is stored now, which returns the request that won or names every
@@ -101,7 +98,7 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
         return _commit(draft, Route.PLATFORM_FAST_REFUND, store, merchant=None)
 
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    decision = rules.decide(order, merchant, rulebook, now, usage)
+    decision = rules.decide(order, platform, merchant, usage)
     draft = _draft(order, request, now, platform.rule_version, merchant.auto_refund_policy, usage)
     if decision.approved is None:
         return _hand_to_review(draft, decision.reasons, store)

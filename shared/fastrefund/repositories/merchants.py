@@ -6,14 +6,10 @@ judged by the enrolment in force when it was paid, however late its event arrive
 """
 
 from datetime import date, datetime
-from typing import Any
 
 from fastrefund.domain.clock import from_storage, to_storage
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
-from fastrefund.repositories import dynamo
-
-SETTINGS = "SETTINGS"
-ENROLMENT = "ENROLMENT#"
+from fastrefund.repositories import dynamo, keys
 
 
 def from_item(item: dynamo.Item) -> MerchantSettings:
@@ -40,12 +36,6 @@ class MerchantsRepository:
         self.table_name = table_name
         self.usage_table_name = usage_table_name
 
-    def key(self, merchant_id: str) -> dict[str, Any]:
-        return dynamo.encode({"merchant_id": merchant_id, "record": SETTINGS})
-
-    def usage_key(self, merchant_id: str, day: date) -> dict[str, Any]:
-        return dynamo.encode({"merchant_id": merchant_id, "day": day.isoformat()})
-
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]:
         """The settings and that day's policy usage, in one round trip.
 
@@ -53,8 +43,8 @@ class MerchantsRepository:
         """
         found = dynamo.batch_get(
             {
-                self.table_name: {"Keys": [self.key(merchant_id)], "ConsistentRead": True},
-                self.usage_table_name: {"Keys": [self.usage_key(merchant_id, day)], "ConsistentRead": True},
+                self.table_name: {"Keys": [keys.merchant(merchant_id)], "ConsistentRead": True},
+                self.usage_table_name: {"Keys": [keys.usage(merchant_id, day)], "ConsistentRead": True},
             }
         )
         settings = [from_item(item) for item in found.get(self.table_name, [])]
@@ -73,7 +63,7 @@ class MerchantsRepository:
                     {
                         "Update": {
                             "TableName": self.table_name,
-                            "Key": self.key(merchant_id),
+                            "Key": keys.merchant(merchant_id),
                             "UpdateExpression": "SET fast_refund_enabled = :enabled, fast_refund_updated_at = :at",
                             "ExpressionAttributeValues": dynamo.values(enabled=enabled, at=stamp),
                         }
@@ -82,7 +72,7 @@ class MerchantsRepository:
                         "Put": {
                             "TableName": self.table_name,
                             "Item": dynamo.encode(
-                                {"merchant_id": merchant_id, "record": ENROLMENT + stamp, "enabled": enabled}
+                                {"merchant_id": merchant_id, "record": keys.ENROLMENT + stamp, "enabled": enabled}
                             ),
                         }
                     },
@@ -93,7 +83,7 @@ class MerchantsRepository:
         with dynamo.translate_transient_errors():
             dynamo.client().update_item(
                 TableName=self.table_name,
-                Key=self.key(merchant_id),
+                Key=keys.merchant(merchant_id),
                 UpdateExpression="SET auto_refund_policy = :policy, policy_updated_at = :at",
                 ExpressionAttributeValues=dynamo.values(policy=policy.model_dump(mode="json"), at=to_storage(at)),
             )
@@ -106,7 +96,7 @@ class MerchantsRepository:
                 KeyConditionExpression="merchant_id = :merchant_id AND #record BETWEEN :first AND :last",
                 ExpressionAttributeNames={"#record": "record"},  # a reserved word in expressions
                 ExpressionAttributeValues=dynamo.values(
-                    merchant_id=merchant_id, first=ENROLMENT, last=ENROLMENT + to_storage(instant)
+                    merchant_id=merchant_id, first=keys.ENROLMENT, last=keys.ENROLMENT + to_storage(instant)
                 ),
                 ScanIndexForward=False,
                 Limit=1,

@@ -1,13 +1,12 @@
 """Orders as the platform records them: paid, shipped, refunded or closed."""
 
 from datetime import datetime
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import from_storage, to_storage
 from fastrefund.domain.models import Frozen, Order, OrderStatus, Shipment
-from fastrefund.repositories import dynamo
+from fastrefund.repositories import dynamo, keys
 
 
 class OrderState(Frozen):
@@ -57,12 +56,11 @@ class OrdersRepository:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
 
-    def key(self, order_id: str) -> dict[str, Any]:
-        return dynamo.encode({"order_id": order_id})
-
     def get(self, order_id: str) -> Order | None:
         with dynamo.translate_transient_errors():
-            response = dynamo.client().get_item(TableName=self.table_name, Key=self.key(order_id), ConsistentRead=True)
+            response = dynamo.client().get_item(
+                TableName=self.table_name, Key=keys.order(order_id), ConsistentRead=True
+            )
         return from_item(dynamo.decode(response["Item"])) if "Item" in response else None
 
     def add_paid(self, order: Order) -> bool:
@@ -123,7 +121,7 @@ class OrdersRepository:
             with dynamo.translate_transient_errors():
                 response = dynamo.client().update_item(
                     TableName=self.table_name,
-                    Key=self.key(order_id),
+                    Key=keys.order(order_id),
                     UpdateExpression=update,
                     ConditionExpression=condition,
                     ExpressionAttributeNames={"#status": "status"},
@@ -140,9 +138,9 @@ class OrdersRepository:
 
     def states(self, order_ids: list[str]) -> dict[str, OrderState]:
         """Owner, status and refund of up to 100 orders, in one batched read; unknown ids are absent."""
-        keys = [self.key(order_id) for order_id in dict.fromkeys(order_ids)]
+        wanted = [keys.order(order_id) for order_id in dict.fromkeys(order_ids)]
         request = {
-            "Keys": keys,
+            "Keys": wanted,
             "ConsistentRead": True,
             "ProjectionExpression": "order_id, merchant_id, #status, refund_id",
             "ExpressionAttributeNames": {"#status": "status"},

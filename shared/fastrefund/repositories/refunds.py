@@ -5,6 +5,8 @@ the merchant-policy route, checks and adds to the day's policy usage and checks 
 decision read: all or none.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -15,13 +17,14 @@ from fastrefund.domain.errors import (
     DailyLimitReached,
     OrderChanged,
     PolicyChanged,
+    RaceLost,
     RefundExists,
     TemporarilyUnavailable,
     WriteConflict,
 )
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
-from fastrefund.repositories import dynamo, orders
-from fastrefund.repositories.merchants import SETTINGS
+from fastrefund.domain.rules import DailyRoom
+from fastrefund.repositories import dynamo, keys, orders
 
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
 
@@ -47,8 +50,12 @@ class RefundsRepository:
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
         """The order and its refund request, if any, in one round trip."""
-        key = {"Keys": [dynamo.encode({"order_id": order_id})], "ConsistentRead": True}
-        found = dynamo.batch_get({self.orders_table: key, self.table_name: key})
+        found = dynamo.batch_get(
+            {
+                self.orders_table: {"Keys": [keys.order(order_id)], "ConsistentRead": True},
+                self.table_name: {"Keys": [keys.refund(order_id)], "ConsistentRead": True},
+            }
+        )
         order_items, refund_items = found.get(self.orders_table), found.get(self.table_name)
         return (
             orders.from_item(order_items[0]) if order_items else None,
@@ -70,37 +77,43 @@ class RefundsRepository:
         the merchant-policy route only: the policy must still be the one read, and its daily limits
         are checked and counted, in the same transaction.
 
-        Raises RefundExists, OrderChanged, DailyLimitReached, PolicyChanged or WriteConflict when cancelled.
+        Raises a RaceLost (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged, WriteConflict)
+        when cancelled.
         """
-        items: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self.orders_table,
-                    "Key": dynamo.encode({"order_id": refund.order_id}),
-                    "UpdateExpression": "SET #status = :refunded, refund_id = :refund_id",
-                    "ConditionExpression": "#status = :paid",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": dynamo.values(
-                        refunded=OrderStatus.REFUNDED.value, refund_id=refund.refund_id, paid=OrderStatus.PAID.value
-                    ),
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            },
-            {"Put": self._new_refund(refund)},
-        ]
+        parts = [self._refund_the_order(refund), self._add_refund(refund)]
         if merchant is not None and merchant.auto_refund_policy is not None:
-            items.append({"Update": self._count_usage(refund, merchant.auto_refund_policy, day)})
-            items.append({"ConditionCheck": self._policy_unchanged(merchant)})
+            parts += [self._count_usage(refund, merchant.auto_refund_policy, day), self._policy_unchanged(merchant)]
         try:
             with dynamo.translate_transient_errors():
-                dynamo.client().transact_write_items(TransactItems=items)
+                dynamo.client().transact_write_items(TransactItems=[part.action for part in parts])
         except ClientError as exc:
-            cause = (
-                self._why_cancelled(refund, exc) if dynamo.error_code(exc) == "TransactionCanceledException" else None
-            )
+            if dynamo.error_code(exc) != "TransactionCanceledException":
+                raise
+            cause = _why_cancelled(parts, exc.response.get("CancellationReasons", []))
             if cause is None:
                 raise
             raise cause from exc
+
+    def _refund_the_order(self, refund: Refund) -> "TransactionPart":
+        def order_changed(reason: dict[str, Any]) -> RaceLost:
+            current = reason.get("Item")  # ReturnValuesOnConditionCheckFailure: the order as it is now
+            return OrderChanged(refund.order_id, dynamo.decode(current)["status"] if current else "MISSING")
+
+        update = {
+            "TableName": self.orders_table,
+            "Key": keys.order(refund.order_id),
+            "UpdateExpression": "SET #status = :refunded, refund_id = :refund_id",
+            "ConditionExpression": "#status = :paid",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": dynamo.values(
+                refunded=OrderStatus.REFUNDED.value, refund_id=refund.refund_id, paid=OrderStatus.PAID.value
+            ),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        return TransactionPart({"Update": update}, order_changed)
+
+    def _add_refund(self, refund: Refund) -> "TransactionPart":
+        return TransactionPart({"Put": self._new_refund(refund)}, lambda _: RefundExists(refund.order_id))
 
     def _new_refund(self, refund: Refund) -> dict[str, Any]:
         return {
@@ -109,59 +122,77 @@ class RefundsRepository:
             "ConditionExpression": "attribute_not_exists(order_id)",
         }
 
-    def _count_usage(self, refund: Refund, policy: AutoRefundPolicy, day: date) -> dict[str, Any]:
+    def _count_usage(self, refund: Refund, policy: AutoRefundPolicy, day: date) -> "TransactionPart":
         # The limits are checked against the stored total, not the one read before deciding: under any
-        # concurrency the day's total never passes the limit.
-        conditions = ["(attribute_not_exists(amount_fen) OR amount_fen <= :room_fen)"]
-        limits: dict[str, Any] = {"room_fen": (policy.daily_limit_amount_fen or 0) - refund.amount_fen}
-        if policy.daily_limit_count is not None:
-            conditions.append("(attribute_not_exists(refund_count) OR refund_count < :max_count)")
-            limits["max_count"] = policy.daily_limit_count
+        # concurrency the day's total never passes the limit. The room is the rules engine's own.
+        room = DailyRoom.of(policy, refund.amount_fen)
+        conditions, limits = [], {}
+        if room.amount_fen is not None:
+            # A day with no usage yet has room for any refund the limit itself admits.
+            fresh_day = "attribute_not_exists(amount_fen) OR " if room.amount_fen >= 0 else ""
+            conditions.append(f"({fresh_day}amount_fen <= :room_fen)")
+            limits["room_fen"] = room.amount_fen
+        if room.count is not None:
+            conditions.append("(attribute_not_exists(refund_count) OR refund_count <= :room_count)")
+            limits["room_count"] = room.count
         expires = start_of_china_day(day) + timedelta(days=1 + USAGE_KEPT_DAYS)
-        return {
+        update = {
             "TableName": self.usage_table,
-            "Key": dynamo.encode({"merchant_id": refund.merchant_id, "day": day.isoformat()}),
+            "Key": keys.usage(refund.merchant_id, day),
             "UpdateExpression": (
                 "SET amount_fen = if_not_exists(amount_fen, :zero) + :amount,"
                 " refund_count = if_not_exists(refund_count, :zero) + :one, expires_at = :expires_at"
             ),
-            "ConditionExpression": " AND ".join(conditions),
             "ExpressionAttributeValues": dynamo.values(
                 zero=0, one=1, amount=refund.amount_fen, expires_at=int(expires.timestamp()), **limits
             ),
         }
+        if conditions:
+            update["ConditionExpression"] = " AND ".join(conditions)
+        return TransactionPart({"Update": update}, lambda _: DailyLimitReached(refund.merchant_id))
 
-    def _policy_unchanged(self, merchant: MerchantSettings) -> dict[str, Any]:
+    def _policy_unchanged(self, merchant: MerchantSettings) -> "TransactionPart":
         # A merchant who switches the policy off is obeyed at once, even by a decision already made.
         check: dict[str, Any] = {
             "TableName": self.merchants_table,
-            "Key": dynamo.encode({"merchant_id": merchant.merchant_id, "record": SETTINGS}),
+            "Key": keys.merchant(merchant.merchant_id),
             "ConditionExpression": "attribute_not_exists(policy_updated_at)",
         }
         if merchant.policy_updated_at is not None:
             check["ConditionExpression"] = "policy_updated_at = :seen"
             check["ExpressionAttributeValues"] = dynamo.values(seen=to_storage(merchant.policy_updated_at))
-        return check
+        return TransactionPart({"ConditionCheck": check}, lambda _: PolicyChanged(merchant.merchant_id))
 
-    def _why_cancelled(self, refund: Refund, exc: ClientError) -> Exception | None:
-        """Read the cancellation reasons, item by item in the order the transaction listed them."""
-        reasons = exc.response.get("CancellationReasons", [])
-        codes = [reason.get("Code", "None") for reason in reasons]
-        if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-            return RefundExists(refund.order_id)
-        if codes and codes[0] == "ConditionalCheckFailed":
-            current = reasons[0].get("Item")
-            status = dynamo.decode(current)["status"] if current else "MISSING"
-            return OrderChanged(refund.order_id, status)
-        if len(codes) > 2 and codes[2] == "ConditionalCheckFailed":
-            return DailyLimitReached(refund.merchant_id)
-        if len(codes) > 3 and codes[3] == "ConditionalCheckFailed":
-            return PolicyChanged(refund.merchant_id)
-        if "TransactionConflict" in codes:
-            return WriteConflict("the order is being changed by another request")
-        if any(code in ("ThrottlingError", "ProvisionedThroughputExceeded") for code in codes):
-            return TemporarilyUnavailable("the data store is busy; retry shortly")
-        return None
+
+@dataclass(frozen=True)
+class TransactionPart:
+    """One item of a transaction, with what its failed condition means for the refund."""
+
+    action: dict[str, Any]
+    refused: Callable[[dict[str, Any]], RaceLost]  # from the item's CancellationReason
+
+
+# When several conditions fail at once, the answer that tells the caller most comes first: an existing
+# request is returned as it stands, whatever became of the order; then the order's own state; then the
+# merchant's day and policy, which only send the request to be decided again.
+PRECEDENCE = (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged)
+
+
+def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:
+    """The cancellation reasons, paired with the parts in the order the transaction listed them."""
+    refused = [
+        part.refused(reason)
+        for part, reason in zip(parts, reasons, strict=False)
+        if reason.get("Code") == "ConditionalCheckFailed"
+    ]
+    if refused:
+        return min(refused, key=lambda race: PRECEDENCE.index(type(race)))
+    codes = {reason.get("Code") for reason in reasons}
+    if "TransactionConflict" in codes:
+        return WriteConflict("the order is being changed by another request")
+    if codes & {"ThrottlingError", "ProvisionedThroughputExceeded"}:
+        return TemporarilyUnavailable("the data store is busy; retry shortly")
+    return None
 
 
 def from_stream_image(image: dict[str, Any]) -> Refund:

@@ -9,10 +9,8 @@ from botocore.exceptions import ClientError
 from fastrefund.domain.clock import from_storage, to_storage
 from fastrefund.domain.errors import TemporarilyUnavailable
 from fastrefund.domain.models import Subscription, SubscriptionProtocol
-from fastrefund.repositories import dynamo
+from fastrefund.repositories import dynamo, keys
 from fastrefund.runtime import aws_clients
-
-SUBSCRIPTION = "SUBSCRIPTION#"
 
 
 class SubscriptionsRepository:
@@ -46,7 +44,7 @@ class SubscriptionsRepository:
             created_at=at,
         )
         item = subscription.model_dump(mode="json") | {
-            "record": SUBSCRIPTION + subscription.subscription_id,
+            "record": keys.SUBSCRIPTION + subscription.subscription_id,
             "subscription_arn": arn,
             "created_at": to_storage(at),
         }
@@ -63,7 +61,7 @@ class SubscriptionsRepository:
                     TableName=self.table_name,
                     KeyConditionExpression="merchant_id = :merchant_id AND begins_with(#record, :prefix)",
                     ExpressionAttributeNames={"#record": "record"},
-                    ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id, prefix=SUBSCRIPTION),
+                    ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id, prefix=keys.SUBSCRIPTION),
                     ConsistentRead=True,
                 )
             )
@@ -71,7 +69,7 @@ class SubscriptionsRepository:
 
     def remove(self, merchant_id: str, subscription_id: str) -> bool:
         """Unsubscribe one of this merchant's subscriptions; False if it has none of that id."""
-        key = dynamo.encode({"merchant_id": merchant_id, "record": SUBSCRIPTION + subscription_id})
+        key = keys.merchant(merchant_id, keys.SUBSCRIPTION + subscription_id)
         with dynamo.translate_transient_errors():
             item = dynamo.client().get_item(TableName=self.table_name, Key=key, ConsistentRead=True).get("Item")
         if item is None:

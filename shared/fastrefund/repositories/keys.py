@@ -1,0 +1,32 @@
+"""The key of every item the service stores, one helper per table, used by every repository.
+
+OrdersTable        order_id
+RefundsTable       order_id (one refund request per order)
+MerchantsTable     merchant_id + record: SETTINGS, ENROLMENT#<UTC instant>, SUBSCRIPTION#<id>
+PolicyUsageTable   merchant_id + day (a China calendar day)
+"""
+
+from datetime import date
+from typing import Any
+
+from fastrefund.repositories import dynamo
+
+SETTINGS = "SETTINGS"
+ENROLMENT = "ENROLMENT#"  # + the UTC instant of the change, as stored: the history sorts by time
+SUBSCRIPTION = "SUBSCRIPTION#"  # + the subscription id
+
+
+def order(order_id: str) -> dict[str, Any]:
+    return dynamo.encode({"order_id": order_id})
+
+
+def refund(order_id: str) -> dict[str, Any]:
+    return dynamo.encode({"order_id": order_id})
+
+
+def merchant(merchant_id: str, record: str = SETTINGS) -> dict[str, Any]:
+    return dynamo.encode({"merchant_id": merchant_id, "record": record})
+
+
+def usage(merchant_id: str, day: date) -> dict[str, Any]:
+    return dynamo.encode({"merchant_id": merchant_id, "day": day.isoformat()})
