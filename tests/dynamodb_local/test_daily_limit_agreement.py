@@ -32,7 +32,7 @@ def committed_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | N
     number = next(_numbers)
     merchant_id, order_id = f"m-agree-{number}", f"o-agree-{number}"
     store, client = get_store(), dynamo.client()
-    paid = order(order_id=order_id, merchant_id=merchant_id, paid_amount_fen=amount_fen, fast_refund_badge=False)
+    paid = order(order_id=order_id, merchant_id=merchant_id, paid_amount_fen=amount_fen, badge_at_payment=False)
     store.orders.add_paid(paid)
     store.merchants.set_auto_refund_policy(merchant_id, policy, DECIDED_AT)
     merchant, _ = store.merchants.get_with_usage(merchant_id, DAY)

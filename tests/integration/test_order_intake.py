@@ -36,7 +36,7 @@ def test_the_sample_batch_is_applied_in_full(stack):
 
     assert result == {"batchItemFailures": []}
     assert stored_order(stack, "o-1")["status"] == {"S": "PAID"}
-    assert stored_order(stack, "o-1")["fast_refund_badge"] == {"BOOL": True}
+    assert stored_order(stack, "o-1")["badge_at_payment"] == {"BOOL": True}
     assert stored_order(stack, "o-2")["status"] == {"S": "SHIPPED"}
     assert stored_order(stack, "o-3")["status"] == {"S": "CLOSED"}
 
@@ -57,8 +57,8 @@ def test_the_badge_snapshot_needs_the_merchant_enrolled_at_payment(stack):
     enrol_now()
     invoke("order_events", sqs_batch(paid_order_message(order_id="o-after", paid_at="2099-01-01T00:00:00+08:00")))
 
-    assert stored_order(stack, "o-before")["fast_refund_badge"] == {"BOOL": False}
-    assert stored_order(stack, "o-after")["fast_refund_badge"] == {"BOOL": True}
+    assert stored_order(stack, "o-before")["badge_at_payment"] == {"BOOL": False}
+    assert stored_order(stack, "o-after")["badge_at_payment"] == {"BOOL": True}
 
 
 def test_a_late_event_is_judged_by_the_enrolment_when_it_was_paid(stack):
@@ -78,7 +78,7 @@ def test_a_late_event_is_judged_by_the_enrolment_when_it_was_paid(stack):
 
     # Then only the one paid while enrolled keeps the badge
     badges = {
-        order_id: stored_order(stack, order_id)["fast_refund_badge"]["BOOL"]
+        order_id: stored_order(stack, order_id)["badge_at_payment"]["BOOL"]
         for order_id in ("o-before", "o-during", "o-after")
     }
     assert badges == {"o-before": False, "o-during": True, "o-after": False}
@@ -89,7 +89,7 @@ def test_a_product_without_the_badge_gets_no_snapshot_even_when_enrolled(stack):
 
     invoke("order_events", sqs_batch(paid_order_message(fast_refund_badge=False)))
 
-    assert stored_order(stack, "o-1")["fast_refund_badge"] == {"BOOL": False}
+    assert stored_order(stack, "o-1")["badge_at_payment"] == {"BOOL": False}
 
 
 def test_a_duplicate_paid_event_changes_nothing(stack):

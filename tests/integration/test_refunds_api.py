@@ -91,7 +91,7 @@ def test_the_refund_record_keeps_the_decisions_inputs(enrolled):
     inputs = dynamo.decode(stored(enrolled, "RefundsTable", "o-1"))["inputs"]
     assert refund["route"] == "MERCHANT_AUTO_REFUND"
     assert inputs["paid_amount_fen"] == 45000
-    assert inputs["fast_refund_badge"] is True
+    assert inputs["badge_at_payment"] is True
     assert inputs["rule_version"] == "2023-09-13"
     assert inputs["policy"]["daily_limit_amount_fen"] == 100000
     assert inputs["usage_before"] == {"day": inputs["usage_before"]["day"], "amount_fen": 0, "count": 0}

@@ -35,7 +35,7 @@ def seed(merchant_id: str, count: int, first: int = 0) -> list[Refund]:
                 paid_at=at,
                 product_id="p-1",
                 product_type="PHYSICAL",
-                fast_refund_badge=True,
+                badge_at_payment=True,
                 rule_version="2023-09-13",
             ),
         )

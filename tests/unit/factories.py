@@ -29,7 +29,8 @@ def default_rulebook() -> RuleBook:
 
 def order(**changes: Any) -> Order:
     """The sample paid order (the one every test and sample event starts from), as stored."""
-    return Order.model_validate(PAID_ORDER | changes)
+    paid = {name: value for name, value in PAID_ORDER.items() if name != "fast_refund_badge"}
+    return Order.model_validate(paid | {"badge_at_payment": PAID_ORDER["fast_refund_badge"]} | changes)
 
 
 def policy(**changes: Any) -> AutoRefundPolicy:
@@ -64,7 +65,7 @@ def refund_of(paid: Order, route: Route = Route.MERCHANT_AUTO_REFUND, **changes:
             paid_at=paid.paid_at,
             product_id=paid.product_id,
             product_type=paid.product_type,
-            fast_refund_badge=paid.fast_refund_badge,
+            badge_at_payment=paid.badge_at_payment,
             rule_version="2023-09-13",
         ),
     }

@@ -84,7 +84,7 @@ def test_after_the_upgrade_there_is_no_window():
     [
         ({"product_type": "VIRTUAL"}, Reason.VIRTUAL_GOODS),
         ({"product_type": "CUSTOM_MADE"}, Reason.EXCLUDED_PRODUCT_TYPE),
-        ({"fast_refund_badge": False}, Reason.NO_FAST_REFUND_BADGE),
+        ({"badge_at_payment": False}, Reason.NO_FAST_REFUND_BADGE),
         ({"status": OrderStatus.SHIPPED}, Reason.ORDER_SHIPPED),
         ({"status": OrderStatus.CLOSED}, Reason.ORDER_CLOSED),
         ({"status": OrderStatus.REFUNDED}, Reason.ALREADY_REFUNDED),
@@ -103,7 +103,7 @@ def test_custom_made_goods_qualify_under_the_legacy_rules():
 
 def test_every_failing_condition_is_listed_together():
     late = order(
-        fast_refund_badge=False,
+        badge_at_payment=False,
         product_type="VIRTUAL",
         paid_amount_fen=30000,
         paid_at=LAST_LEGACY_INSTANT,

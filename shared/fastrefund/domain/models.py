@@ -1,10 +1,16 @@
-"""The service's vocabulary: orders, merchant settings and the decisions made about them."""
+"""The service's vocabulary: orders, merchant settings and the decisions made about them.
+
+These are also the stored items: a repository writes `model_dump(mode="json")` and reads
+`model_validate(item)`, with every instant in the one storage form of `clock.Instant`.
+"""
 
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
+
+from fastrefund.domain.clock import Instant
 
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
 Fen = Annotated[int, Strict(), Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
@@ -53,22 +59,31 @@ class Reason(StrEnum):
 class Shipment(Frozen):
     carrier: Carrier
     tracking_number: TrackingNumber
-    shipped_at: AwareDatetime
+    shipped_at: Instant
 
 
-class Order(Frozen):
+class PaidOrderFields(Frozen):
+    """What the order system tells of a paid order, and what the stored order keeps of it."""
+
     order_id: Identifier
     merchant_id: Identifier
     buyer_id: Identifier
     product_id: Identifier
     product_type: ProductType
     paid_amount_fen: Fen
-    paid_at: AwareDatetime
-    fast_refund_badge: StrictBool = Field(description="the badge snapshot: badge AND merchant enrolled at paid_at")
+    paid_at: Instant
+
+
+class Order(PaidOrderFields):
+    """An order as the service stores it."""
+
+    badge_at_payment: StrictBool = Field(
+        description="the badge snapshot: the product showed the badge AND the merchant was enrolled at paid_at"
+    )
     status: OrderStatus = OrderStatus.PAID
     shipment: Shipment | None = None
     refund_id: str | None = None
-    closed_at: AwareDatetime | None = None
+    closed_at: Instant | None = None
 
 
 class ScopeMode(StrEnum):
@@ -115,9 +130,9 @@ class AutoRefundPolicy(Frozen):
 class MerchantSettings(Frozen):
     merchant_id: Identifier
     fast_refund_enabled: bool = False
-    fast_refund_updated_at: AwareDatetime | None = None
+    fast_refund_updated_at: Instant | None = None
     auto_refund_policy: AutoRefundPolicy | None = None
-    policy_updated_at: AwareDatetime | None = None
+    policy_updated_at: Instant | None = None
 
 
 class PolicyUsage(Frozen):
@@ -137,10 +152,10 @@ class DecisionInputs(Frozen):
     """What the decision was made from, kept with the refund for audit."""
 
     paid_amount_fen: int
-    paid_at: AwareDatetime
+    paid_at: Instant
     product_id: str
     product_type: ProductType
-    fast_refund_badge: bool
+    badge_at_payment: bool
     rule_version: str
     policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
     usage_before: PolicyUsage | None = Field(default=None, description="the day's policy usage before this refund")
@@ -157,8 +172,8 @@ class Refund(Frozen):
     amount_fen: int
     reasons: list[Reason]
     buyer_reason: str | None = None
-    requested_at: AwareDatetime
-    decided_at: AwareDatetime
+    requested_at: Instant
+    decided_at: Instant
     inputs: DecisionInputs
 
 
@@ -173,4 +188,4 @@ class Subscription(Frozen):
     merchant_id: str
     protocol: SubscriptionProtocol
     endpoint: str
-    created_at: AwareDatetime
+    created_at: Instant

@@ -65,7 +65,7 @@ def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage
 def platform_check(order: Order, rulebook: RuleBook, now: datetime) -> RouteCheck:
     rules = rulebook.version_for(order.paid_at)
     reasons = []
-    if not order.fast_refund_badge:
+    if not order.badge_at_payment:
         reasons.append(Reason.NO_FAST_REFUND_BADGE)
     if order.product_type is ProductType.VIRTUAL:
         reasons.append(Reason.VIRTUAL_GOODS)

@@ -6,21 +6,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.domain.models import Carrier, Fen, Frozen, Identifier, Order, ProductType, Shipment, TrackingNumber
+from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.shipments import record_shipment
 from fastrefund.repositories.store import Store
 from fastrefund.runtime.observability import logger, metrics
 
 
-class PaidOrder(Frozen):
-    order_id: Identifier
-    merchant_id: Identifier
-    buyer_id: Identifier
-    product_id: Identifier
-    product_type: ProductType
+class PaidOrder(PaidOrderFields):
+    """The order of an ORDER_PAID event (SPEC's field names)."""
+
     fast_refund_badge: StrictBool = Field(description="whether the product showed the badge when ordered")
-    paid_amount_fen: Fen
-    paid_at: AwareDatetime
 
 
 class OrderPaidEvent(Frozen):
@@ -71,12 +66,12 @@ def apply(event: AnyOrderEvent, store: Store) -> None:
 def _store_paid_order(paid: PaidOrder, store: Store) -> None:
     enrolled = store.merchants.was_enrolled_at(paid.merchant_id, paid.paid_at)
     order = Order(
-        **paid.model_dump(exclude={"fast_refund_badge"}), fast_refund_badge=paid.fast_refund_badge and enrolled
+        **paid.model_dump(exclude={"fast_refund_badge"}), badge_at_payment=paid.fast_refund_badge and enrolled
     )
     added = store.orders.add_paid(order)
     logger.info(
         "paid order stored" if added else "paid order already stored",
-        extra={"order_id": order.order_id, "fast_refund_badge": order.fast_refund_badge},
+        extra={"order_id": order.order_id, "badge_at_payment": order.badge_at_payment},
     )
 
 

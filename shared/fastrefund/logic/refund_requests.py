@@ -147,7 +147,7 @@ def _draft(
             paid_at=order.paid_at,
             product_id=order.product_id,
             product_type=order.product_type,
-            fast_refund_badge=order.fast_refund_badge,
+            badge_at_payment=order.badge_at_payment,
             rule_version=version,
             policy=policy,
             usage_before=usage,

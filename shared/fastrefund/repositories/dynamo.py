@@ -4,15 +4,17 @@ import contextlib
 import time
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+from pydantic import BaseModel
 
 from fastrefund.domain.errors import TemporarilyUnavailable
 from fastrefund.runtime import aws_clients
 
 Item = dict[str, Any]
+Model = TypeVar("Model", bound=BaseModel)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -38,6 +40,16 @@ def encode(item: Item) -> dict[str, Any]:
 
 def decode(item: dict[str, Any]) -> Item:
     return {key: _plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def item_of(model: BaseModel) -> Item:
+    """A stored model as an item: its JSON form (instants in their storage text, see clock.Instant)."""
+    return model.model_dump(mode="json")
+
+
+def model_of(model_type: type[Model], item: Item) -> Model:
+    """A stored model from its item; attributes the model does not name (sort keys, bookkeeping) are left out."""
+    return model_type.model_validate({name: item[name] for name in model_type.model_fields if name in item})
 
 
 def values(**named: Any) -> dict[str, Any]:

@@ -7,20 +7,13 @@ judged by the enrolment in force when it was paid, however late its event arrive
 
 from datetime import date, datetime
 
-from fastrefund.domain.clock import from_storage, to_storage
+from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
 
 
 def from_item(item: dynamo.Item) -> MerchantSettings:
-    enrolment_changed, policy_changed = item.get("fast_refund_updated_at"), item.get("policy_updated_at")
-    return MerchantSettings(
-        merchant_id=item["merchant_id"],
-        fast_refund_enabled=item.get("fast_refund_enabled", False),
-        fast_refund_updated_at=from_storage(enrolment_changed) if enrolment_changed else None,
-        auto_refund_policy=item.get("auto_refund_policy"),
-        policy_updated_at=from_storage(policy_changed) if policy_changed else None,
-    )
+    return dynamo.model_of(MerchantSettings, item)
 
 
 def usage_from_item(day: date, item: dynamo.Item | None) -> PolicyUsage:

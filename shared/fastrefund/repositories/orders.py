@@ -4,7 +4,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import from_storage, to_storage
+from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models import Frozen, Order, OrderStatus, Shipment
 from fastrefund.repositories import dynamo, keys
 
@@ -19,37 +19,11 @@ class OrderState(Frozen):
 
 
 def to_item(order: Order) -> dynamo.Item:
-    return {
-        "order_id": order.order_id,
-        "merchant_id": order.merchant_id,
-        "buyer_id": order.buyer_id,
-        "product_id": order.product_id,
-        "product_type": order.product_type.value,
-        "paid_amount_fen": order.paid_amount_fen,
-        "paid_at": to_storage(order.paid_at),
-        "fast_refund_badge": order.fast_refund_badge,
-        "status": order.status.value,
-        "shipment": _shipment_to_item(order.shipment) if order.shipment else None,
-        "refund_id": order.refund_id,
-        "closed_at": to_storage(order.closed_at) if order.closed_at else None,
-    }
+    return dynamo.item_of(order)
 
 
 def from_item(item: dynamo.Item) -> Order:
-    shipment = item.get("shipment")
-    closed_at = item.get("closed_at")
-    return Order.model_validate(
-        item
-        | {
-            "paid_at": from_storage(item["paid_at"]),
-            "shipment": shipment and shipment | {"shipped_at": from_storage(shipment["shipped_at"])},
-            "closed_at": closed_at and from_storage(closed_at),
-        }
-    )
-
-
-def _shipment_to_item(shipment: Shipment) -> dynamo.Item:
-    return shipment.model_dump(mode="json") | {"shipped_at": to_storage(shipment.shipped_at)}
+    return dynamo.model_of(Order, item)
 
 
 class OrdersRepository:
@@ -96,7 +70,7 @@ class OrdersRepository:
             from_statuses=(OrderStatus.PAID,),
             merchant_id=merchant_id,
             new_status=OrderStatus.SHIPPED.value,
-            shipment=_shipment_to_item(shipment),
+            shipment=dynamo.item_of(shipment),
         )
 
     def _transition(

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import from_storage, start_of_china_day, to_storage
+from fastrefund.domain.clock import start_of_china_day, to_storage
 from fastrefund.domain.errors import (
     DailyLimitReached,
     OrderChanged,
@@ -30,15 +30,11 @@ USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after 
 
 
 def to_item(refund: Refund) -> dynamo.Item:
-    item = refund.model_dump(mode="json")
-    item |= {"requested_at": to_storage(refund.requested_at), "decided_at": to_storage(refund.decided_at)}
-    return item
+    return dynamo.item_of(refund)
 
 
 def from_item(item: dynamo.Item) -> Refund:
-    return Refund.model_validate(
-        item | {"requested_at": from_storage(item["requested_at"]), "decided_at": from_storage(item["decided_at"])}
-    )
+    return dynamo.model_of(Refund, item)
 
 
 class RefundsRepository:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import from_storage, to_storage
 from fastrefund.domain.errors import TemporarilyUnavailable
 from fastrefund.domain.models import Subscription, SubscriptionProtocol
 from fastrefund.repositories import dynamo, keys
@@ -43,10 +42,9 @@ class SubscriptionsRepository:
             endpoint=endpoint,
             created_at=at,
         )
-        item = subscription.model_dump(mode="json") | {
+        item = dynamo.item_of(subscription) | {
             "record": keys.SUBSCRIPTION + subscription.subscription_id,
             "subscription_arn": arn,
-            "created_at": to_storage(at),
         }
         with dynamo.translate_transient_errors():
             dynamo.client().put_item(TableName=self.table_name, Item=dynamo.encode(item))
@@ -65,7 +63,7 @@ class SubscriptionsRepository:
                     ConsistentRead=True,
                 )
             )
-            return [_from_item(dynamo.decode(item)) for page in pages for item in page["Items"]]
+            return [dynamo.model_of(Subscription, dynamo.decode(item)) for page in pages for item in page["Items"]]
 
     def remove(self, merchant_id: str, subscription_id: str) -> bool:
         """Unsubscribe one of this merchant's subscriptions; False if it has none of that id."""
@@ -83,10 +81,3 @@ class SubscriptionsRepository:
         with dynamo.translate_transient_errors():
             dynamo.client().delete_item(TableName=self.table_name, Key=key)
         return True
-
-
-def _from_item(item: dynamo.Item) -> Subscription:
-    return Subscription.model_validate(
-        {name: item[name] for name in Subscription.model_fields if name in item}
-        | {"created_at": from_storage(item["created_at"])}
-    )
