@@ -35,6 +35,7 @@ lint: install
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/cfn-lint template.yaml
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/python -m pytest

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.logic.notifier import notify
 from fastrefund.messaging.publisher import NoticePublisher
+from fastrefund.repositories.refunds import from_stream_image
 from fastrefund.runtime.batch import LoggedBatchProcessor
 from fastrefund.runtime.config import get_config
 from fastrefund.runtime.observability import logger, metrics, tracer
@@ -19,4 +20,4 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return notify(event, processor, NoticePublisher(get_config().merchant_notices_topic_arn))
+    return notify(event, processor, from_stream_image, NoticePublisher(get_config().merchant_notices_topic_arn))

@@ -60,16 +60,6 @@ def test_an_order_above_300_yuan_falls_to_the_merchant_policy(enrolled_merchant)
     assert body["checks"][0]["reasons"] == ["AMOUNT_OVER_LIMIT"]
 
 
-def test_an_order_of_a_merchant_not_enrolled_lists_every_reason(stack):
-    pay(product_type="VIRTUAL", paid_amount_fen=30000)
-
-    body = response_json(eligibility())
-
-    assert body["eligible"] is False
-    assert body["route"] is None
-    assert body["checks"][0]["reasons"] == ["NO_FAST_REFUND_BADGE", "VIRTUAL_GOODS", "AMOUNT_OVER_LIMIT"]
-
-
 @pytest.mark.parametrize("caller", [buyer("b-1"), merchant("m-1"), merchant("m-1", role="erp"), ops()], ids=str)
 def test_the_buyer_the_merchant_and_ops_may_ask(enrolled_merchant, caller):
     pay()

@@ -143,17 +143,6 @@ def test_a_failed_call_reports_every_record_of_it(stack, monkeypatch):
     }
 
 
-def test_a_record_that_is_not_an_auto_refund_fails_alone(stack):
-    url = erp_queue(stack, "m-1")
-    batch = stream_event("m-1", "m-1")
-    batch["Records"][0]["dynamodb"]["NewImage"]["status"] = {"S": "PENDING_REVIEW"}
-
-    result = invoke("notifier", batch)
-
-    assert result == {"batchItemFailures": [{"itemIdentifier": "000000000000000000001"}]}
-    assert [json.loads(m["Body"])["order_id"] for m in received(stack, url)] == ["o-1"]
-
-
 def test_subscriptions_are_listed_and_removed_per_merchant(stack):
     erp_queue(stack, "m-1")
     erp_queue(stack, "m-2")

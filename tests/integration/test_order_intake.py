@@ -84,36 +84,6 @@ def test_a_late_event_is_judged_by_the_enrolment_when_it_was_paid(stack):
     assert badges == {"o-before": False, "o-during": True, "o-after": False}
 
 
-def test_a_product_without_the_badge_gets_no_snapshot_even_when_enrolled(stack):
-    enrol_since("2026-01-01T00:00:00+08:00")
-
-    invoke("order_events", sqs_batch(paid_order_message(fast_refund_badge=False)))
-
-    assert stored_order(stack, "o-1")["badge_at_payment"] == {"BOOL": False}
-
-
-def test_a_duplicate_paid_event_changes_nothing(stack):
-    invoke("order_events", sqs_batch(paid_order_message()))
-    invoke(
-        "order_events",
-        sqs_batch(
-            {
-                "type": "ORDER_SHIPPED",
-                "order_id": "o-1",
-                "carrier": "SF",
-                "tracking_number": "SF1",
-                "shipped_at": "2026-11-26T12:00:00+08:00",
-            }
-        ),
-    )
-
-    result = invoke("order_events", sqs_batch(paid_order_message(paid_amount_fen=1)))
-
-    assert result == {"batchItemFailures": []}
-    assert stored_order(stack, "o-1")["status"] == {"S": "SHIPPED"}
-    assert stored_order(stack, "o-1")["paid_amount_fen"] == {"N": "19900"}
-
-
 def test_an_event_before_its_order_is_paid_is_retried_later(stack):
     shipped = shipped_message()
 
@@ -126,14 +96,6 @@ def test_an_event_before_its_order_is_paid_is_retried_later(stack):
     assert stored_order(stack, "o-1")["status"] == {"S": "SHIPPED"}
 
 
-def test_closing_keeps_a_shipped_order_closed_and_is_idempotent(stack):
-    invoke("order_events", sqs_batch(paid_order_message()))
-    closed = {"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-27T10:00:00+08:00"}
-
-    assert invoke("order_events", sqs_batch(closed, closed)) == {"batchItemFailures": []}
-    assert stored_order(stack, "o-1")["status"] == {"S": "CLOSED"}
-
-
 def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):
     message = paid_order_message()
     del message["order"]["paid_at"]
@@ -144,17 +106,3 @@ def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):
     [warning] = [record for record in caplog.records if record.getMessage() == "record not processed"]
     assert warning.why == [{"field": "ORDER_PAID.order.paid_at", "issue": "Field required"}]
     assert stored_order(stack, "o-1") is None
-
-
-def test_a_shipment_event_for_a_closed_order_is_refused_but_not_retried(stack, caplog):
-    invoke("order_events", sqs_batch(paid_order_message()))
-    invoke(
-        "order_events", sqs_batch({"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-26T11:00:00+08:00"})
-    )
-    shipped = shipped_message()
-
-    result = invoke("order_events", sqs_batch(shipped))
-
-    assert result == {"batchItemFailures": []}
-    assert stored_order(stack, "o-1")["status"] == {"S": "CLOSED"}
-    assert "shipment event refused" in caplog.text

@@ -150,16 +150,6 @@ def test_the_merchant_policy_counts_todays_usage(enrolled):
     }
 
 
-def test_platform_refunds_do_not_use_the_merchants_daily_limit(enrolled):
-    pay()
-    set_policy()
-
-    ask_refund()
-
-    usage = enrolled.dynamodb.scan(TableName=enrolled.table("PolicyUsageTable"))["Items"]
-    assert usage == []
-
-
 def test_a_shipped_order_goes_to_review(enrolled):
     pay()
     assert ship()["statusCode"] == HTTPStatus.OK
@@ -369,28 +359,3 @@ def test_a_body_sent_as_a_form_is_415_and_changes_nothing(enrolled):
     assert response["statusCode"] == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
     assert response_json(response)["error"]["details"][0]["field"] == "header.Content-Type"
     assert stored(enrolled, "RefundsTable", "o-1") is None
-
-
-def test_a_policy_switched_off_while_deciding_is_obeyed(enrolled, monkeypatch):
-    # Given a merchant policy that covers the order, switched off just after the decision read it
-    pay(paid_amount_fen=45000)
-    set_policy()
-    merchants = get_store().merchants
-    read_settings = merchants.get_with_usage
-
-    def read_then_switch_off(merchant_id, day):
-        settings = read_settings(merchant_id, day)
-        if settings[0].auto_refund_policy and settings[0].auto_refund_policy.enabled:
-            off = settings[0].auto_refund_policy.model_copy(update={"enabled": False})
-            merchants.set_auto_refund_policy(merchant_id, off, utc_now())
-        return settings
-
-    monkeypatch.setattr(merchants, "get_with_usage", read_then_switch_off)
-
-    refund = response_json(ask_refund())
-
-    # Then the refund goes to review, and nothing was counted against the day's limit
-    assert refund["status"] == "PENDING_REVIEW"
-    assert "POLICY_DISABLED" in refund["reasons"]
-    assert stored(enrolled, "OrdersTable", "o-1")["status"] == {"S": "PAID"}
-    assert enrolled.dynamodb.scan(TableName=enrolled.table("PolicyUsageTable"))["Items"] == []

@@ -33,6 +33,6 @@ def to_storage(instant: datetime) -> str:
 Instant = Annotated[AwareDatetime, PlainSerializer(to_storage, return_type=str, when_used="json")]
 
 
-def to_api(instant: datetime) -> str:
-    """What callers see: ISO 8601 in China time, with its offset."""
-    return instant.astimezone(CHINA_TZ).isoformat()
+def to_api(instant: datetime) -> datetime:
+    """What callers see: the instant in China time (ISO 8601 with its +08:00 offset, once serialized)."""
+    return instant.astimezone(CHINA_TZ)

@@ -1,10 +1,10 @@
 """Domain exceptions. The logic raises these; `fastrefund.runtime.http_api` maps each to one HTTP status."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 
-def field_issues(errors: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
+def field_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """pydantic's validation errors as the `details` callers and operators read: which field, and why."""
     return [{"field": ".".join(str(part) for part in error["loc"]), "issue": error["msg"]} for error in errors]
 

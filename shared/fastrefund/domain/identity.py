@@ -35,7 +35,13 @@ class Caller(Frozen):
     def from_authorizer_context(cls, context: dict[str, Any]) -> Self:
         """The only place identity is read from: requestContext.authorizer, set by our authorizer."""
         try:
-            return cls(sub=context.get("sub"), role=context.get("role"), merchant_id=context.get("merchant_id") or None)
+            return cls.model_validate(
+                {
+                    "sub": context.get("sub"),
+                    "role": context.get("role"),
+                    "merchant_id": context.get("merchant_id") or None,
+                }
+            )
         except ValidationError as exc:
             raise Unauthenticated("the request carries no valid identity") from exc
 

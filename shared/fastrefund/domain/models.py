@@ -86,6 +86,15 @@ class Order(PaidOrderFields):
     closed_at: Instant | None = None
 
 
+class OrderState(Frozen):
+    """The few fields of an order that a pre-shipment check needs."""
+
+    order_id: str
+    merchant_id: str
+    status: OrderStatus
+    refund_id: str | None = None
+
+
 class ScopeMode(StrEnum):
     ALL = "ALL"
     INCLUDE = "INCLUDE"
@@ -175,6 +184,13 @@ class Refund(Frozen):
     requested_at: Instant
     decided_at: Instant
     inputs: DecisionInputs
+
+
+class MerchantRefundsPage(Frozen):
+    """One page of a merchant's refunds, newest first."""
+
+    refunds: list[Refund]
+    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
 
 
 class SubscriptionProtocol(StrEnum):

@@ -3,7 +3,6 @@ API request itself, so that a crash between the commit and the publish cannot lo
 """
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
@@ -44,13 +43,9 @@ class Notice(Frozen):
             amount_fen=refund.amount_fen,
             route=refund.route,
             rule_version=refund.rule_version,
-            refunded_at=_china_time(refund.decided_at),
+            refunded_at=to_api(refund.decided_at),
         )
 
     def attributes(self) -> dict[str, str]:
         """The SNS message attributes that subscribers' filter policies select on."""
         return {"merchant_id": self.merchant_id, "notice_type": self.notice_type}
-
-
-def _china_time(instant: datetime) -> datetime:
-    return datetime.fromisoformat(to_api(instant))

@@ -10,7 +10,7 @@ from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Frozen, Route
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 
 
 class Eligibility(Frozen):

@@ -7,7 +7,7 @@ from pydantic import AwareDatetime, StrictBool
 from fastrefund.domain.clock import china_day, to_api
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 
 
 class FastRefundServiceChange(Frozen):

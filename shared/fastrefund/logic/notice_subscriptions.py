@@ -4,13 +4,13 @@ that merchant's notices, and only them (an SNS filter policy on the merchant_id 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
 from fastrefund.domain.errors import SubscriptionNotFound
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import Frozen, Subscription, SubscriptionProtocol
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 
 SQS_ARN = r"^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
 HTTPS_URL = r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$"
@@ -40,7 +40,7 @@ class SubscriptionView(Frozen):
     protocol: SubscriptionProtocol
     endpoint: str
     filter_policy: dict[str, list[str]]
-    created_at: str
+    created_at: AwareDatetime
 
     @classmethod
     def of(cls, subscription: Subscription) -> "SubscriptionView":

@@ -5,6 +5,7 @@ A record whose notice was not published is reported as a failed item: Lambda del
 again from the earliest one, and the notice keeps its notice_id, so subscribers can drop duplicates.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,18 +13,24 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from fastrefund.domain.models import Refund
 from fastrefund.domain.notices import Notice
-from fastrefund.messaging.publisher import NoticePublisher
-from fastrefund.repositories.refunds import from_stream_image
+from fastrefund.logic.ports import NoticePublisher
 from fastrefund.runtime.observability import logger, metrics
 
 
-def notify(event: dict[str, Any], processor: BatchProcessor, publisher: NoticePublisher) -> PartialItemFailureResponse:
+def notify(
+    event: dict[str, Any],
+    processor: BatchProcessor,
+    read_refund: Callable[[dict[str, Any]], Refund],
+    publisher: NoticePublisher,
+) -> PartialItemFailureResponse:
+    """`read_refund` reads a refund from a record's NewImage (the refunds repository's codec)."""
     notices: dict[str, Notice] = {}  # by the record's sequence number
 
     def read_notice(record: DynamoDBRecord) -> None:
-        image = record.raw_event["dynamodb"]["NewImage"]
-        notices[record.dynamodb.sequence_number] = Notice.of(from_stream_image(image))
+        stream_record = record.raw_event["dynamodb"]
+        notices[stream_record["SequenceNumber"]] = Notice.of(read_refund(stream_record["NewImage"]))
 
     with processor(records=event["Records"], handler=read_notice):
         processor.process()

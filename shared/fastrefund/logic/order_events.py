@@ -7,8 +7,8 @@ from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
 
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
+from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
-from fastrefund.repositories.store import Store
 from fastrefund.runtime.observability import logger, metrics
 
 

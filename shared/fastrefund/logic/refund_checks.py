@@ -6,7 +6,7 @@ from pydantic import Field
 
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Frozen, Identifier, OrderStatus
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 
 MAX_ORDERS = 100  # also what one DynamoDB BatchGetItem reads
 

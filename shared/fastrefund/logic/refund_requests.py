@@ -36,7 +36,7 @@ from fastrefund.domain.models import (
     Route,
 )
 from fastrefund.domain.rulebook import RuleBook
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 from fastrefund.runtime.observability import logger
 
 COMMIT_ATTEMPTS = 4  # a transaction cancelled by a concurrent one is decided again from a fresh read

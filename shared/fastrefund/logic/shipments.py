@@ -8,7 +8,7 @@ from fastrefund.domain.clock import to_api
 from fastrefund.domain.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
-from fastrefund.repositories.store import Store
+from fastrefund.logic.ports import Store
 from fastrefund.runtime.observability import logger
 
 

@@ -14,8 +14,8 @@ from pydantic import AwareDatetime
 from fastrefund.domain.errors import InvalidCursor
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import Frozen, RefundStatus, Route
+from fastrefund.logic.ports import Store
 from fastrefund.logic.refund_requests import RefundView
-from fastrefund.repositories.store import Store
 
 
 class WorkbenchQuery(Frozen):

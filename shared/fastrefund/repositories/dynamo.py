@@ -58,7 +58,7 @@ def values(**named: Any) -> dict[str, Any]:
 
 
 def error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 @contextlib.contextmanager

@@ -1,20 +1,16 @@
 """The after-sales workbench's reads: a merchant's refunds, newest first, from the index keyed by
 merchant and decision time (never a scan)."""
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models import Frozen, Refund
+from fastrefund.domain.models import MerchantRefundsPage, Refund
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refunds import from_item
 
 MERCHANT_INDEX = "ByMerchantDecidedAt"
-
-
-class MerchantRefundsPage(Frozen):
-    refunds: list[Refund]
-    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
 
 
 class WorkbenchRepository:
@@ -26,7 +22,7 @@ class WorkbenchRepository:
         merchant_id: str,
         since: datetime | None,
         until: datetime | None,
-        filters: dict[str, str],
+        filters: Mapping[str, str],
         limit: int,
         after: tuple[str, str] | None,
     ) -> MerchantRefundsPage:

@@ -5,17 +5,8 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models import Frozen, Order, OrderStatus, Shipment
+from fastrefund.domain.models import Order, OrderState, OrderStatus, Shipment
 from fastrefund.repositories import dynamo, keys
-
-
-class OrderState(Frozen):
-    """The few fields a pre-shipment check needs."""
-
-    order_id: str
-    merchant_id: str
-    status: OrderStatus
-    refund_id: str | None = None
 
 
 def to_item(order: Order) -> dynamo.Item:

@@ -13,7 +13,9 @@ RULES_CACHE_SECONDS = 300
 def load_rulebook() -> RuleBook:
     config = get_config()
     if config.rules_file:
-        document = Path(config.rules_file).read_text(encoding="utf-8")
-    else:
-        document = aws_clients.ssm_parameters().get(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
+        return parse_rulebook(Path(config.rules_file).read_text(encoding="utf-8"))
+    assert config.rules_parameter_name is not None  # Config requires the one or the other
+    document = aws_clients.ssm_parameters().get(config.rules_parameter_name, max_age=RULES_CACHE_SECONDS)
+    if not isinstance(document, str):
+        raise TypeError(f"parameter {config.rules_parameter_name} is not a String parameter")
     return parse_rulebook(document)

@@ -18,7 +18,7 @@ RETRIES = Config(retries={"mode": "standard", "max_attempts": 3})
 
 @functools.cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=RETRIES)  # type: ignore[call-overload]
+    return boto3.client(service, config=RETRIES)
 
 
 @functools.cache

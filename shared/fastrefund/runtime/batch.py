@@ -3,7 +3,8 @@
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor
-from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.batch.base import FailureResponse
+from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
 from pydantic import ValidationError
 
 from fastrefund.domain.errors import field_issues
@@ -13,7 +14,7 @@ from fastrefund.runtime.observability import logger
 class LoggedBatchProcessor(BatchProcessor):
     """Reports failed records for redelivery, and tells operators why each one failed."""
 
-    def failure_handler(self, record: Any, exception: tuple) -> PartialItemFailureResponse:
+    def failure_handler(self, record: Any, exception: ExceptionInfo) -> FailureResponse:
         _, error, _ = exception
         why: Any = str(error)
         if isinstance(error, ValidationError):

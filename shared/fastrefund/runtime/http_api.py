@@ -4,13 +4,14 @@ Errors have the body of SPEC.md: {"error": {"code", "message", "details"}}.
 """
 
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Request, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, Field
 
 from fastrefund.domain.errors import (
@@ -50,7 +51,7 @@ def error_response(
     details: list[Any] | None = None,
     headers: dict[str, str] | None = None,
     **extra: Any,
-) -> Response:
+) -> Response[Any]:
     body = {"error": {"code": code, "message": message, "details": details or []}} | extra
     return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
@@ -59,7 +60,7 @@ def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
 
     @app.exception_handler(ServiceError)
-    def _service_error(exc: ServiceError) -> Response:
+    def _service_error(exc: ServiceError) -> Response[Any]:
         status, code = ERROR_STATUS.get(type(exc), (HTTPStatus.BAD_REQUEST, "BAD_REQUEST"))
         logger.info("request refused", extra={"code": code, "detail": exc.details})
         details = [exc.details] if exc.details else []
@@ -71,7 +72,7 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(status, code, exc.message, details)
 
     @app.exception_handler(RequestValidationError)
-    def _invalid_request(exc: RequestValidationError) -> Response:
+    def _invalid_request(exc: RequestValidationError) -> Response[Any]:
         content_type = _content_type(app.current_event.headers)
         if app.current_event.body and not content_type.startswith("application/json"):
             # A body sent as a form (curl -d without a Content-Type) reads as nonsense fields: say why.
@@ -86,11 +87,11 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "the request is invalid", details)
 
     @app.not_found
-    def _no_such_route(_: NotFoundError) -> Response:
+    def _no_such_route(_: NotFoundError) -> Response[Any]:
         return error_response(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", "no such resource")
 
     @app.exception_handler(Exception)
-    def _unexpected(exc: Exception) -> Response:
+    def _unexpected(exc: Exception) -> Response[Any]:
         # Logged with its traceback for operators; the caller learns nothing about internals.
         logger.exception("unexpected error")
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "something went wrong")
@@ -104,7 +105,8 @@ def _content_type(headers: dict[str, str]) -> str:
 
 def current_caller(request: Request) -> Caller:
     """Route dependency: the caller, from the context our authorizer put on the request."""
-    return Caller.from_authorizer_context(request.resolved_event.request_context.authorizer.get_context())
+    event = cast(APIGatewayProxyEvent, request.resolved_event)  # our functions are REST API (v1) proxies
+    return Caller.from_authorizer_context(event.request_context.authorizer.get_context())
 
 
 def _id_path(description: str) -> Path:

@@ -24,7 +24,7 @@ def caller_from_token(authorization: str | None) -> Caller:
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("expected 'Authorization: Bearer <token>'")
     try:
-        algorithm = jwt.get_unverified_header(token).get("alg")
+        algorithm = str(jwt.get_unverified_header(token).get("alg"))
         claims = jwt.decode(
             token,
             key=_verification_key(algorithm, token),
@@ -37,12 +37,15 @@ def caller_from_token(authorization: str | None) -> Caller:
         raise Unauthenticated(f"invalid token: {type(exc).__name__}") from exc
 
 
-def _verification_key(algorithm: str | None, token: str) -> object:
+def _verification_key(algorithm: str, token: str) -> str | jwt.PyJWK:
     config = get_authorizer_config()
     if algorithm == "HS256":
-        return aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
+        secret = aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
+        if not isinstance(secret, str):
+            raise jwt.InvalidKeyError("the HS256 secret is not a text secret")
+        return secret
     if algorithm == "RS256" and config.jwks_url:
-        return _jwks_client(config.jwks_url).get_signing_key_from_jwt(token).key
+        return _jwks_client(config.jwks_url).get_signing_key_from_jwt(token)
     raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
 
 

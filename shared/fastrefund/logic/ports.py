@@ -1,0 +1,112 @@
+"""What the logic needs from the layers below it, as protocols (ports).
+
+The repositories and the publisher implement them against DynamoDB and SNS; the unit tests implement
+them in memory. The logic imports these, never a repository, so a use case runs without AWS.
+"""
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Protocol
+
+from fastrefund.domain.models import (
+    AutoRefundPolicy,
+    MerchantRefundsPage,
+    MerchantSettings,
+    Order,
+    OrderState,
+    PolicyUsage,
+    Refund,
+    Shipment,
+    Subscription,
+    SubscriptionProtocol,
+)
+from fastrefund.domain.notices import Notice
+
+
+class Orders(Protocol):
+    def get(self, order_id: str) -> Order | None: ...
+
+    def add_paid(self, order: Order) -> bool:
+        """Store a newly paid order; False when it was already stored."""
+        ...
+
+    def close(self, order_id: str, closed_at: datetime) -> tuple[Order | None, bool]:
+        """Close a paid or shipped order: the order as it stands (None: unknown), and whether this closed it."""
+        ...
+
+    def ship(self, order_id: str, shipment: Shipment, merchant_id: str | None) -> tuple[Order | None, bool]:
+        """Ship a paid order (of that merchant, when given) in one write: the order as it stands, and
+        whether this shipped it; when not, the order shows why."""
+        ...
+
+    def states(self, order_ids: list[str]) -> dict[str, OrderState]: ...
+
+
+class Merchants(Protocol):
+    def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]: ...
+
+    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None: ...
+
+    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None: ...
+
+    def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool: ...
+
+
+class Refunds(Protocol):
+    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]: ...
+
+    def add_for_review(self, refund: Refund) -> None:
+        """Store a refund handed to review; raises RefundExists when the order already has one."""
+        ...
+
+    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
+        """Refund the order, all or nothing (with the policy's daily usage, for the merchant route);
+        raises a RaceLost when something changed since the decision's read."""
+        ...
+
+
+class Subscriptions(Protocol):
+    def subscribe(
+        self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str, at: datetime
+    ) -> Subscription: ...
+
+    def list(self, merchant_id: str) -> list[Subscription]: ...
+
+    def remove(self, merchant_id: str, subscription_id: str) -> bool: ...
+
+
+class MerchantRefunds(Protocol):
+    def merchant_refunds(
+        self,
+        merchant_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        filters: Mapping[str, str],
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> MerchantRefundsPage: ...
+
+
+class Store(Protocol):
+    """Every repository a use case may need, as one argument."""
+
+    @property
+    def orders(self) -> Orders: ...
+
+    @property
+    def merchants(self) -> Merchants: ...
+
+    @property
+    def refunds(self) -> Refunds: ...
+
+    @property
+    def subscriptions(self) -> Subscriptions: ...
+
+    @property
+    def workbench(self) -> MerchantRefunds: ...
+
+
+class NoticePublisher(Protocol):
+    def publish(self, notices: Sequence[Notice]) -> set[str]:
+        """Publish in order; the ids of the notices not published (to be redelivered)."""
+        ...

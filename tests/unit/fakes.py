@@ -1,0 +1,242 @@
+"""In-memory implementations of the logic's ports (fastrefund.logic.ports), for unit tests without AWS.
+
+They keep the repositories' contracts: a conditional write either happens whole or reports why not,
+and the refund transaction checks what the DynamoDB one checks (the order still PAID, no refund yet,
+the stored usage within the policy's room, the policy unchanged). `before_commit` lets a test make
+something happen between the decision's read and its write, as a concurrent request would.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from fastrefund.domain.clock import to_storage
+from fastrefund.domain.errors import (
+    DailyLimitReached,
+    OrderChanged,
+    PolicyChanged,
+    RaceLost,
+    RefundExists,
+)
+from fastrefund.domain.models import (
+    AutoRefundPolicy,
+    MerchantRefundsPage,
+    MerchantSettings,
+    Order,
+    OrderState,
+    OrderStatus,
+    PolicyUsage,
+    Refund,
+    Shipment,
+    Subscription,
+    SubscriptionProtocol,
+)
+from fastrefund.domain.notices import Notice
+from fastrefund.domain.rules import DailyRoom
+
+
+@dataclass
+class InMemoryOrders:
+    orders: dict[str, Order] = field(default_factory=dict)
+
+    def get(self, order_id: str) -> Order | None:
+        return self.orders.get(order_id)
+
+    def add_paid(self, order: Order) -> bool:
+        if order.order_id in self.orders:
+            return False
+        self.orders[order.order_id] = order
+        return True
+
+    def close(self, order_id: str, closed_at: datetime) -> tuple[Order | None, bool]:
+        change = {"status": OrderStatus.CLOSED, "closed_at": closed_at}
+        return self._transition(order_id, (OrderStatus.PAID, OrderStatus.SHIPPED), None, change)
+
+    def ship(self, order_id: str, shipment: Shipment, merchant_id: str | None) -> tuple[Order | None, bool]:
+        return self._transition(
+            order_id, (OrderStatus.PAID,), merchant_id, {"status": OrderStatus.SHIPPED, "shipment": shipment}
+        )
+
+    def _transition(
+        self, order_id: str, allowed: tuple[OrderStatus, ...], merchant_id: str | None, change: dict[str, object]
+    ) -> tuple[Order | None, bool]:
+        """Change the order only from an allowed status (and for its merchant, when given), like the
+        conditional write; otherwise return it as it stands."""
+        order = self.orders.get(order_id)
+        if order is None or order.status not in allowed or merchant_id not in (None, order.merchant_id):
+            return order, False
+        self.orders[order_id] = order.model_copy(update=change)
+        return self.orders[order_id], True
+
+    def states(self, order_ids: list[str]) -> dict[str, OrderState]:
+        return {
+            order_id: OrderState.model_validate(order.model_dump(include=set(OrderState.model_fields)))
+            for order_id in order_ids
+            if (order := self.orders.get(order_id)) is not None
+        }
+
+
+@dataclass
+class InMemoryMerchants:
+    settings: dict[str, MerchantSettings] = field(default_factory=dict)
+    usage: dict[tuple[str, date], PolicyUsage] = field(default_factory=dict)
+    enrolments: dict[str, list[tuple[datetime, bool]]] = field(default_factory=dict)
+
+    def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]:
+        return (
+            self.settings.get(merchant_id, MerchantSettings(merchant_id=merchant_id)),
+            self.usage.get((merchant_id, day), PolicyUsage(day=day)),
+        )
+
+    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
+        current, _ = self.get_with_usage(merchant_id, at.date())
+        self.settings[merchant_id] = current.model_copy(
+            update={"fast_refund_enabled": enabled, "fast_refund_updated_at": at}
+        )
+        self.enrolments.setdefault(merchant_id, []).append((at, enabled))
+
+    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None:
+        current, _ = self.get_with_usage(merchant_id, at.date())
+        self.settings[merchant_id] = current.model_copy(update={"auto_refund_policy": policy, "policy_updated_at": at})
+
+    def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
+        changes = [enabled for at, enabled in sorted(self.enrolments.get(merchant_id, [])) if at <= instant]
+        return bool(changes) and changes[-1]
+
+
+@dataclass
+class InMemoryRefunds:
+    orders: InMemoryOrders
+    merchants: InMemoryMerchants
+    refunds: dict[str, Refund] = field(default_factory=dict)
+    before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
+
+    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
+        return self.orders.get(order_id), self.refunds.get(order_id)
+
+    def add_for_review(self, refund: Refund) -> None:
+        self._happen_meanwhile()
+        if refund.order_id in self.refunds:
+            raise RefundExists(refund.order_id)
+        self.refunds[refund.order_id] = refund
+
+    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
+        self._happen_meanwhile()
+        race = self._race_lost(refund, merchant, day)
+        if race is not None:
+            raise race
+        order = self.orders.orders[refund.order_id]
+        self.orders.orders[refund.order_id] = order.model_copy(
+            update={"status": OrderStatus.REFUNDED, "refund_id": refund.refund_id}
+        )
+        self.refunds[refund.order_id] = refund
+        if merchant is not None and merchant.auto_refund_policy is not None:
+            _, used = self.merchants.get_with_usage(refund.merchant_id, day)
+            self.merchants.usage[(refund.merchant_id, day)] = used.model_copy(
+                update={"amount_fen": used.amount_fen + refund.amount_fen, "count": used.count + 1}
+            )
+
+    def _race_lost(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> RaceLost | None:
+        if refund.order_id in self.refunds:
+            return RefundExists(refund.order_id)
+        order = self.orders.get(refund.order_id)
+        if order is None or order.status is not OrderStatus.PAID:
+            return OrderChanged(refund.order_id, order.status if order else "MISSING")
+        if merchant is not None and merchant.auto_refund_policy is not None:
+            stored, used = self.merchants.get_with_usage(refund.merchant_id, day)
+            if not DailyRoom.of(merchant.auto_refund_policy, refund.amount_fen).admits(used):
+                return DailyLimitReached(refund.merchant_id)
+            if stored.policy_updated_at != merchant.policy_updated_at:
+                return PolicyChanged(refund.merchant_id)
+        return None
+
+    def _happen_meanwhile(self) -> None:
+        if self.before_commit:
+            self.before_commit.pop(0)()
+
+
+@dataclass
+class InMemorySubscriptions:
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+
+    def subscribe(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str, at: datetime) -> Subscription:
+        subscription = Subscription(
+            subscription_id=f"sub-{len(self.subscriptions) + 1}",
+            merchant_id=merchant_id,
+            protocol=protocol,
+            endpoint=endpoint,
+            created_at=at,
+        )
+        self.subscriptions[subscription.subscription_id] = subscription
+        return subscription
+
+    def list(self, merchant_id: str) -> list[Subscription]:
+        return [s for s in self.subscriptions.values() if s.merchant_id == merchant_id]
+
+    def remove(self, merchant_id: str, subscription_id: str) -> bool:
+        found = self.subscriptions.get(subscription_id)
+        if found is None or found.merchant_id != merchant_id:
+            return False
+        del self.subscriptions[subscription_id]
+        return True
+
+
+@dataclass
+class InMemoryMerchantRefunds:
+    refunds: InMemoryRefunds
+
+    def merchant_refunds(
+        self,
+        merchant_id: str,
+        since: datetime | None,
+        until: datetime | None,
+        filters: Mapping[str, str],
+        limit: int,
+        after: tuple[str, str] | None,
+    ) -> MerchantRefundsPage:
+        def position(refund: Refund) -> tuple[str, str]:
+            return to_storage(refund.decided_at), refund.order_id
+
+        chosen = sorted(
+            (
+                refund
+                for refund in self.refunds.refunds.values()
+                if refund.merchant_id == merchant_id
+                and (since is None or refund.decided_at >= since)
+                and (until is None or refund.decided_at <= until)
+                and all(str(getattr(refund, name)) == value for name, value in filters.items())
+                and (after is None or position(refund) < after)
+            ),
+            key=position,
+            reverse=True,
+        )
+        page = chosen[:limit]
+        return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
+
+
+@dataclass
+class InMemoryStore:
+    orders: InMemoryOrders = field(default_factory=InMemoryOrders)
+    merchants: InMemoryMerchants = field(default_factory=InMemoryMerchants)
+    subscriptions: InMemorySubscriptions = field(default_factory=InMemorySubscriptions)
+    refunds: InMemoryRefunds = field(init=False)
+    workbench: InMemoryMerchantRefunds = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.refunds = InMemoryRefunds(self.orders, self.merchants)
+        self.workbench = InMemoryMerchantRefunds(self.refunds)
+
+
+@dataclass
+class RecordingPublisher:
+    """Publishes into a list; the notices whose refund id is in `failing` are not published."""
+
+    failing: set[str] = field(default_factory=set)
+    attempted: list[Notice] = field(default_factory=list)
+    published: list[Notice] = field(default_factory=list)
+
+    def publish(self, notices: Sequence[Notice]) -> set[str]:
+        self.attempted += notices
+        unpublished = {notice.notice_id for notice in notices if notice.refund_id in self.failing}
+        self.published += [notice for notice in notices if notice.notice_id not in unpublished]
+        return unpublished

@@ -1,0 +1,87 @@
+"""Applying the order system's events to the stored orders, with the store in memory."""
+
+import json
+from datetime import datetime
+
+import pytest
+
+from devtools.sample_events import paid_order_message, shipped_message
+from fastrefund.domain.errors import OrderNotFound
+from fastrefund.domain.models import OrderStatus
+from fastrefund.logic import order_events
+from tests.unit.fakes import InMemoryStore
+
+ENROLLED_SINCE = datetime.fromisoformat("2026-01-01T00:00:00+08:00")
+CLOSED = {"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-27T10:00:00+08:00"}
+
+
+@pytest.fixture
+def store() -> InMemoryStore:
+    return InMemoryStore()
+
+
+def apply(store: InMemoryStore, *messages: dict) -> None:
+    """Each message as the queue delivers it: a JSON body, parsed, then applied."""
+    for message in messages:
+        order_events.apply(order_events.parse(json.dumps(message)), store)
+
+
+def test_the_badge_snapshot_needs_the_badge_and_the_merchant_enrolled_at_payment(store):
+    store.merchants.set_fast_refund_service("m-1", True, ENROLLED_SINCE)
+
+    apply(store, paid_order_message(), paid_order_message(order_id="o-2", fast_refund_badge=False))
+
+    assert store.orders.get("o-1").badge_at_payment is True
+    assert store.orders.get("o-2").badge_at_payment is False  # enrolled, but the product had no badge
+
+
+def test_a_merchant_enrolled_only_after_payment_gives_no_snapshot(store):
+    store.merchants.set_fast_refund_service("m-1", True, datetime.fromisoformat("2026-11-26T10:00:01+08:00"))
+
+    apply(store, paid_order_message())
+
+    assert store.orders.get("o-1").badge_at_payment is False
+
+
+def test_a_duplicate_paid_event_changes_nothing(store):
+    apply(store, paid_order_message(), shipped_message())
+
+    apply(store, paid_order_message(paid_amount_fen=1))
+
+    assert store.orders.get("o-1").status is OrderStatus.SHIPPED
+    assert store.orders.get("o-1").paid_amount_fen == 19900
+
+
+def test_an_event_before_its_order_is_paid_asks_to_be_delivered_again(store):
+    with pytest.raises(OrderNotFound):
+        apply(store, shipped_message())
+    with pytest.raises(OrderNotFound):
+        apply(store, CLOSED)
+
+
+def test_closing_keeps_a_shipped_order_closed_and_is_idempotent(store):
+    apply(store, paid_order_message(), shipped_message())
+
+    apply(store, CLOSED, CLOSED)
+
+    assert store.orders.get("o-1").status is OrderStatus.CLOSED
+
+
+def test_a_shipment_event_for_a_closed_order_is_refused_but_not_retried(store, caplog):
+    apply(store, paid_order_message(), CLOSED | {"closed_at": "2026-11-26T11:00:00+08:00"})
+
+    apply(store, shipped_message())  # raises nothing: delivering it again could not change the answer
+
+    assert store.orders.get("o-1").status is OrderStatus.CLOSED
+    assert "shipment event refused" in caplog.text
+
+
+def test_a_refunded_order_stays_refunded_when_closed_or_shipped(store):
+    apply(store, paid_order_message())
+    store.orders.orders["o-1"] = store.orders.get("o-1").model_copy(
+        update={"status": OrderStatus.REFUNDED, "refund_id": "r-1"}
+    )
+
+    apply(store, shipped_message(), CLOSED)
+
+    assert store.orders.get("o-1").status is OrderStatus.REFUNDED
