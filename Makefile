@@ -36,6 +36,7 @@ lint: install
 	$(BIN)/ruff format --check $(PY_DIRS)
 	$(BIN)/cfn-lint template.yaml
 	$(BIN)/mypy
+	PYTHONPATH=shared $(BIN)/lint-imports --no-cache --no-logo
 
 test: lint
 	$(BIN)/python -m pytest
