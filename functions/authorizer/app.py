@@ -4,6 +4,8 @@ API Gateway answers 401 itself when this raises "Unauthorized"; functions read t
 {"sub", "role", "merchant_id"} from requestContext.authorizer and decide 403s themselves.
 """
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.data_classes import event_source
 from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event import (
     APIGatewayAuthorizerResponse,
@@ -19,7 +21,7 @@ from fastrefund.runtime.tokens import caller_from_token
 @logger.inject_lambda_context(clear_state=True)  # never log the event: it carries the token
 @tracer.capture_lambda_handler
 @event_source(data_class=APIGatewayAuthorizerTokenEvent)
-def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict:
+def lambda_handler(event: APIGatewayAuthorizerTokenEvent, context: LambdaContext) -> dict[str, Any]:
     try:
         caller = caller_from_token(event.authorization_token)
     except Unauthenticated as refused:

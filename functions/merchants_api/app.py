@@ -1,6 +1,7 @@
 """HTTP API on one merchant: settings, fast refund enrolment, auto-refund policy, pre-shipment checks."""
 
 from http import HTTPStatus
+from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -79,5 +80,5 @@ def post_refund_checks(merchant_id: MerchantIdPath, request: RefundCheckRequest,
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -3,7 +3,10 @@
 Triggered by the refunds table's stream, filtered to new AUTO_REFUNDED records (template.yaml).
 """
 
+from typing import Any
+
 from aws_lambda_powertools.utilities.batch import EventType
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.logic.notifier import notify
@@ -19,5 +22,5 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
-def lambda_handler(event: dict, context: LambdaContext) -> dict:
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return notify(event, processor, from_stream_image, NoticePublisher(get_config().merchant_notices_topic_arn))
