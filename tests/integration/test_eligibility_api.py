@@ -4,9 +4,6 @@ from http import HTTPStatus
 
 import pytest
 
-from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models import AutoRefundPolicy
-from fastrefund.repositories.store import get_store
 from tests.support import (
     api_event,
     buyer,
@@ -46,18 +43,6 @@ def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant
             {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None},
         ],
     }
-
-
-def test_an_order_above_300_yuan_falls_to_the_merchant_policy(enrolled_merchant):
-    pay(paid_amount_fen=45000)
-    policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=100000)
-    get_store().merchants.set_auto_refund_policy("m-1", policy, at=utc_now())
-
-    body = response_json(eligibility())
-
-    assert body["eligible"] is True
-    assert body["route"] == "MERCHANT_AUTO_REFUND"
-    assert body["checks"][0]["reasons"] == ["AMOUNT_OVER_LIMIT"]
 
 
 @pytest.mark.parametrize("caller", [buyer("b-1"), merchant("m-1"), merchant("m-1", role="erp"), ops()], ids=str)

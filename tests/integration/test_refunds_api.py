@@ -107,30 +107,6 @@ def test_asking_again_returns_the_first_request_unchanged(enrolled):
     assert response_json(again) == first
 
 
-def test_asking_again_after_a_review_returns_the_same_review(enrolled):
-    pay(paid_amount_fen=45000)
-    first = response_json(ask_refund())
-
-    again = ask_refund()
-
-    assert again["statusCode"] == HTTPStatus.OK
-    assert response_json(again) == first
-    assert first["status"] == "PENDING_REVIEW"
-
-
-def test_an_order_outside_every_route_goes_to_review_with_all_reasons(enrolled):
-    pay(paid_amount_fen=45000)
-
-    response = ask_refund()
-
-    assert response["statusCode"] == HTTPStatus.CREATED
-    refund = response_json(response)
-    assert refund["status"] == "PENDING_REVIEW"
-    assert refund["route"] is None
-    assert refund["reasons"] == ["AMOUNT_OVER_LIMIT", "POLICY_DISABLED"]
-    assert stored(enrolled, "OrdersTable", "o-1")["status"] == {"S": "PAID"}
-
-
 def test_the_merchant_policy_counts_todays_usage(enrolled):
     pay(order_id="o-a", paid_amount_fen=45000)
     pay(order_id="o-b", paid_amount_fen=45000)
@@ -148,16 +124,6 @@ def test_the_merchant_policy_counts_todays_usage(enrolled):
         "auto_refunded_amount_fen": 90000,
         "auto_refunded_count": 2,
     }
-
-
-def test_a_shipped_order_goes_to_review(enrolled):
-    pay()
-    assert ship()["statusCode"] == HTTPStatus.OK
-
-    refund = response_json(ask_refund())
-
-    assert refund["status"] == "PENDING_REVIEW"
-    assert refund["reasons"] == ["ORDER_SHIPPED", "POLICY_DISABLED"]
 
 
 def test_a_shipment_after_the_refund_is_refused_with_stop_shipment(enrolled):

@@ -30,6 +30,18 @@ def test_an_order_of_a_merchant_not_enrolled_lists_every_reason():
     assert answer.checks[0].reasons == [Reason.NO_FAST_REFUND_BADGE, Reason.VIRTUAL_GOODS, Reason.AMOUNT_OVER_LIMIT]
 
 
+def test_an_order_above_300_yuan_falls_to_the_merchant_policy():
+    store = InMemoryStore()
+    store.orders.add_paid(order(paid_amount_fen=45000))
+    store.merchants.set_auto_refund_policy("m-1", policy(daily_limit_amount_fen=100000), PAID_AT)
+
+    answer = eligibility(store)
+
+    assert answer.eligible is True
+    assert answer.route is Route.MERCHANT_AUTO_REFUND
+    assert answer.checks[0].reasons == [Reason.AMOUNT_OVER_LIMIT]
+
+
 def test_the_merchant_policy_route_reads_todays_usage():
     store = InMemoryStore()
     store.orders.add_paid(order(paid_amount_fen=45000))

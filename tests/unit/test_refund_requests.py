@@ -79,6 +79,39 @@ def test_asking_again_returns_the_first_request(store):
     assert again == first
 
 
+def test_asking_again_after_a_review_returns_the_same_review(store):
+    store.orders.add_paid(order(paid_amount_fen=45000))
+    first, _ = ask(store)
+
+    again, created = ask(store)
+
+    assert not created
+    assert again == first
+    assert first.status is RefundStatus.PENDING_REVIEW
+
+
+def test_an_order_outside_every_route_goes_to_review_with_all_reasons(store):
+    store.orders.add_paid(order(paid_amount_fen=45000))
+
+    refund, created = ask(store)
+
+    assert created
+    assert refund.status is RefundStatus.PENDING_REVIEW
+    assert refund.route is None
+    assert refund.reasons == [Reason.AMOUNT_OVER_LIMIT, Reason.POLICY_DISABLED]
+    assert store.orders.get("o-1").status is OrderStatus.PAID
+
+
+def test_a_shipped_order_goes_to_review(store):
+    store.orders.add_paid(order())
+    store.orders.ship("o-1", Shipment(carrier="SF", tracking_number="SF1", shipped_at=NOW), "m-1")
+
+    refund, _ = ask(store)
+
+    assert refund.status is RefundStatus.PENDING_REVIEW
+    assert refund.reasons == [Reason.ORDER_SHIPPED, Reason.POLICY_DISABLED]
+
+
 def test_an_unknown_order_and_a_closed_one_are_refused(store):
     store.orders.add_paid(order(status=OrderStatus.CLOSED))
 
