@@ -30,3 +30,8 @@ def merchant(merchant_id: str, record: str = SETTINGS) -> dict[str, Any]:
 
 def usage(merchant_id: str, day: date) -> dict[str, Any]:
     return dynamo.encode({"merchant_id": merchant_id, "day": day.isoformat()})
+
+
+def refund_by_merchant(merchant_id: str, decided_at: str, order_id: str) -> dict[str, Any]:
+    """A position in the ByMerchantDecidedAt index (where a workbench page resumes): its keys and the table's."""
+    return dynamo.encode({"merchant_id": merchant_id, "decided_at": decided_at, "order_id": order_id})

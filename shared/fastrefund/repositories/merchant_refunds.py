@@ -7,7 +7,7 @@ from typing import Any
 
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models import MerchantRefundsPage, Refund
-from fastrefund.repositories import dynamo
+from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.refunds import from_item
 
 MERCHANT_INDEX = "ByMerchantDecidedAt"
@@ -48,9 +48,7 @@ class WorkbenchRepository:
             request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
             request["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
         request["ExpressionAttributeValues"] = dynamo.values(**bounds, **filters)
-        start = (
-            dynamo.encode({"merchant_id": merchant_id, "decided_at": after[0], "order_id": after[1]}) if after else None
-        )
+        start = keys.refund_by_merchant(merchant_id, *after) if after else None
         refunds: list[Refund] = []
         # A filter drops items after DynamoDB counted them, so keep reading until the page is full.
         while True:
