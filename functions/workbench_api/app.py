@@ -6,8 +6,8 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import AwareDatetime
 
+from fastrefund.domain.clock import Instant
 from fastrefund.domain.models import RefundStatus, Route
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.repositories.store import get_store
@@ -29,8 +29,8 @@ def get_refunds(
     caller: CurrentCaller,
     route: Annotated[Route | None, Query()] = None,
     status: Annotated[RefundStatus | None, Query()] = None,
-    since: Annotated[AwareDatetime | None, Query(alias="from", description="decided at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(alias="to", description="decided at or before")] = None,
+    since: Annotated[Instant | None, Query(alias="from", description="decided at or after")] = None,
+    until: Annotated[Instant | None, Query(alias="to", description="decided at or before")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
 ) -> WorkbenchPage:

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Annotated
 
-from pydantic import AwareDatetime, PlainSerializer
+from pydantic import AfterValidator, AwareDatetime, PlainSerializer
 
 # China has kept UTC+8 with no daylight saving since 1991, so a fixed offset is exact for every
 # order this service sees and needs no tz database in the Lambda runtime.
@@ -28,9 +28,27 @@ def to_storage(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-# An instant of a stored model: an aware datetime in Python, the storage text in JSON, so that an item
-# is the model's model_dump(mode="json") and back (pydantic reads the text as it reads any ISO 8601).
-Instant = Annotated[AwareDatetime, PlainSerializer(to_storage, return_type=str, when_used="json")]
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def within_service_range(instant: datetime) -> datetime:
+    """Every instant the service accepts lies in [2000-01-01, 2100-01-01] UTC: one outside it could not be
+    stored in the fixed-width form (or, with its offset, not even converted to UTC)."""
+    # The year is compared first: comparing year 1 at +08:00 with EARLIEST would overflow.
+    if not (EARLIEST.year - 1 <= instant.year <= LATEST.year and EARLIEST <= instant <= LATEST):
+        raise ValueError("must lie between 2000-01-01T00:00:00Z and 2100-01-01T00:00:00Z")
+    return instant
+
+
+# An instant the service accepts or stores: aware, within the service's range, and in JSON the storage
+# text, so that an item is the model's model_dump(mode="json") and back (pydantic reads the text as it
+# reads any ISO 8601). Every instant of a body, a query or an event is one of these.
+Instant = Annotated[
+    AwareDatetime,
+    AfterValidator(within_service_range),
+    PlainSerializer(to_storage, return_type=str, when_used="json"),
+]
 
 
 def to_api(instant: datetime) -> datetime:

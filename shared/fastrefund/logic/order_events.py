@@ -3,8 +3,9 @@
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import AwareDatetime, Field, StrictBool, TypeAdapter
+from pydantic import Field, StrictBool, TypeAdapter
 
+from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
@@ -28,13 +29,13 @@ class OrderShippedEvent(Frozen):
     order_id: Identifier
     carrier: Carrier
     tracking_number: TrackingNumber
-    shipped_at: AwareDatetime
+    shipped_at: Instant
 
 
 class OrderClosedEvent(Frozen):
     type: Literal["ORDER_CLOSED"]
     order_id: Identifier
-    closed_at: AwareDatetime
+    closed_at: Instant
 
 
 AnyOrderEvent = OrderPaidEvent | OrderShippedEvent | OrderClosedEvent

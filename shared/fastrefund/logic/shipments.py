@@ -4,7 +4,7 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund.domain.clock import to_api
+from fastrefund.domain.clock import Instant, to_api
 from fastrefund.domain.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
@@ -41,7 +41,7 @@ def _same_parcel(recorded: Shipment, asked: Shipment) -> bool:
 class ShipmentRequest(Frozen):
     carrier: Carrier
     tracking_number: TrackingNumber
-    shipped_at: AwareDatetime | None = Field(default=None, description="defaults to now")
+    shipped_at: Instant | None = Field(default=None, description="defaults to now")
 
 
 class ShipmentView(Frozen):

@@ -9,8 +9,7 @@ import binascii
 import json
 from datetime import datetime
 
-from pydantic import AwareDatetime
-
+from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import InvalidCursor
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import Frozen, RefundStatus, Route
@@ -21,8 +20,8 @@ from fastrefund.logic.refund_requests import RefundView
 class WorkbenchQuery(Frozen):
     route: Route | None = None
     status: RefundStatus | None = None
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Instant | None = None
+    until: Instant | None = None
     limit: int = 50
     cursor: str | None = None
 
