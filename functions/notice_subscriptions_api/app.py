@@ -23,7 +23,7 @@ app = create_app()
     "/merchants/<merchant_id>/notice-subscriptions",
     summary="Subscribe an SQS queue, an HTTPS URL or an email address to this merchant's notices",
     tags=["notices"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.CONFLICT),
 )
 @tracer.capture_method
 def put_notice_subscription(

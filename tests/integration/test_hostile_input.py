@@ -1,10 +1,13 @@
 """Hostile input (SPEC "Hostile input and isolation"): each found way in, refused with a 4xx or a failed
 batch item, and nothing written. Each test here failed before its fix."""
 
+import json
 from http import HTTPStatus
 
 import pytest
+from botocore.exceptions import ClientError
 
+from fastrefund.runtime import aws_clients
 from tests.support import (
     api_event,
     buyer,
@@ -81,3 +84,121 @@ def test_a_workbench_bound_outside_the_service_range_is_422(stack, query):
     response = invoke("workbench_api", request)
 
     assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+
+
+def subscribe(merchant_id: str, body: dict) -> dict:
+    request = api_event(
+        "notice_subscriptions_api_subscribe_queue", caller=merchant(merchant_id), path={"merchant_id": merchant_id}
+    )
+    request["body"] = json.dumps(body)
+    return invoke("notice_subscriptions_api", request)
+
+
+def listed(merchant_id: str) -> list[dict]:
+    request = api_event(
+        "notice_subscriptions_api_list", caller=merchant(merchant_id), path={"merchant_id": merchant_id}
+    )
+    return response_json(invoke("notice_subscriptions_api", request))["subscriptions"]
+
+
+def test_a_queue_another_merchant_holds_is_409_endpoint_in_use_and_changes_nothing(stack):
+    # Given merchant A's ERP queue, subscribed to A's notices
+    url = stack.sqs.create_queue(QueueName="a-erp")["QueueUrl"]
+    arn = stack.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    assert subscribe("m-a", {"protocol": "sqs", "endpoint": arn})["statusCode"] == HTTPStatus.OK
+    [held] = listed("m-a")
+
+    # When merchant B subscribes the same queue
+    response = subscribe("m-b", {"protocol": "sqs", "endpoint": arn})
+
+    # Then B is refused, and A's subscription is as it was: same id, A's filter, listed for A only
+    assert response["statusCode"] == HTTPStatus.CONFLICT
+    assert response_json(response)["error"]["code"] == "ENDPOINT_IN_USE"
+    assert listed("m-a") == [held]
+    assert listed("m-b") == []
+    [subscription] = stack.sns.list_subscriptions()["Subscriptions"]
+    attributes = stack.sns.get_subscription_attributes(SubscriptionArn=subscription["SubscriptionArn"])["Attributes"]
+    assert json.loads(attributes["FilterPolicy"]) == {"merchant_id": ["m-a"]}
+
+
+def test_subscribing_ones_own_endpoint_again_is_the_same_subscription(stack):
+    body = {"protocol": "email", "endpoint": "after-sales@example.com"}
+
+    first, again = subscribe("m-a", body), subscribe("m-a", body)
+
+    assert again["statusCode"] == HTTPStatus.OK
+    assert response_json(again)["subscription_id"] == response_json(first)["subscription_id"]
+    assert len(listed("m-a")) == 1
+
+
+def test_an_endpoint_freed_by_its_merchant_may_be_taken_by_another(stack):
+    body = {"protocol": "email", "endpoint": "shared-desk@example.com"}
+    [held] = [response_json(subscribe("m-a", body))]
+    request = api_event(
+        "notice_subscriptions_api_list",
+        caller=merchant("m-a"),
+        path={"merchant_id": "m-a", "subscription_id": held["subscription_id"]},
+    )
+    request["httpMethod"] = request["requestContext"]["httpMethod"] = "DELETE"
+    request["resource"] = "/merchants/{merchant_id}/notice-subscriptions/{subscription_id}"
+    request["path"] = f"/merchants/m-a/notice-subscriptions/{held['subscription_id']}"
+    assert invoke("notice_subscriptions_api", request)["statusCode"] == HTTPStatus.NO_CONTENT
+
+    assert subscribe("m-b", body)["statusCode"] == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("region", ["aa-a-0", "us-east-0x", "moon-central-1"])
+def test_a_queue_in_a_region_that_is_not_one_is_422_naming_the_endpoint(stack, region):
+    response = subscribe("m-a", {"protocol": "sqs", "endpoint": f"arn:aws:sqs:{region}:123456789012:q"})
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert fields_of(response) == ["body.sqs.endpoint"]
+    assert listed("m-a") == []
+
+
+def test_an_endpoint_sns_refuses_is_422_naming_it_and_left_free(stack, monkeypatch):
+    sns = aws_clients.client("sns")
+    real = sns.subscribe
+
+    def refuse(**_):
+        raise ClientError(
+            {"Error": {"Code": "InvalidParameter", "Message": "Invalid parameter: Endpoint"}}, "Subscribe"
+        )
+
+    monkeypatch.setattr(sns, "subscribe", refuse)
+    body = {"protocol": "https", "endpoint": "https://erp.example.com/notices"}
+    response = subscribe("m-a", body)
+    monkeypatch.setattr(sns, "subscribe", real)
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert fields_of(response) == ["body.endpoint"]
+    assert listed("m-a") == []
+    assert subscribe("m-b", body)["statusCode"] == HTTPStatus.OK
+
+
+def test_a_permanent_sns_refusal_is_not_called_temporary(stack, monkeypatch):
+    def refuse(**_):
+        raise ClientError({"Error": {"Code": "AuthorizationError", "Message": "not allowed"}}, "Subscribe")
+
+    monkeypatch.setattr(aws_clients.client("sns"), "subscribe", refuse)
+
+    response = subscribe("m-a", {"protocol": "email", "endpoint": "after-sales@example.com"})
+
+    assert response["statusCode"] == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert "Retry-After" not in (response.get("headers") or {})
+    assert listed("m-a") == []
+
+
+def test_a_throttled_subscribe_is_503_and_leaves_the_endpoint_free(stack, monkeypatch):
+    sns = aws_clients.client("sns")
+    real = sns.subscribe
+
+    def throttled(**_):
+        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Subscribe")
+
+    monkeypatch.setattr(sns, "subscribe", throttled)
+    body = {"protocol": "email", "endpoint": "after-sales@example.com"}
+    assert subscribe("m-a", body)["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE
+    monkeypatch.setattr(sns, "subscribe", real)
+
+    assert subscribe("m-b", body)["statusCode"] == HTTPStatus.OK

@@ -97,6 +97,20 @@ class WriteConflict(RaceLost):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
 
 
+class EndpointInUse(ServiceError):
+    """The notice endpoint is subscribed by another merchant: an endpoint belongs to one merchant at most."""
+
+    def __init__(self, endpoint: str) -> None:
+        super().__init__("this endpoint receives another merchant's notices", field="body.endpoint", endpoint=endpoint)
+
+
+class InvalidEndpoint(ServiceError):
+    """SNS refused the endpoint itself (an ARN of a region that does not exist, say)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("the notices topic cannot deliver to this endpoint", field="body.endpoint", issue=reason)
+
+
 class SubscriptionNotFound(ServiceError):
     def __init__(self, subscription_id: str) -> None:
         super().__init__(f"subscription {subscription_id} was not found", subscription_id=subscription_id)

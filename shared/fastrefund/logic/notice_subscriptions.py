@@ -12,7 +12,10 @@ from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import Frozen, Subscription, SubscriptionProtocol
 from fastrefund.logic.ports import Store
 
-SQS_ARN = r"^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(-[a-z]+)+-\d:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"
+# A region is shaped like AWS's own: area, optional "gov", a compass direction, a number (us-east-1,
+# us-gov-west-1, ap-southeast-5, eu-central-2); "aa-a-0" is not one, and SNS would not deliver there.
+REGION = r"(us|eu|ap|sa|ca|me|af|il|mx|cn)(-gov)?-(north|south|east|west|central)(east|west)?-\d{1,2}"
+SQS_ARN = rf"^arn:aws(-cn|-us-gov)?:sqs:{REGION}:\d{{12}}:[A-Za-z0-9_-]{{1,80}}(\.fifo)?$"
 HTTPS_URL = r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[^\s]*)?$"
 EMAIL = r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
 

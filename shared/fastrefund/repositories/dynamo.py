@@ -57,16 +57,12 @@ def values(**named: Any) -> dict[str, Any]:
     return {f":{name}": _serializer.serialize(value) for name, value in named.items()}
 
 
-def error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 @contextlib.contextmanager
 def translate_transient_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as exc:
-        if error_code(exc) in _TRANSIENT:
+        if aws_clients.error_code(exc) in _TRANSIENT:
             raise TemporarilyUnavailable("the data store is busy; retry shortly") from exc
         raise
 

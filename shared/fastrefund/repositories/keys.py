@@ -14,6 +14,7 @@ from fastrefund.repositories import dynamo
 SETTINGS = "SETTINGS"
 ENROLMENT = "ENROLMENT#"  # + the UTC instant of the change, as stored: the history sorts by time
 SUBSCRIPTION = "SUBSCRIPTION#"  # + the subscription id
+ENDPOINTS = "#ENDPOINT"  # a partition of its own: "#" is never in a merchant id
 
 
 def order(order_id: str) -> dict[str, Any]:
@@ -26,6 +27,10 @@ def refund(order_id: str) -> dict[str, Any]:
 
 def merchant(merchant_id: str, record: str = SETTINGS) -> dict[str, Any]:
     return dynamo.encode({"merchant_id": merchant_id, "record": record})
+
+
+def endpoint(protocol: str, address: str) -> dict[str, Any]:
+    return dynamo.encode({"merchant_id": ENDPOINTS, "record": f"{protocol}:{address}"})
 
 
 def usage(merchant_id: str, day: date) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from fastrefund.domain.errors import (
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.repositories import dynamo, keys, orders
+from fastrefund.runtime import aws_clients
 
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
 
@@ -64,7 +65,7 @@ class RefundsRepository:
             with dynamo.translate_transient_errors():
                 dynamo.client().put_item(**self._new_refund(refund))
         except ClientError as exc:
-            if dynamo.error_code(exc) == "ConditionalCheckFailedException":
+            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
                 raise RefundExists(refund.order_id) from exc
             raise
 
@@ -83,7 +84,7 @@ class RefundsRepository:
             with dynamo.translate_transient_errors():
                 dynamo.client().transact_write_items(TransactItems=[part.action for part in parts])
         except ClientError as exc:
-            if dynamo.error_code(exc) != "TransactionCanceledException":
+            if aws_clients.error_code(exc) != "TransactionCanceledException":
                 raise
             cause = _why_cancelled(parts, exc.response.get("CancellationReasons", []))
             if cause is None:

@@ -1,15 +1,37 @@
 """Merchants' subscriptions to the notices topic: the SNS subscription (with a filter policy on the
-merchant) and a record of it beside the merchant's settings, so that listing needs no scan of SNS."""
+merchant), a record of it beside the merchant's settings (listing needs no scan of SNS), and a claim on
+its endpoint, so that an endpoint receives one merchant's notices at most."""
 
+import contextlib
 import json
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.errors import TemporarilyUnavailable
+from fastrefund.domain.errors import EndpointInUse, InvalidEndpoint, TemporarilyUnavailable
 from fastrefund.domain.models import Subscription, SubscriptionProtocol
 from fastrefund.repositories import dynamo, keys
 from fastrefund.runtime import aws_clients
+
+# SNS's answers by error code: the endpoint itself refused (the caller's to fix), or SNS busy (retry).
+# Anything else (authorization, limits, a missing topic) is the service's fault: a 500, logged.
+_SNS_ENDPOINT_REFUSED = {"InvalidParameter", "InvalidParameterValue"}
+_SNS_TRANSIENT = {"Throttled", "Throttling", "ThrottlingException", "InternalError", "InternalFailure", "KMSThrottling"}
+
+
+@contextlib.contextmanager
+def _translate_sns_errors() -> Iterator[None]:
+    try:
+        yield
+    except ClientError as exc:
+        code = aws_clients.error_code(exc)
+        if code in _SNS_ENDPOINT_REFUSED:
+            raise InvalidEndpoint(exc.response.get("Error", {}).get("Message", code)) from exc
+        if code in _SNS_TRANSIENT:
+            raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc
+        raise
 
 
 class SubscriptionsRepository:
@@ -18,23 +40,17 @@ class SubscriptionsRepository:
         self.topic_arn = topic_arn
 
     def subscribe(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str, at: datetime) -> Subscription:
-        """Subscribe the endpoint to this merchant's notices only. The same endpoint again is the same subscription."""
-        attributes = {
-            "FilterPolicy": json.dumps({"merchant_id": [merchant_id]}),
-            "FilterPolicyScope": "MessageAttributes",
-        }
-        if protocol is not SubscriptionProtocol.EMAIL:
-            attributes["RawMessageDelivery"] = "true"  # the body is the notice itself
+        """Subscribe the endpoint to this merchant's notices only. The same endpoint again is the same
+        subscription; an endpoint another merchant holds is refused (EndpointInUse) before SNS is asked."""
+        claimed_now = self._claim(merchant_id, protocol, endpoint)
         try:
-            arn = aws_clients.client("sns").subscribe(
-                TopicArn=self.topic_arn,
-                Protocol=protocol.value,
-                Endpoint=endpoint,
-                Attributes=attributes,
-                ReturnSubscriptionArn=True,
-            )["SubscriptionArn"]
-        except ClientError as exc:
-            raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc
+            with _translate_sns_errors():
+                arn = self._subscribe_on_topic(merchant_id, protocol, endpoint)
+        except Exception:
+            if claimed_now:  # SNS refused or failed: the endpoint stays free, as it was
+                with dynamo.translate_transient_errors():
+                    dynamo.client().delete_item(**self._release(merchant_id, protocol, endpoint))
+            raise
         subscription = Subscription(
             subscription_id=arn.rsplit(":", 1)[-1],
             merchant_id=merchant_id,
@@ -49,6 +65,49 @@ class SubscriptionsRepository:
         with dynamo.translate_transient_errors():
             dynamo.client().put_item(TableName=self.table_name, Item=dynamo.encode(item))
         return subscription
+
+    def _subscribe_on_topic(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str) -> str:
+        attributes = {
+            "FilterPolicy": json.dumps({"merchant_id": [merchant_id]}),
+            "FilterPolicyScope": "MessageAttributes",
+        }
+        if protocol is not SubscriptionProtocol.EMAIL:
+            attributes["RawMessageDelivery"] = "true"  # the body is the notice itself
+        response = aws_clients.client("sns").subscribe(
+            TopicArn=self.topic_arn,
+            Protocol=protocol.value,
+            Endpoint=endpoint,
+            Attributes=attributes,
+            ReturnSubscriptionArn=True,
+        )
+        return str(response["SubscriptionArn"])
+
+    def _claim(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str) -> bool:
+        """Record the merchant as the endpoint's holder, unless another merchant holds it (EndpointInUse).
+        True when this call made the claim (it was nobody's)."""
+        try:
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().put_item(
+                    TableName=self.table_name,
+                    Item=keys.endpoint(protocol, endpoint) | dynamo.encode({"holder": merchant_id}),
+                    ConditionExpression="attribute_not_exists(holder) OR holder = :merchant_id",
+                    ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id),
+                    ReturnValues="ALL_OLD",
+                )
+        except ClientError as exc:
+            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
+                raise EndpointInUse(endpoint) from exc
+            raise
+        return "Attributes" not in response
+
+    def _release(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str) -> dict[str, Any]:
+        """The delete of the merchant's claim on the endpoint (never another merchant's)."""
+        return {
+            "TableName": self.table_name,
+            "Key": keys.endpoint(protocol, endpoint),
+            "ConditionExpression": "attribute_not_exists(holder) OR holder = :merchant_id",
+            "ExpressionAttributeValues": dynamo.values(merchant_id=merchant_id),
+        }
 
     def list(self, merchant_id: str) -> list[Subscription]:
         with dynamo.translate_transient_errors():
@@ -66,18 +125,23 @@ class SubscriptionsRepository:
             return [dynamo.model_of(Subscription, dynamo.decode(item)) for page in pages for item in page["Items"]]
 
     def remove(self, merchant_id: str, subscription_id: str) -> bool:
-        """Unsubscribe one of this merchant's subscriptions; False if it has none of that id."""
+        """Unsubscribe one of this merchant's subscriptions and free its endpoint; False if it has none of that id."""
         key = keys.merchant(merchant_id, keys.SUBSCRIPTION + subscription_id)
         with dynamo.translate_transient_errors():
             item = dynamo.client().get_item(TableName=self.table_name, Key=key, ConsistentRead=True).get("Item")
         if item is None:
             return False
-        arn = dynamo.decode(item)["subscription_arn"]
+        record = dynamo.decode(item)
         try:
-            aws_clients.client("sns").unsubscribe(SubscriptionArn=arn)
+            with _translate_sns_errors():
+                aws_clients.client("sns").unsubscribe(SubscriptionArn=record["subscription_arn"])
         except ClientError as exc:
-            if dynamo.error_code(exc) != "NotFound":
-                raise TemporarilyUnavailable("the notices topic did not answer; retry shortly") from exc
+            if aws_clients.error_code(exc) != "NotFound":
+                raise
+        subscription = dynamo.model_of(Subscription, record)
+        release = self._release(merchant_id, subscription.protocol, subscription.endpoint)
         with dynamo.translate_transient_errors():
-            dynamo.client().delete_item(TableName=self.table_name, Key=key)
+            dynamo.client().transact_write_items(
+                TransactItems=[{"Delete": {"TableName": self.table_name, "Key": key}}, {"Delete": release}]
+            )
         return True

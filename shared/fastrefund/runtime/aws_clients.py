@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 from botocore.config import Config
+from botocore.exceptions import ClientError
 
 # Standard mode retries throttling and transient errors with backoff; 3 attempts keep a request well
 # inside the function's timeout. What still fails reaches the caller as "retry shortly".
@@ -30,6 +31,11 @@ def ssm_parameters() -> SSMProvider:
 @functools.cache
 def secrets() -> SecretsProvider:
     return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def error_code(exc: ClientError) -> str:
+    """The service's error code of a failed call ("ConditionalCheckFailedException", "Throttling", ...)."""
+    return str(exc.response.get("Error", {}).get("Code", ""))
 
 
 def reset() -> None:

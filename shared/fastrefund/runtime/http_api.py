@@ -15,8 +15,10 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, Field
 
 from fastrefund.domain.errors import (
+    EndpointInUse,
     Forbidden,
     InvalidCursor,
+    InvalidEndpoint,
     OrderAlreadyShipped,
     OrderClosed,
     OrderNotFound,
@@ -39,6 +41,8 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     OrderRefunded: (HTTPStatus.CONFLICT, "ORDER_REFUNDED"),
     OrderAlreadyShipped: (HTTPStatus.CONFLICT, "ORDER_ALREADY_SHIPPED"),
     SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
+    EndpointInUse: (HTTPStatus.CONFLICT, "ENDPOINT_IN_USE"),
+    InvalidEndpoint: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
 }
@@ -133,7 +137,7 @@ _ERROR_DESCRIPTIONS = {
     HTTPStatus.UNAUTHORIZED: "no valid bearer token",
     HTTPStatus.FORBIDDEN: "the order or merchant is not the caller's",
     HTTPStatus.NOT_FOUND: "no such order or subscription",
-    HTTPStatus.CONFLICT: "the order's state does not allow it",
+    HTTPStatus.CONFLICT: "the order's state does not allow it, or another merchant holds the endpoint",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
     HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",
