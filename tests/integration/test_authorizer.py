@@ -3,6 +3,7 @@
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 
 import jwt
@@ -67,42 +68,131 @@ def test_anything_but_a_valid_token_is_unauthorized(stack, authorization):
         authorize(authorization)
 
 
+ISSUER = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example"
+AUDIENCE = "fast-refund-api"
+LATER = 4102444800  # 2100-01-01
+
+
+class IdentityProvider:
+    """An identity provider on loopback: a JWKS endpoint whose keys can rotate, and tokens shaped like
+    Cognito's (iss, aud, kid, custom: claims)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[str, rsa.RSAPrivateKey] = {"k1": self.new_key()}
+
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                published = [
+                    json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())) | {"kid": kid, "use": "sig"}
+                    for kid, key in provider.keys.items()
+                ]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps({"keys": published}).encode())
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}/.well-known/jwks.json"
+
+    @staticmethod
+    def new_key() -> rsa.RSAPrivateKey:
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    def token(self, kid: str = "k1", key: rsa.RSAPrivateKey | None = None, **claims: object) -> str:
+        """A token signed with the key published as `kid` (or with `key`); a claim given as None is left out."""
+        payload = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": "7f3c9a2e-5b1d-4e8f-9a6c-2d4b8e1f0a3c",
+            "exp": LATER,
+            "custom:role": "merchant",
+            "custom:merchant_id": "m-1",
+        }
+        payload = {name: value for name, value in (payload | claims).items() if value is not None}
+        return jwt.encode(payload, key or self.keys[kid], algorithm="RS256", headers={"kid": kid})
+
+
 @pytest.fixture
-def jwks_server(monkeypatch) -> Iterator[rsa.RSAPrivateKey]:
-    """An identity provider's JWKS endpoint on loopback, publishing one RS256 key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key())) | {"kid": "k1", "use": "sig"}
-    document = json.dumps({"keys": [jwk]}).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(document)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("JWKS_URL", f"http://127.0.0.1:{server.server_port}/.well-known/jwks.json")
-    yield key
-    server.shutdown()
+def provider(monkeypatch) -> Iterator[IdentityProvider]:
+    """The authorizer configured as deployed with a real provider: JWKS, issuer, audience, claim names."""
+    idp = IdentityProvider()
+    for name, value in {
+        "JWKS_URL": idp.url,
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": AUDIENCE,
+        "ROLE_CLAIM": "custom:role",
+        "MERCHANT_CLAIM": "custom:merchant_id",
+    }.items():
+        monkeypatch.setenv(name, value)
+    yield idp
+    idp.server.shutdown()
 
 
-def test_an_rs256_token_is_checked_against_the_published_keys(stack, jwks_server):
-    signed = jwt.encode(
-        {"sub": "ops-1", "role": "ops", "exp": 4102444800}, jwks_server, algorithm="RS256", headers={"kid": "k1"}
-    )
-    forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = jwt.encode(
-        {"sub": "ops-1", "role": "ops", "exp": 4102444800}, forged_key, algorithm="RS256", headers={"kid": "k1"}
-    )
+def test_a_providers_token_is_accepted_with_its_claims(stack, provider):
+    answer = authorize("Bearer " + provider.token())
 
-    assert authorize("Bearer " + signed)["context"]["role"] == "ops"
+    assert answer["context"] == {
+        "sub": "7f3c9a2e-5b1d-4e8f-9a6c-2d4b8e1f0a3c",
+        "role": "merchant",
+        "merchant_id": "m-1",
+    }
+
+
+def test_an_audience_list_that_names_the_api_is_accepted(stack, provider):
+    assert authorize("Bearer " + provider.token(aud=["another-api", AUDIENCE]))["context"]["role"] == "merchant"
+
+
+@pytest.mark.parametrize(
+    ("kid", "forged", "claims"),
+    [
+        ("k1", False, {"iss": "https://evil.example.com"}),
+        ("k1", False, {"aud": "another-api"}),
+        ("k1", False, {"aud": None}),
+        ("k-unknown", True, {}),
+        ("k1", True, {}),
+        ("k1", False, {"exp": 1}),
+        ("k1", False, {"custom:role": None}),
+        ("k1", False, {"custom:role": None, "role": "ops"}),
+    ],
+    ids=[
+        "wrong-issuer",
+        "wrong-audience",
+        "no-audience",
+        "unknown-kid",
+        "forged",
+        "expired",
+        "no-role",
+        "role-in-another-claim",
+    ],
+)
+def test_a_providers_token_that_is_wrong_in_any_way_is_unauthorized(stack, provider, kid, forged, claims):
+    signed = provider.token(kid=kid, key=provider.new_key() if forged else None, **claims)
+
     with pytest.raises(Exception, match=r"^Unauthorized$"):
-        authorize("Bearer " + forged)
+        authorize("Bearer " + signed)
+
+
+def test_the_local_hs256_secret_is_refused_where_a_provider_is_configured(stack, provider):
+    # Whoever reads JwtSecret could otherwise mint ops tokens for the production API
+    with pytest.raises(Exception, match=r"^Unauthorized$"):
+        authorize("Bearer " + token(sub="ops-1", role="ops"))
+
+
+def test_a_rotated_key_is_fetched_once_the_old_set_no_longer_names_it(stack, provider, monkeypatch):
+    assert authorize("Bearer " + provider.token())["context"]["role"] == "merchant"
+    # The provider rotates to a new key; past the client's refresh cool-down, a token signed with it
+    # makes the authorizer fetch the keys again
+    provider.keys = {"k2": provider.new_key()}
+    later = time.monotonic() + 60
+    monkeypatch.setattr(jwt.jwks_client.time, "monotonic", lambda: later)
+
+    assert authorize("Bearer " + provider.token(kid="k2"))["context"]["role"] == "merchant"
 
 
 def test_rs256_is_refused_when_no_jwks_url_is_configured(stack, monkeypatch):

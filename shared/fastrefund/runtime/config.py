@@ -7,7 +7,7 @@ import functools
 import os
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TableName = Field(min_length=1)
 
@@ -17,7 +17,9 @@ class _Environment(BaseModel):
 
     @classmethod
     def from_environment(cls) -> Self:
-        return cls.model_validate({name: os.environ.get(name.upper()) for name in cls.model_fields})
+        """A variable that is unset or empty counts as not given: a required field then fails."""
+        variables = {name: os.environ.get(name.upper()) for name in cls.model_fields}
+        return cls.model_validate({name: value for name, value in variables.items() if value})
 
 
 class Config(_Environment):
@@ -39,15 +41,24 @@ class Config(_Environment):
 
 
 class AuthorizerConfig(_Environment):
-    """The authorizer's environment: the HS256 secret's name, and where RS256 keys are published."""
+    """The authorizer's environment (template parameters JwksUrl, JwtIssuer, JwtAudience, RoleClaim,
+    MerchantClaim). With a JWKS URL, tokens are RS256 from that identity provider, issuer and audience
+    checked; without one (local, tests), HS256 tokens signed with the JwtSecret."""
 
-    jwt_secret_name: str = Field(min_length=1)
-    jwks_url: str | None = Field(default=None, description="empty or unset: RS256 tokens are refused")
+    jwt_secret_name: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    role_claim: str = Field(default="role", min_length=1, description="e.g. custom:role for Cognito")
+    merchant_claim: str = Field(default="merchant_id", min_length=1)
 
-    @field_validator("jwks_url")
-    @classmethod
-    def _empty_is_unset(cls, url: str | None) -> str | None:
-        return url or None  # the template passes the JwksUrl parameter, "" by default
+    @model_validator(mode="after")
+    def _one_way_to_trust_a_token(self) -> Self:
+        if self.jwks_url and not (self.jwt_issuer and self.jwt_audience):
+            raise ValueError("with JWKS_URL, set JWT_ISSUER and JWT_AUDIENCE: a provider's tokens must be its own")
+        if not self.jwks_url and not self.jwt_secret_name:
+            raise ValueError("set JWKS_URL (an identity provider) or JWT_SECRET_NAME (local HS256 tokens)")
+        return self
 
 
 @functools.lru_cache(maxsize=1)

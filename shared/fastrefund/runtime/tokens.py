@@ -1,7 +1,9 @@
 """Verifying the bearer tokens that the API's authorizer sees.
 
-HS256 tokens are signed with a shared secret kept in Secrets Manager; RS256 tokens are checked
-against the keys published at a JWKS URL, when one is configured. Tokens are never logged.
+Deployed with an identity provider (a JWKS URL), a token is RS256, signed by a key the provider
+publishes, issued by it and for this API (issuer and audience checked); role and merchant come from
+the configured claims. Only where no provider is configured (locally) are HS256 tokens signed with the
+JwtSecret accepted. Tokens are never logged.
 """
 
 import functools
@@ -12,7 +14,7 @@ from pydantic import ValidationError
 from fastrefund.domain.errors import Unauthenticated
 from fastrefund.domain.identity import Caller
 from fastrefund.runtime import aws_clients
-from fastrefund.runtime.config import get_authorizer_config
+from fastrefund.runtime.config import AuthorizerConfig, get_authorizer_config
 
 SECRET_CACHE_SECONDS = 300
 _LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us
@@ -23,30 +25,34 @@ def caller_from_token(authorization: str | None) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("expected 'Authorization: Bearer <token>'")
+    config = get_authorizer_config()
     try:
         algorithm = str(jwt.get_unverified_header(token).get("alg"))
         claims = jwt.decode(
             token,
-            key=_verification_key(algorithm, token),
+            key=_verification_key(config, algorithm, token),
             algorithms=[algorithm],
-            options={"require": ["exp", "sub", "role"]},
+            issuer=config.jwt_issuer,
+            audience=config.jwt_audience,
+            options={"require": ["exp", "sub", config.role_claim]},
             leeway=_LEEWAY_SECONDS,
         )
-        return Caller(sub=claims["sub"], role=claims["role"], merchant_id=claims.get("merchant_id"))
+        return Caller(sub=claims["sub"], role=claims[config.role_claim], merchant_id=claims.get(config.merchant_claim))
     except (jwt.PyJWTError, ValidationError) as exc:
         raise Unauthenticated(f"invalid token: {type(exc).__name__}") from exc
 
 
-def _verification_key(algorithm: str, token: str) -> str | jwt.PyJWK:
-    config = get_authorizer_config()
-    if algorithm == "HS256":
-        secret = aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
-        if not isinstance(secret, str):
-            raise jwt.InvalidKeyError("the HS256 secret is not a text secret")
-        return secret
-    if algorithm == "RS256" and config.jwks_url:
+def _verification_key(config: AuthorizerConfig, algorithm: str, token: str) -> str | jwt.PyJWK:
+    if config.jwks_url:
+        if algorithm != "RS256":  # the provider's keys only: a shared secret would let its readers mint tokens
+            raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
         return _jwks_client(config.jwks_url).get_signing_key_from_jwt(token)
-    raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
+    if algorithm != "HS256" or config.jwt_secret_name is None:
+        raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
+    secret = aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
+    if not isinstance(secret, str):
+        raise jwt.InvalidKeyError("the HS256 secret is not a text secret")
+    return secret
 
 
 @functools.cache
