@@ -53,13 +53,16 @@ def test_the_buyer_the_merchant_and_ops_may_ask(enrolled_merchant, caller):
 
 
 @pytest.mark.parametrize("caller", [buyer("b-2"), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
-def test_anyone_else_is_forbidden(enrolled_merchant, caller):
+def test_to_anyone_else_the_order_does_not_exist(enrolled_merchant, caller):
+    # SPEC: an order the caller may not see answers exactly as one that does not exist (no probing)
+    unknown = response_json(eligibility(caller=caller))
     pay()
 
     response = eligibility(caller=caller)
 
-    assert response["statusCode"] == HTTPStatus.FORBIDDEN
-    assert response_json(response)["error"]["code"] == "FORBIDDEN"
+    assert response["statusCode"] == HTTPStatus.NOT_FOUND
+    assert response_json(response) == unknown
+    assert unknown["error"]["code"] == "ORDER_NOT_FOUND"
 
 
 def test_an_unknown_order_is_not_found(stack):

@@ -22,6 +22,8 @@ from tests.support import (
 )
 
 SHIPMENT = {"carrier": "SF", "tracking_number": "SF1000000002"}
+# What an unknown order o-1 answers: an order the caller may not see answers exactly the same
+NOT_FOUND_O1 = {"code": "ORDER_NOT_FOUND", "message": "order o-1 was not found", "details": [{"order_id": "o-1"}]}
 
 
 def ask_refund(order_id="o-1", caller=None, body=None):
@@ -163,13 +165,24 @@ def test_repeating_a_shipment_is_fine_but_another_parcel_is_a_conflict(enrolled)
     assert response_json(other)["error"]["code"] == "ORDER_ALREADY_SHIPPED"
 
 
-@pytest.mark.parametrize("caller", [buyer(), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
-def test_only_the_orders_merchant_may_ship_it(enrolled, caller):
+@pytest.mark.parametrize(
+    ("caller", "status"),
+    [
+        (buyer(), HTTPStatus.FORBIDDEN),
+        (merchant("m-2"), HTTPStatus.NOT_FOUND),
+        (merchant("m-2", "erp"), HTTPStatus.NOT_FOUND),
+    ],
+    ids=["a-buyer", "another-merchant", "another-erp"],
+)
+def test_only_the_orders_merchant_may_ship_it(enrolled, caller, status):
+    # A buyer may ship nothing (403); to another merchant the order does not exist (404, as unknown)
     pay()
 
     response = ship(caller=caller)
 
-    assert response["statusCode"] == HTTPStatus.FORBIDDEN
+    assert response["statusCode"] == status
+    if status == HTTPStatus.NOT_FOUND:
+        assert response_json(response)["error"] == NOT_FOUND_O1
     assert stored(enrolled, "OrdersTable", "o-1")["status"] == {"S": "PAID"}
 
 
@@ -179,13 +192,20 @@ def test_ops_may_ship_any_order(enrolled):
     assert ship(caller=ops())["statusCode"] == HTTPStatus.OK
 
 
-@pytest.mark.parametrize("caller", [buyer("b-2"), merchant(), ops()], ids=str)
-def test_only_the_buyer_may_ask_for_a_refund(enrolled, caller):
+@pytest.mark.parametrize(
+    ("caller", "status"),
+    [(buyer("b-2"), HTTPStatus.NOT_FOUND), (merchant(), HTTPStatus.FORBIDDEN), (ops(), HTTPStatus.FORBIDDEN)],
+    ids=["another-buyer", "the-merchant", "ops"],
+)
+def test_only_the_buyer_may_ask_for_a_refund(enrolled, caller, status):
+    # Another buyer does not see the order (404, as unknown); its merchant and ops see it but may not ask
     pay()
 
     response = ask_refund(caller=caller)
 
-    assert response["statusCode"] == HTTPStatus.FORBIDDEN
+    assert response["statusCode"] == status
+    if status == HTTPStatus.NOT_FOUND:
+        assert response_json(response)["error"] == NOT_FOUND_O1
     assert stored(enrolled, "RefundsTable", "o-1") is None
 
 

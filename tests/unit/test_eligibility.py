@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from fastrefund.domain.errors import Forbidden, OrderNotFound
+from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import Reason, Route
 from fastrefund.logic.eligibility import check_eligibility
@@ -54,10 +54,13 @@ def test_the_merchant_policy_route_reads_todays_usage():
     assert eligibility(store).checks[1].reasons == [Reason.DAILY_LIMIT_REACHED]
 
 
-def test_an_unknown_order_and_another_buyers_are_refused():
+def test_another_buyers_order_is_as_unknown_as_one_that_does_not_exist():
     store = InMemoryStore()
-    with pytest.raises(OrderNotFound):
+    with pytest.raises(OrderNotFound) as unknown:
         eligibility(store)
     store.orders.add_paid(order())
-    with pytest.raises(Forbidden):
+
+    with pytest.raises(OrderNotFound) as unseen:
         eligibility(store, Caller(sub="b-2", role=Role.BUYER))
+
+    assert (unseen.value.message, unseen.value.details) == (unknown.value.message, unknown.value.details)

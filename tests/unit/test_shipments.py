@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from fastrefund.domain.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models import OrderStatus, Shipment
 from fastrefund.logic.shipments import record_shipment
 from tests.unit.factories import PAID_AT, order
@@ -33,10 +33,10 @@ def test_an_unknown_order_is_not_found():
         record_shipment("o-unknown", PARCEL, InMemoryStore(), merchant_id="m-1")
 
 
-def test_another_merchants_order_is_forbidden_before_anything_about_it_is_told():
-    # Refunded, closed or shipped: another merchant learns only that the order is not theirs
+def test_another_merchants_order_does_not_exist_for_it_whatever_its_state():
+    # Refunded, closed or shipped: another merchant learns nothing, not even that the order exists
     for status in (OrderStatus.REFUNDED, OrderStatus.CLOSED, OrderStatus.SHIPPED, OrderStatus.PAID):
-        with pytest.raises(Forbidden):
+        with pytest.raises(OrderNotFound):
             record_shipment("o-1", PARCEL, store_with(status=status, refund_id="r-1"), merchant_id="m-2")
 
 

@@ -5,7 +5,7 @@ from typing import Any, Self
 
 from pydantic import ValidationError, model_validator
 
-from fastrefund.domain.errors import Forbidden, Unauthenticated
+from fastrefund.domain.errors import Forbidden, OrderNotFound, Unauthenticated
 from fastrefund.domain.models import Frozen, Identifier, Order
 
 
@@ -62,13 +62,21 @@ class Caller(Frozen):
             raise Forbidden(f"role {self.role} may not do this", role=self.role.value)
         return self.merchant_id
 
-    def require_order_reader(self, order: Order) -> None:
-        """Allow the order's buyer, its merchant's people, and ops."""
+    def sees(self, order: Order) -> bool:
+        """Whether the order exists for this caller: its buyer, its merchant's people, and ops see it."""
+        if self.role is Role.OPS:
+            return True
         if self.role is Role.BUYER:
-            self.require_buyer(order)
-        else:
-            self.require_merchant(order.merchant_id)
+            return self.sub == order.buyer_id
+        return self.merchant_id == order.merchant_id
+
+    def require_order_reader(self, order: Order) -> None:
+        """Allow whoever sees the order. To anyone else it does not exist: the same 404 as an unknown id,
+        so that other tenants' order ids cannot be probed (SPEC)."""
+        if not self.sees(order):
+            raise OrderNotFound(order.order_id)
 
     def require_buyer(self, order: Order) -> None:
-        if self.role is not Role.BUYER or self.sub != order.buyer_id:
+        self.require_order_reader(order)
+        if self.role is not Role.BUYER:
             raise Forbidden("only the buyer of the order may do this", order_id=order.order_id)

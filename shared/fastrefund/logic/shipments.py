@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import Instant, to_api
-from fastrefund.domain.errors import Forbidden, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
@@ -24,7 +24,7 @@ def record_shipment(order_id: str, shipment: Shipment, store: Store, merchant_id
         logger.info("shipment recorded", extra={"order_id": order_id, "carrier": shipment.carrier})
         return order
     if merchant_id is not None and order.merchant_id != merchant_id:
-        raise Forbidden("the order belongs to another merchant", order_id=order_id)
+        raise OrderNotFound(order_id)  # another merchant's order does not exist for this caller
     if order.status is OrderStatus.REFUNDED:
         raise OrderRefunded(order_id, order.refund_id)
     if order.status is OrderStatus.CLOSED:

@@ -135,8 +135,8 @@ class ErrorBody(BaseModel):
 
 _ERROR_DESCRIPTIONS = {
     HTTPStatus.UNAUTHORIZED: "no valid bearer token",
-    HTTPStatus.FORBIDDEN: "the order or merchant is not the caller's",
-    HTTPStatus.NOT_FOUND: "no such order or subscription",
+    HTTPStatus.FORBIDDEN: "the caller's role may not do this, or the merchant is not the caller's",
+    HTTPStatus.NOT_FOUND: "no such order (or none the caller may see: the same answer) or subscription",
     HTTPStatus.CONFLICT: "the order's state does not allow it, or another merchant holds the endpoint",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
