@@ -11,6 +11,8 @@ from fastrefund.domain.clock import Instant
 from fastrefund.domain.models import RefundStatus, Route
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.repositories.store import get_store
+from fastrefund.runtime import aws_clients
+from fastrefund.runtime.config import get_workbench_config
 from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented_errors
 from fastrefund.runtime.observability import logger, metrics, tracer
 
@@ -36,7 +38,8 @@ def get_refunds(
 ) -> WorkbenchPage:
     logger.append_keys(merchant_id=merchant_id)
     query = WorkbenchQuery(route=route, status=status, since=since, until=until, limit=limit, cursor=cursor)
-    return list_refunds(merchant_id, query, caller, get_store())
+    cursor_key = aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
+    return list_refunds(merchant_id, query, caller, get_store(), cursor_key)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -1,6 +1,7 @@
 """Hostile input (SPEC "Hostile input and isolation"): each found way in, refused with a 4xx or a failed
 batch item, and nothing written. Each test here failed before its fix."""
 
+import base64
 import json
 from http import HTTPStatus
 
@@ -8,6 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fastrefund.runtime import aws_clients
+from tests.integration.test_workbench_api import listing, seed
 from tests.support import (
     api_event,
     buyer,
@@ -202,3 +204,49 @@ def test_a_throttled_subscribe_is_503_and_leaves_the_endpoint_free(stack, monkey
     monkeypatch.setattr(sns, "subscribe", real)
 
     assert subscribe("m-b", body)["statusCode"] == HTTPStatus.OK
+
+
+def test_a_hand_made_cursor_for_ones_own_merchant_is_422_invalid_cursor(stack):
+    # The cursor used to be base64 JSON: anyone could write one that skips to any place in the list
+    seed("m-1", 6)
+    payload = {"m": "m-1", "d": "2026-11-20T03:00:00.000000Z", "o": "o-m-1-2"}
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+    response = listing(cursor=forged)
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert response_json(response)["error"]["code"] == "INVALID_CURSOR"
+    assert fields_of(response) == ["query.cursor"]
+
+
+def test_a_cursor_issued_for_other_filters_is_422_invalid_cursor(stack):
+    seed("m-1", 9)
+    cursor = response_json(listing(status="AUTO_REFUNDED", limit=2))["next_cursor"]
+    assert listing(status="AUTO_REFUNDED", limit=2, cursor=cursor)["statusCode"] == HTTPStatus.OK
+
+    for other in (
+        {"limit": 2},
+        {"status": "PENDING_REVIEW"},
+        {"status": "AUTO_REFUNDED", "to": "2026-11-20T12:00:00Z"},
+    ):
+        response = listing(cursor=cursor, **other)
+
+        assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY, other
+        assert response_json(response)["error"]["code"] == "INVALID_CURSOR"
+
+
+def test_a_cursor_with_one_character_changed_is_422_invalid_cursor(stack):
+    seed("m-1", 6)
+    cursor = response_json(listing(limit=2))["next_cursor"]
+    changed = cursor[:5] + ("A" if cursor[5] != "A" else "B") + cursor[6:]
+
+    response = listing(limit=2, cursor=changed)
+
+    assert response_json(response)["error"]["code"] == "INVALID_CURSOR"
+
+
+def test_a_workbench_from_after_to_is_422(stack):
+    response = listing(**{"from": "2026-11-21T00:00:00+08:00", "to": "2026-11-20T00:00:00+08:00"})
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert fields_of(response) == ["query.from"]

@@ -127,7 +127,7 @@ def test_a_cursor_of_merchant_a_is_refused_for_merchant_b(stack):
     response = listing("m-2", cursor=cursor)
 
     assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response_json(response)["error"]["details"] == [{"field": "query.cursor"}]
+    assert [detail["field"] for detail in response_json(response)["error"]["details"]] == ["query.cursor"]
 
 
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "eyJtIjoibS0xIn0", "e30", "%%%"])
@@ -137,7 +137,7 @@ def test_a_tampered_cursor_is_refused(stack, cursor):
     response = listing(cursor=cursor)
 
     assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
-    assert response_json(response)["error"]["code"] == "VALIDATION_ERROR"
+    assert response_json(response)["error"]["code"] == "INVALID_CURSOR"
 
 
 def test_only_the_merchant_and_ops_see_the_list(stack):

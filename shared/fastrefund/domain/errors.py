@@ -116,5 +116,15 @@ class SubscriptionNotFound(ServiceError):
         super().__init__(f"subscription {subscription_id} was not found", subscription_id=subscription_id)
 
 
+class InvalidInput(ServiceError):
+    """Input that passed each field's own checks but not a check across them (a range upside down)."""
+
+    def __init__(self, issue: str, field: str) -> None:
+        super().__init__(issue, field=field, issue=issue)
+
+
 class InvalidCursor(ServiceError):
-    """A cursor that this service did not hand to this merchant."""
+    """A cursor that this service did not issue for this merchant and these filters."""
+
+    def __init__(self, issue: str) -> None:
+        super().__init__(issue, field="query.cursor", issue=issue)

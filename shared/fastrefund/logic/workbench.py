@@ -1,16 +1,19 @@
 """The after-sales workbench: a merchant's refund requests, newest first, filtered and paginated.
 
-The cursor is opaque to callers. It names the merchant it was made for and the last refund read;
-a cursor that does not decode, or was made for another merchant, is refused, never followed.
+The cursor is opaque to callers and integrity-protected: it names the merchant and the filters it was
+issued for and the last refund read, signed with the service's cursor key (HMAC-SHA256). A cursor that
+does not verify, or was issued for another merchant or other filters, is refused, never followed.
 """
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
-from datetime import datetime
+from typing import Any
 
-from fastrefund.domain.clock import Instant
-from fastrefund.domain.errors import InvalidCursor
+from fastrefund.domain.clock import Instant, to_storage
+from fastrefund.domain.errors import InvalidCursor, InvalidInput
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models import Frozen, RefundStatus, Route
 from fastrefund.logic.ports import Store
@@ -25,14 +28,27 @@ class WorkbenchQuery(Frozen):
     limit: int = 50
     cursor: str | None = None
 
+    def filters(self) -> dict[str, str | None]:
+        """What a page's contents depend on (the limit only sizes it), as a cursor records them."""
+        return {
+            "route": self.route,
+            "status": self.status,
+            "from": to_storage(self.since) if self.since else None,
+            "to": to_storage(self.until) if self.until else None,
+        }
+
 
 class WorkbenchPage(Frozen):
     items: list[RefundView]
     next_cursor: str | None
 
 
-def list_refunds(merchant_id: str, query: WorkbenchQuery, caller: Caller, store: Store) -> WorkbenchPage:
+def list_refunds(
+    merchant_id: str, query: WorkbenchQuery, caller: Caller, store: Store, cursor_key: bytes
+) -> WorkbenchPage:
     caller.require_merchant(merchant_id, MERCHANT_ONLY)
+    if query.since and query.until and query.since > query.until:
+        raise InvalidInput("from is after to", field="query.from")
     filters = {name: value for name, value in (("route", query.route), ("status", query.status)) if value}
     page = store.workbench.merchant_refunds(
         merchant_id,
@@ -40,30 +56,42 @@ def list_refunds(merchant_id: str, query: WorkbenchQuery, caller: Caller, store:
         until=query.until,
         filters=filters,
         limit=query.limit,
-        after=decode_cursor(query.cursor, merchant_id) if query.cursor else None,
+        after=decode_cursor(cursor_key, query.cursor, merchant_id, query) if query.cursor else None,
     )
     return WorkbenchPage(
         items=[RefundView.of(refund) for refund in page.refunds],
-        next_cursor=encode_cursor(merchant_id, page.last) if page.last else None,
+        next_cursor=encode_cursor(cursor_key, merchant_id, query, page.last) if page.last else None,
     )
 
 
-def encode_cursor(merchant_id: str, last: tuple[str, str]) -> str:
-    payload = json.dumps({"m": merchant_id, "d": last[0], "o": last[1]}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+def encode_cursor(key: bytes, merchant_id: str, query: WorkbenchQuery, last: tuple[str, str]) -> str:
+    payload = {"m": merchant_id, "q": query.filters(), "d": last[0], "o": last[1]}
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    return f"{_b64(body)}.{_b64(_signature(key, body))}"
 
 
-def decode_cursor(cursor: str, merchant_id: str) -> tuple[str, str]:
+def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQuery) -> tuple[str, str]:
+    """The position a cursor names, if this service issued it for this merchant and these filters."""
+    encoded_body, _, encoded_signature = cursor.partition(".")
     try:
-        payload = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if payload["m"] != merchant_id:
-            raise InvalidCursor("the cursor was made for another merchant", field="query.cursor")
-        decided_at, order_id = payload["d"], payload["o"]
-        datetime.fromisoformat(decided_at)
-        if not (isinstance(order_id, str) and order_id):
-            raise ValueError("no order id")
-    except InvalidCursor:
-        raise
-    except (binascii.Error, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise InvalidCursor("the cursor is not one this service handed out", field="query.cursor") from exc
-    return decided_at, order_id
+        body, signature = _unb64(encoded_body), _unb64(encoded_signature)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidCursor("the cursor is not one this service handed out") from exc
+    if not hmac.compare_digest(signature, _signature(key, body)):
+        raise InvalidCursor("the cursor is not one this service handed out")
+    payload: dict[str, Any] = json.loads(body)  # signed by us: well-formed
+    if payload["m"] != merchant_id or payload["q"] != query.filters():
+        raise InvalidCursor("the cursor was issued for another merchant or other filters")
+    return payload["d"], payload["o"]
+
+
+def _signature(key: bytes, body: bytes) -> bytes:
+    return hmac.new(key, body, hashlib.sha256).digest()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

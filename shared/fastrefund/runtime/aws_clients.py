@@ -33,6 +33,14 @@ def secrets() -> SecretsProvider:
     return SecretsProvider(boto3_client=client("secretsmanager"))
 
 
+def secret_text(name: str, max_age: int = 300) -> str:
+    """A Secrets Manager secret's text, cached for `max_age` seconds."""
+    value = secrets().get(name, max_age=max_age)
+    if not isinstance(value, str):
+        raise TypeError(f"secret {name} is not a text secret")
+    return value
+
+
 def error_code(exc: ClientError) -> str:
     """The service's error code of a failed call ("ConditionalCheckFailedException", "Throttling", ...)."""
     return str(exc.response.get("Error", {}).get("Code", ""))

@@ -61,6 +61,15 @@ class AuthorizerConfig(_Environment):
         return self
 
 
+class WorkbenchConfig(_Environment):
+    cursor_secret_name: str = Field(min_length=1, description="the secret whose value signs workbench cursors")
+
+
+@functools.lru_cache(maxsize=1)
+def get_workbench_config() -> WorkbenchConfig:
+    return WorkbenchConfig.from_environment()
+
+
 @functools.lru_cache(maxsize=1)
 def get_config() -> Config:
     return Config.from_environment()

@@ -19,6 +19,7 @@ from fastrefund.domain.errors import (
     Forbidden,
     InvalidCursor,
     InvalidEndpoint,
+    InvalidInput,
     OrderAlreadyShipped,
     OrderClosed,
     OrderNotFound,
@@ -43,7 +44,8 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
     EndpointInUse: (HTTPStatus.CONFLICT, "ENDPOINT_IN_USE"),
     InvalidEndpoint: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
-    InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
+    InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "INVALID_CURSOR"),
+    InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
 }
 

@@ -49,10 +49,7 @@ def _verification_key(config: AuthorizerConfig, algorithm: str, token: str) -> s
         return _jwks_client(config.jwks_url).get_signing_key_from_jwt(token)
     if algorithm != "HS256" or config.jwt_secret_name is None:
         raise jwt.InvalidAlgorithmError(f"tokens signed with {algorithm} are not accepted")
-    secret = aws_clients.secrets().get(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
-    if not isinstance(secret, str):
-        raise jwt.InvalidKeyError("the HS256 secret is not a text secret")
-    return secret
+    return aws_clients.secret_text(config.jwt_secret_name, max_age=SECRET_CACHE_SECONDS)
 
 
 @functools.cache
