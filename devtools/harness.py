@@ -56,7 +56,11 @@ def load_module(function: Function) -> ModuleType:
         assert spec and spec.loader, path
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
-        spec.loader.exec_module(module)
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[name]  # a handler that failed to import is not a warm container
+            raise
     return sys.modules[name]
 
 

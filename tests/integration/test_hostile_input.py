@@ -250,3 +250,89 @@ def test_a_workbench_from_after_to_is_422(stack):
 
     assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
     assert fields_of(response) == ["query.from"]
+
+
+def put_policy(body: str, content_type: str | None = "application/json") -> dict:
+    request = api_event("merchants_api_put_auto_refund_policy", caller=merchant(), path={"merchant_id": "m-1"})
+    request["body"] = body
+    headers = {name: value for name, value in request["headers"].items() if name.lower() != "content-type"}
+    request["headers"] = headers | ({"Content-Type": content_type} if content_type else {})
+    request["multiValueHeaders"] = {name: [value] for name, value in request["headers"].items()}
+    return invoke("merchants_api", request)
+
+
+POLICY = json.dumps({"enabled": True, "max_refund_amount_fen": 50000, "daily_limit_amount_fen": 100000})
+
+
+@pytest.mark.parametrize(
+    "content_type", ["Application/JSON", "application/json; charset=utf-8", "APPLICATION/JSON;charset=UTF-8"]
+)
+def test_json_is_recognised_whatever_its_case_and_parameters(stack, content_type):
+    assert put_policy(POLICY, content_type)["statusCode"] == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "text/json", "application/vnd.api+json", "application/xml"])
+def test_any_other_media_type_is_415_and_changes_nothing(stack, content_type):
+    response = put_policy(POLICY, content_type)
+
+    assert response["statusCode"] == HTTPStatus.UNSUPPORTED_MEDIA_TYPE
+    assert response_json(response)["error"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert settings_policy() is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 2000 + "]" * 2000,  # a 4 KB body nested 2,000 deep
+        json.dumps(
+            {
+                "enabled": True,
+                "product_scope": {
+                    "mode": "ALL",
+                    "x": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]],
+                },
+            }
+        ),
+        '{"enabled": tru',
+    ],
+    ids=["2000-deep", "33-deep", "broken"],
+)
+def test_json_that_is_broken_or_nested_too_deep_is_422(stack, body):
+    response = put_policy(body)
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert settings_policy() is None
+
+
+def test_a_body_that_is_not_utf8_is_422(stack):
+    request = api_event("merchants_api_put_auto_refund_policy", caller=merchant(), path={"merchant_id": "m-1"})
+    request["body"] = base64.b64encode(b'{"enabled": "\\xff\\xfe"}'.replace(b"\\xff\\xfe", b"\xff\xfe")).decode()
+    request["isBase64Encoded"] = True
+
+    response = invoke("merchants_api", request)
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert settings_policy() is None
+
+
+@pytest.mark.parametrize(
+    ("field", "digits"),
+    [
+        ("daily_limit_amount_fen", "1" + "0" * 40),
+        ("daily_limit_amount_fen", "1" + "0" * 200),
+        ("daily_limit_amount_fen", str(10**12 + 1)),
+        ("daily_limit_count", "9" * 5000),  # past Python's own limit for turning digits into an int
+        ("daily_limit_count", str(10**6 + 1)),
+    ],
+    ids=["41-digits", "10e200", "over-10e12", "5000-digits", "over-10e6"],
+)
+def test_numbers_beyond_their_bounds_are_422_naming_the_field(stack, field, digits):
+    response = put_policy(POLICY[:-1] + f', "{field}": {digits}}}')
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert settings_policy() is None
+
+
+def settings_policy():
+    request = api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
+    return response_json(invoke("merchants_api", request))["auto_refund_policy"]

@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_val
 from fastrefund.domain.clock import Instant
 
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
-Fen = Annotated[int, Strict(), Field(ge=0, description="an amount in fen (1 yuan = 100 fen)")]
+MAX_FEN = 10**12  # SPEC: every *_fen integer is at most 10^12
+MAX_COUNT = 10**6  # SPEC: daily_limit_count is at most 10^6
+Fen = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Carrier = Annotated[str, Field(min_length=1, max_length=32)]
 TrackingNumber = Annotated[str, Field(min_length=1, max_length=64)]
@@ -124,8 +126,10 @@ class AutoRefundPolicy(Frozen):
 
     enabled: StrictBool
     max_refund_amount_fen: Annotated[int, Strict(), Field(ge=100, le=9_999_900, description="1 to 99,999 yuan")]
-    daily_limit_amount_fen: Annotated[int | None, Strict(), Field(ge=1, description="yuan total per China day")] = None
-    daily_limit_count: Annotated[int | None, Strict(), Field(ge=1, description="refunds per China day")] = None
+    daily_limit_amount_fen: Annotated[
+        int | None, Strict(), Field(ge=1, le=MAX_FEN, description="fen in total per China day")
+    ] = None
+    daily_limit_count: Annotated[int | None, Strict(), Field(ge=1, le=MAX_COUNT, description="refunds per day")] = None
     product_scope: ProductScope = ProductScope()
     include_virtual: StrictBool = False
 

@@ -8,7 +8,10 @@ from typing import Annotated, Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Request, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -31,6 +34,7 @@ from fastrefund.domain.errors import (
     field_issues,
 )
 from fastrefund.domain.identity import Caller
+from fastrefund.runtime.json_bodies import JsonBodiesOnly, media_type, parse_json_body
 from fastrefund.runtime.observability import logger
 
 # The one place a domain error becomes an HTTP status and an error code.
@@ -63,7 +67,9 @@ def error_response(
 
 
 def create_app() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body)
+    # Powertools builds each route's middleware stack from this attribute: ours reads bodies as JSON only.
+    app._request_validation_middleware = JsonBodiesOnly()  # type: ignore[no-untyped-call]
 
     @app.exception_handler(ServiceError)
     def _service_error(exc: ServiceError) -> Response[Any]:
@@ -77,17 +83,23 @@ def create_app() -> APIGatewayRestResolver:
             return error_response(status, code, exc.message, details, headers=headers)
         return error_response(status, code, exc.message, details)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response[Any]:
+        sent = media_type(app.current_event.headers) or "missing"
+        return error_response(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the body as JSON, with Content-Type: application/json",
+            [{"field": "header.Content-Type", "issue": f"{sent}: expected application/json"}],
+        )
+
+    @app.exception_handler(UnicodeDecodeError)
+    def _not_utf8(_: UnicodeDecodeError) -> Response[Any]:
+        details = [{"field": "body", "issue": "not valid UTF-8"}]
+        return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "the request is invalid", details)
+
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[Any]:
-        content_type = _content_type(app.current_event.headers)
-        if app.current_event.body and not content_type.startswith("application/json"):
-            # A body sent as a form (curl -d without a Content-Type) reads as nonsense fields: say why.
-            return error_response(
-                HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                "UNSUPPORTED_MEDIA_TYPE",
-                "send the body as JSON, with Content-Type: application/json",
-                [{"field": "header.Content-Type", "issue": f"{content_type or 'missing'}: expected application/json"}],
-            )
         details = field_issues(exc.errors())
         logger.info("request invalid", extra={"details": details})
         return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR", "the request is invalid", details)
@@ -103,10 +115,6 @@ def create_app() -> APIGatewayRestResolver:
         return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", "something went wrong")
 
     return app
-
-
-def _content_type(headers: dict[str, str]) -> str:
-    return next((value for name, value in headers.items() if name.lower() == "content-type"), "").lower()
 
 
 def current_caller(request: Request) -> Caller:
