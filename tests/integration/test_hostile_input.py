@@ -336,3 +336,13 @@ def test_numbers_beyond_their_bounds_are_422_naming_the_field(stack, field, digi
 def settings_policy():
     request = api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
     return response_json(invoke("merchants_api", request))["auto_refund_policy"]
+
+
+def test_a_contradictory_second_order_paid_is_a_failed_record_with_a_metric(stack, capsys):
+    pay()
+
+    result = invoke("order_events", sqs_batch(paid_order_message(paid_amount_fen=1, buyer_id="b-9")))
+
+    assert result == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}  # redelivered, then dead-lettered
+    assert stored_order(stack)["paid_amount_fen"] == {"N": "19900"}
+    assert '"ContradictoryOrderEvents":[1.0]' in capsys.readouterr().out

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from devtools.sample_events import paid_order_message, shipped_message
-from fastrefund.domain.errors import OrderNotFound
+from fastrefund.domain.errors import ContradictoryEvent, OrderNotFound
 from fastrefund.domain.models import OrderStatus
 from fastrefund.logic import order_events
 from tests.unit.fakes import InMemoryStore
@@ -46,7 +46,7 @@ def test_a_merchant_enrolled_only_after_payment_gives_no_snapshot(store):
 def test_a_duplicate_paid_event_changes_nothing(store):
     apply(store, paid_order_message(), shipped_message())
 
-    apply(store, paid_order_message(paid_amount_fen=1))
+    apply(store, paid_order_message())  # delivered again: the same facts
 
     assert store.orders.get("o-1").status is OrderStatus.SHIPPED
     assert store.orders.get("o-1").paid_amount_fen == 19900
@@ -85,3 +85,18 @@ def test_a_refunded_order_stays_refunded_when_closed_or_shipped(store):
     apply(store, shipped_message(), CLOSED)
 
     assert store.orders.get("o-1").status is OrderStatus.REFUNDED
+
+
+@pytest.mark.parametrize(
+    "other",
+    [{"paid_amount_fen": 1}, {"merchant_id": "m-9"}, {"buyer_id": "b-9"}, {"paid_at": "2026-11-26T11:00:00+08:00"}],
+)
+def test_a_second_paid_event_with_other_facts_fails_and_the_stored_order_stands(store, other):
+    apply(store, paid_order_message())
+
+    with pytest.raises(ContradictoryEvent) as contradiction:
+        apply(store, paid_order_message(**other))
+
+    assert contradiction.value.fields == sorted(other)
+    assert store.orders.get("o-1").paid_amount_fen == 19900
+    assert store.orders.get("o-1").merchant_id == "m-1"

@@ -57,6 +57,14 @@ class TemporarilyUnavailable(ServiceError):
     retry_after_seconds = 1
 
 
+class ContradictoryEvent(Exception):
+    """An event that contradicts what an earlier one recorded (an order paid twice, with other facts)."""
+
+    def __init__(self, order_id: str, fields: list[str]) -> None:
+        super().__init__(f"order {order_id} was already paid with other {', '.join(fields)}")
+        self.fields = fields
+
+
 class RaceLost(Exception):
     """Why a write could not be committed as decided: something changed between the read and the write.
 

@@ -6,7 +6,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import Field, StrictBool, TypeAdapter
 
 from fastrefund.domain.clock import Instant
-from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
@@ -69,11 +69,18 @@ def _store_paid_order(paid: PaidOrder, store: Store) -> None:
     order = Order(
         **paid.model_dump(exclude={"fast_refund_badge"}), badge_at_payment=paid.fast_refund_badge and enrolled
     )
-    added = store.orders.add_paid(order)
-    logger.info(
-        "paid order stored" if added else "paid order already stored",
-        extra={"order_id": order.order_id, "badge_at_payment": order.badge_at_payment},
-    )
+    if store.orders.add_paid(order):
+        logger.info("paid order stored", extra={"order_id": order.order_id, "badge_at_payment": order.badge_at_payment})
+        return
+    stored = store.orders.get(order.order_id)
+    told = {name: getattr(paid, name) for name in PaidOrderFields.model_fields}
+    differing = sorted(name for name, value in told.items() if stored is not None and getattr(stored, name) != value)
+    if differing:
+        # The same order paid twice with different facts: the order system is wrong somewhere. The stored
+        # order stands; the message fails, so that after its retries it waits in the dead-letter queue.
+        metrics.add_metric(name="ContradictoryOrderEvents", unit=MetricUnit.Count, value=1)
+        raise ContradictoryEvent(order.order_id, differing)
+    logger.info("paid order already stored", extra={"order_id": order.order_id})
 
 
 def _ship(event: OrderShippedEvent, store: Store) -> None:
