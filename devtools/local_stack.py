@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -66,6 +67,7 @@ class LocalStack:
         if found:
             raise SystemExit("template.yaml cannot be run locally:\n  " + "\n  ".join(found))
         _check_rules_file()
+        self._check_ports_free()
         if self.args.persist:
             self.args.persist.mkdir(parents=True, exist_ok=True)
         self.dynamodb.start()
@@ -82,6 +84,26 @@ class LocalStack:
         for part in (self.api, self.moto, self.dynamodb):
             if part:
                 part.stop()
+
+    def _check_ports_free(self) -> None:
+        """Refuse a taken port before starting anything: a DynamoDB Local already on it would otherwise
+        pass for ours (it accepts connections), with its tables and its stream."""
+        ports = {
+            "--api-port (LOCAL_API_PORT)": self.args.api_port,
+            "--moto-port (LOCAL_MOTO_PORT)": self.args.moto_port,
+            "--dynamodb-port (LOCAL_DYNAMODB_PORT)": self.args.dynamodb_port,
+        }
+        for flag, port in ports.items():
+            with socket.socket() as probe:
+                # As the servers bind: a port left in TIME_WAIT by the last run is free, a listener is not
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError as exc:
+                    raise SystemExit(
+                        f"port {port} is taken ({exc.strerror}): stop what uses it, or choose another with {flag},"
+                        f' e.g. make run ARGS="{flag.split()[0]} {port + 1}"'
+                    ) from None
 
     def _create_resources(self) -> Resolver:
         # With --persist, the tables kept from an earlier run are used as they are.

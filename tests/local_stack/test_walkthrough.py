@@ -1,6 +1,7 @@
 """The README's walkthrough, end to end, against the local stack over HTTP and the AWS endpoints."""
 
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -8,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
 import boto3
+import pytest
 
 from devtools.local_stack_process import start_stack, wait_until_answering
 from devtools.sample_events import paid_order_message
@@ -149,3 +151,20 @@ def test_a_malformed_rules_file_stops_the_start(tmp_path, monkeypatch):
 
     assert process.returncode != 0
     assert "cannot be used" in output and "versions" in output
+
+
+@pytest.mark.parametrize("flag", ["--api-port", "--moto-port", "--dynamodb-port"])
+def test_a_taken_port_is_refused_naming_it_and_its_flag(tmp_path, flag):
+    # Given something already listening on the port the stack would take
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        process = start_stack(tmp_path, flag, str(port))  # the last of a repeated flag wins
+        output, _ = process.communicate(timeout=60)
+
+    assert process.returncode != 0
+    assert f"port {port} is taken" in output and flag in output
+    assert "Traceback" not in output
+    assert not (tmp_path / "outputs.json").exists()
