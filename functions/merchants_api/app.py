@@ -13,7 +13,7 @@ from fastrefund.logic import merchant_settings
 from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView
 from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented_errors
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
@@ -23,7 +23,7 @@ app = create_app()
     "/merchants/<merchant_id>/settings",
     summary="Enrolment, policy and today's usage",
     tags=["merchants"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented({HTTPStatus.OK: ("the merchant's settings", SettingsView)}, HTTPStatus.FORBIDDEN),
 )
 @tracer.capture_method
 def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SettingsView:
@@ -35,7 +35,11 @@ def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> Settings
     "/merchants/<merchant_id>/fast-refund-service",
     summary="Join or leave the fast refund service",
     tags=["merchants"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented(
+        {HTTPStatus.OK: ("the settings, changed", SettingsView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def put_fast_refund_service(
@@ -51,7 +55,11 @@ def put_fast_refund_service(
     "/merchants/<merchant_id>/auto-refund-policy",
     summary='Set the "before shipment - refund only - auto approve" policy',
     tags=["merchants"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented(
+        {HTTPStatus.OK: ("the settings, changed", SettingsView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def put_auto_refund_policy(
@@ -67,7 +75,11 @@ def put_auto_refund_policy(
     "/merchants/<merchant_id>/refund-checks",
     summary="Pre-shipment check: which of up to 100 orders are refunded",
     tags=["merchants"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented(
+        {HTTPStatus.OK: ("each order, refunded or not", RefundChecks)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def post_refund_checks(merchant_id: MerchantIdPath, request: RefundCheckRequest, caller: CurrentCaller) -> RefundChecks:

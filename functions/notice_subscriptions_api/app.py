@@ -13,7 +13,7 @@ from fastrefund.domain.clock import utc_now
 from fastrefund.logic import notice_subscriptions
 from fastrefund.logic.notice_subscriptions import SubscriptionList, SubscriptionRequest, SubscriptionView
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented_errors
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented
 from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
@@ -23,7 +23,12 @@ app = create_app()
     "/merchants/<merchant_id>/notice-subscriptions",
     summary="Subscribe an SQS queue, an HTTPS URL or an email address to this merchant's notices",
     tags=["notices"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.CONFLICT),
+    responses=documented(
+        {HTTPStatus.OK: ("the subscription (the same one for the same endpoint)", SubscriptionView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def put_notice_subscription(
@@ -39,7 +44,7 @@ def put_notice_subscription(
     "/merchants/<merchant_id>/notice-subscriptions",
     summary="This merchant's notice subscriptions",
     tags=["notices"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented({HTTPStatus.OK: ("the subscriptions", SubscriptionList)}, HTTPStatus.FORBIDDEN),
 )
 @tracer.capture_method
 def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SubscriptionList:
@@ -51,7 +56,7 @@ def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller)
     "/merchants/<merchant_id>/notice-subscriptions/<subscription_id>",
     summary="Remove one of this merchant's notice subscriptions",
     tags=["notices"],
-    responses={204: {"description": "removed"}, **documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND)},
+    responses=documented({HTTPStatus.NO_CONTENT: ("removed", None)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
 )
 @tracer.capture_method
 def delete_notice_subscription(

@@ -14,7 +14,7 @@ from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_
 from fastrefund.logic.shipments import ShipmentRequest, ShipmentView, ship_order
 from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, create_app, documented_errors
+from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, create_app, documented
 from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
@@ -24,7 +24,11 @@ app = create_app()
     "/orders/<order_id>/fast-refund-eligibility",
     summary="Would a refund request be auto-approved now, by which route, and why not",
     tags=["orders"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+    responses=documented(
+        {HTTPStatus.OK: ("whether and how a refund would be approved now", Eligibility)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+    ),
 )
 @tracer.capture_method
 def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility:
@@ -38,10 +42,16 @@ def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility
     "/orders/<order_id>/refund-requests",
     summary="Ask for a refund; decided at once (201 new, 200 the existing request)",
     tags=["orders"],
-    responses={
-        201: {"description": "a new request, decided", "content": {"application/json": {"model": RefundView}}},
-        **documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
-    },
+    responses=documented(
+        {
+            HTTPStatus.CREATED: ("a new request, decided", RefundView),
+            HTTPStatus.OK: ("the order's existing request, unchanged (whatever this body said)", RefundView),
+        },
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def post_refund_request(order_id: OrderIdPath, request: RefundRequest, caller: CurrentCaller) -> Response[RefundView]:
@@ -59,7 +69,13 @@ def post_refund_request(order_id: OrderIdPath, request: RefundRequest, caller: C
     "/orders/<order_id>/shipments",
     summary="Record the shipment; refused with 409 ORDER_REFUNDED and STOP_SHIPMENT if refunded first",
     tags=["orders"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT),
+    responses=documented(
+        {HTTPStatus.OK: ("the shipment, recorded now or before", ShipmentView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.CONFLICT,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
 )
 @tracer.capture_method
 def post_shipment(order_id: OrderIdPath, request: ShipmentRequest, caller: CurrentCaller) -> ShipmentView:

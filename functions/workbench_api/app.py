@@ -13,7 +13,7 @@ from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refun
 from fastrefund.repositories.store import get_store
 from fastrefund.runtime import aws_clients
 from fastrefund.runtime.config import get_workbench_config
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented_errors
+from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
@@ -23,7 +23,7 @@ app = create_app()
     "/merchants/<merchant_id>/refunds",
     summary="The after-sales workbench: refund requests, newest first, filtered and paginated",
     tags=["merchants"],
-    responses=documented_errors(HTTPStatus.FORBIDDEN),
+    responses=documented({HTTPStatus.OK: ("a page of refund requests", WorkbenchPage)}, HTTPStatus.FORBIDDEN),
 )
 @tracer.capture_method
 def get_refunds(

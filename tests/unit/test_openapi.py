@@ -17,3 +17,22 @@ def test_every_route_of_the_template_is_documented():
     documented = {(path, method) for path, methods in build_document()["paths"].items() for method in methods}
 
     assert documented == routed
+
+
+def test_every_operation_declares_its_success_and_what_it_returns():
+    for path, operations in build_document()["paths"].items():
+        for method, operation in operations.items():
+            successes = {status: answer for status, answer in operation["responses"].items() if status < "300"}
+
+            assert successes, f"{method} {path} declares no success"
+            for status, answer in successes.items():
+                if status != "204":
+                    schema = answer["content"]["application/json"]["schema"]
+                    assert "$ref" in schema, f"{method} {path} {status} has no body schema"
+
+
+def test_a_route_that_takes_a_body_declares_415():
+    for path, operations in build_document()["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert "415" in operation["responses"], f"{method} {path}"

@@ -154,13 +154,21 @@ _ERROR_DESCRIPTIONS = {
 }
 
 
-def documented_errors(*statuses: HTTPStatus) -> dict[int, OpenAPIResponse]:
-    """The error answers of a route, for the OpenAPI document (401, 422 and 503 apply to every route)."""
+def documented(
+    success: dict[HTTPStatus, tuple[str, type[BaseModel] | None]], *errors: HTTPStatus
+) -> dict[int, OpenAPIResponse]:
+    """A route's answers for the OpenAPI document: each success (what it means, its body's model, if it
+    has a body) and its errors; 401, 422 and 503 apply to every route."""
     every_route = (HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE)
-    return {
+    answers: dict[int, OpenAPIResponse] = {
+        int(status): {"description": description}
+        | ({"content": {"application/json": {"model": model}}} if model else {})
+        for status, (description, model) in success.items()
+    }
+    return answers | {
         int(status): {
             "description": _ERROR_DESCRIPTIONS[status],
             "content": {"application/json": {"model": ErrorBody}},
         }
-        for status in sorted({*statuses, *every_route})
+        for status in sorted({*errors, *every_route})
     }
