@@ -5,6 +5,7 @@ authorizer runs first, as API Gateway runs it (TOKEN type, Authorization header)
 the template routes to answers. Paths have no stage prefix.
 """
 
+import base64
 import json
 import re
 import sys
@@ -53,10 +54,13 @@ class LocalApi:
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
         url = urlsplit(raw_path)
         if len(body) > MAX_BODY_BYTES:
-            return self._gateway_response("DEFAULT_4XX", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request too large")
+            return self._gateway_response("REQUEST_TOO_LARGE", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request too large")
         route, params = self._match(method, url.path)
         if route is None:
-            return self._gateway_response("DEFAULT_4XX", HTTPStatus.NOT_FOUND, f"no route for {method} {url.path}")
+            # What a REST API answers for a route it does not have (the template maps it to a 404)
+            return self._gateway_response(
+                "MISSING_AUTHENTICATION_TOKEN", HTTPStatus.FORBIDDEN, "Missing Authentication Token"
+            )
         identity: dict[str, Any] = {}
         if self.authorizer:
             denied, identity = self._authorize(method, url.path, headers)
@@ -95,7 +99,9 @@ class LocalApi:
         return None, {"principalId": policy["principalId"], **policy.get("context", {}), "integrationLatency": 0}
 
     def _gateway_response(self, kind: str, status: int, message: str) -> tuple[int, dict, bytes]:
-        spec = self.gateway_responses.get(kind, {})
+        """The template's gateway response of that type, else its DEFAULT_4XX or DEFAULT_5XX, as API Gateway."""
+        default = "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+        spec = self.gateway_responses.get(kind) or self.gateway_responses.get(default, {})
         body = spec.get("ResponseTemplates", {}).get("application/json", json.dumps({"message": message}))
         body = body.replace("$context.error.messageString", message.replace('"', "'"))
         return int(spec.get("StatusCode", status)), {"Content-Type": "application/json"}, body.encode()
@@ -106,6 +112,8 @@ class LocalApi:
         for name, value in pairs:
             multi_query.setdefault(name, []).append(value)
         request_id = str(uuid.uuid4())
+        # A body that is not UTF-8 text reaches the function base64-encoded, as binary does on AWS
+        text, encoded = _as_text(body)
         return {
             "resource": route.resource,
             "path": path,
@@ -131,8 +139,8 @@ class LocalApi:
                 "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
                 "authorizer": identity or None,
             },
-            "body": body.decode() if body else None,
-            "isBase64Encoded": False,
+            "body": text,
+            "isBase64Encoded": encoded,
         }
 
     # ------------------------------------------------------------------ the server
@@ -150,7 +158,7 @@ class LocalApi:
                     status, headers, answer = api.handle(self.command, self.path, dict(self.headers.items()), body)
                 except Exception as exc:  # a crash of the function: API Gateway's 502
                     print(f"api: {self.command} {self.path} failed: {exc!r}", file=sys.stderr)
-                    status, headers, answer = api._gateway_response("DEFAULT_5XX", 502, "Internal server error")
+                    status, headers, answer = api._gateway_response("INTEGRATION_FAILURE", 502, "Internal server error")
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -160,12 +168,12 @@ class LocalApi:
                 elapsed = (time.monotonic() - started) * 1000
                 print(f"api: {self.command} {self.path} -> {status} ({elapsed:.0f} ms)", file=sys.stderr)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = _serve
 
             def log_message(self, *args: object) -> None:
                 pass  # one line per request is printed by _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, name="api", daemon=True).start()
         return self
 
@@ -173,3 +181,18 @@ class LocalApi:
         if self.server:
             self.server.shutdown()
             self.server.server_close()
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default backlog of 5 reset connections under 50 parallel clients
+    daemon_threads = True
+
+
+def _as_text(body: bytes) -> tuple[str | None, bool]:
+    """The proxy event's body and isBase64Encoded."""
+    if not body:
+        return None, False
+    try:
+        return body.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode(), True

@@ -153,4 +153,4 @@ def test_an_unknown_route_has_the_error_body(stack):
     response = invoke("merchants_api", request)
 
     assert response["statusCode"] == HTTPStatus.NOT_FOUND
-    assert response_json(response)["error"]["code"] == "ROUTE_NOT_FOUND"
+    assert response_json(response)["error"]["code"] == "NOT_FOUND"

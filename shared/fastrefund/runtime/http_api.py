@@ -106,7 +106,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_such_route(_: NotFoundError) -> Response[Any]:
-        return error_response(HTTPStatus.NOT_FOUND, "ROUTE_NOT_FOUND", "no such resource")
+        return error_response(HTTPStatus.NOT_FOUND, "NOT_FOUND", "no such resource")  # as API Gateway says it
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response[Any]:
