@@ -160,11 +160,12 @@ def documented(
     """A route's answers for the OpenAPI document: each success (what it means, its body's model, if it
     has a body) and its errors; 401, 422 and 503 apply to every route."""
     every_route = (HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE)
-    answers: dict[int, OpenAPIResponse] = {
-        int(status): {"description": description}
-        | ({"content": {"application/json": {"model": model}}} if model else {})
-        for status, (description, model) in success.items()
-    }
+    answers: dict[int, OpenAPIResponse] = {}
+    for status, (description, model) in success.items():
+        answer: OpenAPIResponse = {"description": description}
+        if model is not None:
+            answer["content"] = {"application/json": {"model": model}}
+        answers[int(status)] = answer
     return answers | {
         int(status): {
             "description": _ERROR_DESCRIPTIONS[status],
