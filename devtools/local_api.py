@@ -168,7 +168,11 @@ class LocalApi:
                 elapsed = (time.monotonic() - started) * 1000
                 print(f"api: {self.command} {self.path} -> {status} ({elapsed:.0f} ms)", file=sys.stderr)
 
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_TRACE = _serve
+            def __getattr__(self, name: str) -> Any:
+                # Every method, known or not (TRACE, QUERY, ...), goes to the API as on API Gateway
+                if name.startswith("do_"):
+                    return self._serve
+                raise AttributeError(name)
 
             def log_message(self, *args: object) -> None:
                 pass  # one line per request is printed by _serve
