@@ -54,7 +54,7 @@ def test_the_buyer_the_merchant_and_ops_may_ask(enrolled_merchant, caller):
 
 @pytest.mark.parametrize("caller", [buyer("b-2"), merchant("m-2"), merchant("m-2", role="erp")], ids=str)
 def test_to_anyone_else_the_order_does_not_exist(enrolled_merchant, caller):
-    # SPEC: an order the caller may not see answers exactly as one that does not exist (no probing)
+    # An order the caller may not see answers exactly as one that does not exist (no probing)
     unknown = response_json(eligibility(caller=caller))
     pay()
 

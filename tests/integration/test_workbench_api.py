@@ -144,5 +144,5 @@ def test_only_the_merchant_and_ops_see_the_list(stack):
     seed("m-1", 2)
 
     assert listing(caller=merchant("m-2"))["statusCode"] == HTTPStatus.FORBIDDEN
-    assert listing(caller=merchant("m-1", role="erp"))["statusCode"] == HTTPStatus.FORBIDDEN  # SPEC: merchant, ops
+    assert listing(caller=merchant("m-1", role="erp"))["statusCode"] == HTTPStatus.FORBIDDEN  # merchant and ops only
     assert len(response_json(listing(caller=ops()))["items"]) == 2

@@ -1,4 +1,4 @@
-"""Who is calling, as the authorizer vouched for it, and what each caller may act on (SPEC "who")."""
+"""Who is calling, as the authorizer vouched for it, and what each caller may act on (README "API": who)."""
 
 from enum import StrEnum
 from typing import Any, Self
@@ -17,7 +17,7 @@ class Role(StrEnum):
 
 
 MERCHANT_SIDE = frozenset({Role.MERCHANT, Role.ERP})
-MERCHANT_ONLY = frozenset({Role.MERCHANT})  # SPEC: settings, the workbench and subscriptions are not an ERP's
+MERCHANT_ONLY = frozenset({Role.MERCHANT})  # settings, the workbench and subscriptions are not an ERP's
 
 
 class Caller(Frozen):
@@ -72,7 +72,7 @@ class Caller(Frozen):
 
     def require_order_reader(self, order: Order) -> None:
         """Allow whoever sees the order. To anyone else it does not exist: the same 404 as an unknown id,
-        so that other tenants' order ids cannot be probed (SPEC)."""
+        so that other tenants' order ids cannot be probed."""
         if not self.sees(order):
             raise OrderNotFound(order.order_id)
 

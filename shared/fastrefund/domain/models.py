@@ -13,8 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_val
 from fastrefund.domain.clock import Instant
 
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
-MAX_FEN = 10**12  # SPEC: every *_fen integer is at most 10^12
-MAX_COUNT = 10**6  # SPEC: daily_limit_count is at most 10^6
+MAX_FEN = 10**12  # the contract: every *_fen integer is at most 10^12
+MAX_COUNT = 10**6  # the contract: daily_limit_count is at most 10^6
 Fen = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Carrier = Annotated[str, Field(min_length=1, max_length=32)]

@@ -1,4 +1,4 @@
-"""The order system's messages (SPEC "Events in"), and what each one does to the stored order."""
+"""The order system's messages (README "Events in"), and what each one does to the stored order."""
 
 from typing import Annotated, Literal
 
@@ -14,7 +14,7 @@ from fastrefund.runtime.observability import logger, metrics
 
 
 class PaidOrder(PaidOrderFields):
-    """The order of an ORDER_PAID event (SPEC's field names)."""
+    """The order of an ORDER_PAID event (the field names the order system sends)."""
 
     fast_refund_badge: StrictBool = Field(description="whether the product showed the badge when ordered")
 

@@ -1,6 +1,6 @@
 """What every HTTP function shares: the resolver, the caller, and the one map from errors to statuses.
 
-Errors have the body of SPEC.md: {"error": {"code", "message", "details"}}.
+Errors have one body (README "API"): {"error": {"code", "message", "details"}}.
 """
 
 from http import HTTPStatus
