@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install run token lint test unit integration openapi bench build deploy clean
+.PHONY: install run token lint test unit integration fuzz openapi bench build deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ unit: install
 
 integration: install
 	$(BIN)/python -m pytest tests/integration
+
+fuzz: install  ## schemathesis against the local stack, deeper than the suite's run: make fuzz FUZZ_EXAMPLES=200
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py -s
 
 openapi: install  ## regenerate the committed API document from the code
 	$(BIN)/python -m scripts.openapi > docs/openapi.json

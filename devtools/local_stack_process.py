@@ -5,10 +5,11 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from devtools.dynamodb_local import free_port
@@ -20,11 +21,18 @@ class RunningStack:
     process: subprocess.Popen[str]
     state: dict
     api: str
+    _output: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # The stack logs every invocation: its output is read as it comes, or a full pipe would block it.
+        self._reader = threading.Thread(target=self._output.extend, args=(self.process.stdout,), daemon=True)
+        self._reader.start()
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=30)
-        return self.process.returncode, output
+        self.process.wait(timeout=30)
+        self._reader.join(timeout=30)
+        return self.process.returncode, "".join(self._output)
 
 
 def start_stack(state_dir: Path, *extra: str) -> subprocess.Popen[str]:

@@ -158,6 +158,19 @@ def test_a_queue_in_a_region_that_is_not_one_is_422_naming_the_endpoint(stack, r
     assert listed("m-a") == []
 
 
+def test_a_queue_in_a_well_shaped_region_aws_does_not_run_is_422_before_sns_is_asked(stack):
+    # found by schemathesis: moto's SNS fails on it (a 500), real SNS refuses it
+    response = subscribe("m-a", {"protocol": "sqs", "endpoint": "arn:aws:sqs:us-north-0:123456789012:q"})
+
+    assert response["statusCode"] == HTTPStatus.UNPROCESSABLE_ENTITY
+    assert fields_of(response) == ["body.endpoint"]
+    assert listed("m-a") == []
+    assert (
+        subscribe("m-b", {"protocol": "sqs", "endpoint": "arn:aws:sqs:us-north-0:123456789012:q"})["statusCode"]
+        == HTTPStatus.UNPROCESSABLE_ENTITY
+    )  # and the endpoint was not left claimed by m-a
+
+
 def test_an_endpoint_sns_refuses_is_422_naming_it_and_left_free(stack, monkeypatch):
     sns = aws_clients.client("sns")
     real = sns.subscribe

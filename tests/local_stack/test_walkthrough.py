@@ -2,9 +2,6 @@
 
 import json
 import socket
-import time
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
@@ -14,30 +11,8 @@ import pytest
 from devtools.local_stack_process import start_stack, wait_until_answering
 from devtools.sample_events import paid_order_message
 from devtools.template import TEMPLATE, Template
+from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
-
-LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
-
-
-def call(api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None) -> tuple[int, dict]:
-    request = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body).encode() if body else None)
-    request.add_header("Content-Type", "application/json")
-    if bearer:
-        request.add_header("Authorization", f"Bearer {bearer}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
-
-
-def eventually(check, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 def test_the_walkthrough_from_enrolment_to_the_refused_shipment(local_stack):

@@ -67,6 +67,12 @@ class SubscriptionsRepository:
         return subscription
 
     def _subscribe_on_topic(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str) -> str:
+        if protocol is SubscriptionProtocol.SQS:
+            # arn:aws:sqs:<region>:<account>:<name>. A well-shaped region that AWS does not run (us-north-0)
+            # is refused here, as SNS would refuse it (moto fails on it instead).
+            region = endpoint.split(":")[3]
+            if region not in aws_clients.regions_of("sqs"):
+                raise InvalidEndpoint(f"{region} is not a region where SQS runs")
         attributes = {
             "FilterPolicy": json.dumps({"merchant_id": [merchant_id]}),
             "FilterPolicyScope": "MessageAttributes",

@@ -41,6 +41,17 @@ def secret_text(name: str, max_age: int = 300) -> str:
     return value
 
 
+@functools.cache
+def regions_of(service: str) -> frozenset[str]:
+    """Every region, in every partition, where AWS runs the service: botocore's own endpoint data."""
+    session = boto3.session.Session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions(service, partition)
+    )
+
+
 def error_code(exc: ClientError) -> str:
     """The service's error code of a failed call ("ConditionalCheckFailedException", "Throttling", ...)."""
     return str(exc.response.get("Error", {}).get("Code", ""))

@@ -162,7 +162,8 @@ def documented(
     every_route = (HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE)
     answers: dict[int, OpenAPIResponse] = {}
     for status, (description, model) in success.items():
-        answer: OpenAPIResponse = {"description": description}
+        # No model: no body (an empty content map; Powertools would otherwise document the return type)
+        answer: OpenAPIResponse = {"description": description, "content": {}}
         if model is not None:
             answer["content"] = {"application/json": {"model": model}}
         answers[int(status)] = answer
