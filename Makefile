@@ -52,8 +52,10 @@ integration: install
 fuzz: install  ## schemathesis against the local stack, deeper than the suite's run: make fuzz FUZZ_EXAMPLES=200
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py -s
 
-openapi: install  ## regenerate the committed API document from the code
+openapi: install  ## regenerate the committed API document and message schemas from the code
 	$(BIN)/python -m scripts.openapi > docs/openapi.json
+	$(BIN)/python -m scripts.message_schemas notice > docs/notice.schema.json
+	$(BIN)/python -m scripts.message_schemas payout > docs/payout.schema.json
 
 # The SAM CLI has a virtualenv of its own: it pins an older boto3 than the project's.
 SAM := .venv-sam/bin/sam

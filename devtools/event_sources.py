@@ -3,8 +3,11 @@ delivering a DynamoDB stream in batches with partial-failure retries from the ea
 """
 
 import json
+import re
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 Handler = Callable[[dict[str, Any]], dict[str, Any] | None]
@@ -32,6 +35,32 @@ def matches(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
 
 def passes(patterns: list[dict[str, Any]], record: dict[str, Any]) -> bool:
     return not patterns or any(matches(pattern, record) for pattern in patterns)
+
+
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def rate_seconds(expression: str) -> int | None:
+    """The period of an EventBridge rate expression ("rate(1 minute)"), None for anything else (cron)."""
+    found = re.fullmatch(r"rate\((\d+) (\w+)\)", expression.strip())
+    if not found or found[2] not in _RATE_UNITS or int(found[1]) < 1:
+        return None
+    return int(found[1]) * _RATE_UNITS[found[2]]
+
+
+def scheduled_event(rule_arn: str, at: datetime) -> dict[str, Any]:
+    """What EventBridge hands a function on a schedule."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [rule_arn],
+        "detail": {},
+    }
 
 
 def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

@@ -4,9 +4,10 @@ with their batch sizes, filter criteria, partial batch failures, redrive and on-
 import json
 import sys
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
-from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream
+from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream, scheduled_event
 from devtools.local_lambda import LocalFunctions
 
 IDLE_SECONDS = 0.3
@@ -128,3 +129,20 @@ class StreamPoller(_Poller):
             if self.on_failure_url:
                 self.sqs.send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(description))
         return True
+
+
+class SchedulePoller(_Poller):
+    """Invokes the function every `period` seconds, as an EventBridge schedule would (the first time one
+    period after the start)."""
+
+    def __init__(self, stopping, functions: LocalFunctions, function: str, rule_arn: str, period: float) -> None:
+        super().__init__(f"schedule->{function}", stopping)
+        self.functions, self.function, self.rule_arn, self.period = functions, function, rule_arn, period
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.period):
+            try:
+                result = self.functions.invoke(self.function, scheduled_event(self.rule_arn, datetime.now(UTC)))
+                print(f"{self.name}: {json.dumps(result)}", file=sys.stderr)
+            except Exception as exc:  # keep the schedule: a local stack outlives one failed run
+                print(f"{self.name}: {exc!r}", file=sys.stderr)

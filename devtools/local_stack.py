@@ -21,10 +21,11 @@ import boto3
 
 from devtools import resources
 from devtools.dynamodb_local import DynamoDBLocal
+from devtools.event_sources import rate_seconds
 from devtools.local_api import LocalApi
 from devtools.local_identity import local_secret
 from devtools.local_lambda import LocalFunctions
-from devtools.local_pollers import SqsPoller, StreamPoller
+from devtools.local_pollers import SchedulePoller, SqsPoller, StreamPoller
 from devtools.moto_server import MotoServer
 from devtools.template import ROOT, Resolver, Template
 from devtools.template_check import problems
@@ -46,6 +47,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--state-dir", type=Path, default=Path(env("LOCAL_STATE_DIR", str(ROOT / ".local-stack"))))
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
+    parser.add_argument(
+        "--schedule-seconds",
+        type=float,
+        default=float(env("LOCAL_SCHEDULE_SECONDS", "0")) or None,
+        help="run every Schedule event this often instead of its rate (e.g. 2, to see review deadlines pass)",
+    )
     return parser.parse_args(argv)
 
 
@@ -145,6 +152,10 @@ class LocalStack:
                         sqs,
                         failure_url,
                     )
+                elif source["Type"] == "Schedule":
+                    period = self.args.schedule_seconds or rate_seconds(settings["Schedule"]) or 60
+                    rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{logical_id}"
+                    poller = SchedulePoller(self.stopping, functions, logical_id, rule_arn, period)
                 else:
                     continue  # Api events are served by LocalApi; the template check refuses any other type
                 poller.start()

@@ -10,7 +10,7 @@ cfn-lint 1.58 does not see them inside a SAM function's properties (its Environm
 import re
 from typing import Any
 
-from devtools.event_sources import filter_patterns
+from devtools.event_sources import filter_patterns, rate_seconds
 from devtools.template import PSEUDO_PARAMETERS, Function, Template
 
 # What the local stack makes (or, for the last set, knows it need not make) from the template.
@@ -30,7 +30,7 @@ NOT_NEEDED_LOCALLY = {
     "AWS::CloudWatch::Alarm",
     "AWS::SQS::QueuePolicy",
 }
-RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB"}
+RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB", "Schedule"}
 RESOLVED_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub"}
 # Properties the local stack never reads (IAM, deployment-only settings), where any intrinsic may stand.
 _NOT_READ = {"Policies", "Layers", "LoggingConfig", "Metadata", "DeletionPolicy", "UpdateReplacePolicy"}
@@ -76,6 +76,10 @@ def _function_problems(function: Function) -> list[str]:
             continue
         for pattern in filter_patterns(source):
             issues += [f"event {name}: filter {issue}" for issue in _unmatchable(pattern)]
+        if source["Type"] == "Schedule":
+            expression = source.get("Properties", {}).get("Schedule")
+            if not isinstance(expression, str) or rate_seconds(expression) is None:
+                issues.append(f"event {name}: schedule {expression!r} is not a rate() the local stack can run")
     return issues
 
 

@@ -28,7 +28,8 @@ def build_document() -> dict[str, Any]:
         if not document:
             document = part
             continue
-        document["paths"].update(part["paths"])
+        for path, operations in part["paths"].items():  # a path's methods may be served by several functions
+            document["paths"].setdefault(path, {}).update(operations)
         document["components"]["schemas"].update(part["components"]["schemas"])
     document["paths"] = dict(sorted(document["paths"].items()))
     document["components"]["schemas"] = dict(sorted(document["components"]["schemas"].items()))

@@ -1,6 +1,7 @@
-"""Tells merchants at once when an order they have not shipped is auto-refunded (SNS notices).
+"""Tells merchants at once what became of their orders' refund requests (SNS notices): an order
+auto-refunded, a request handed to review, a request approved in review.
 
-Triggered by the refunds table's stream, filtered to new AUTO_REFUNDED records (template.yaml).
+Triggered by the refunds table's stream, filtered to those changes (template.yaml).
 """
 
 from typing import Any
@@ -9,9 +10,10 @@ from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.logic.notifier import notify
-from fastrefund.messaging.publisher import NoticePublisher
-from fastrefund.repositories.refunds import from_stream_image
+from fastrefund.domain.notices import notices_for
+from fastrefund.logic.stream_publishing import publish_changes
+from fastrefund.messaging.publisher import TopicPublisher
+from fastrefund.repositories.refunds import change_of
 from fastrefund.runtime.batch import LoggedBatchProcessor
 from fastrefund.runtime.config import get_config
 from fastrefund.runtime.observability import logger, metrics, tracer
@@ -23,4 +25,5 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return notify(event, processor, from_stream_image, NoticePublisher(get_config().merchant_notices_topic_arn))
+    publisher = TopicPublisher(get_config().merchant_notices_topic_arn)
+    return publish_changes(event, processor, change_of, notices_for, publisher, kind="Notice")

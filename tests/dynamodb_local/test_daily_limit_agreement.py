@@ -43,7 +43,7 @@ def committed_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | N
         client.put_item(TableName=get_config().policy_usage_table, Item=item)
     refund = refund_of(paid, refund_id=str(uuid.uuid4()), decided_at=DECIDED_AT)
     try:
-        store.refunds.commit_auto_refund(refund, merchant, DAY)
+        store.refunds.commit_auto_refund(refund, paid, merchant, DAY)
     except DailyLimitReached:
         return False
     return True

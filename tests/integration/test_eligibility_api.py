@@ -42,6 +42,7 @@ def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant
             {"route": "PLATFORM_FAST_REFUND", "eligible": True, "reasons": [], "rule_version": "2023-09-13"},
             {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None},
         ],
+        "existing_refund_id": None,
     }
 
 

@@ -40,11 +40,11 @@ def received(stack, queue_url: str) -> list[dict]:
 
 
 def stream_event(*merchant_ids: str) -> dict:
-    """The sample stream event, with one record per merchant named."""
-    sample = event("notifier_auto_refunds")
+    """Auto-refunds in the sample's shape, one record per merchant named."""
+    sample = event("notifier_request_changes")
     records = []
     for index, merchant_id in enumerate(merchant_ids):
-        record = json.loads(json.dumps(sample["Records"][index % 2]))
+        record = json.loads(json.dumps(sample["Records"][0]))
         image = record["dynamodb"]["NewImage"]
         image["merchant_id"] = {"S": merchant_id}
         image["refund_id"] = {"S": f"r-{index}"}
@@ -71,12 +71,37 @@ def test_each_merchant_receives_only_its_own_notices_in_the_documented_shape(sta
             assert message["MessageAttributes"]["notice_type"]["StringValue"] == "ORDER_AUTO_REFUNDED"
 
 
-def test_the_notice_says_what_spec_says(stack):
+def test_the_notices_say_what_spec_says(stack):
     url = erp_queue(stack, "m-1")
 
-    invoke("notifier", event("notifier_auto_refunds"))
+    invoke("notifier", event("notifier_request_changes"))
 
-    notice = json.loads(received(stack, url)[0]["Body"])
+    messages = received(stack, url)
+    for message in messages:
+        jsonschema.validate(json.loads(message["Body"]), SCHEMA, format_checker=jsonschema.FormatChecker())
+    notices = sorted((json.loads(m["Body"]) for m in messages), key=lambda n: n["order_id"] + n["notice_type"])
+    auto, approved, review = notices
+    assert review | {"notice_id": None} == {
+        "notice_id": None,
+        "notice_type": "REFUND_REVIEW_REQUESTED",
+        "merchant_id": "m-1",
+        "order_id": "o-2",
+        "refund_id": "3f0c6a1e-9b7d-4e2a-8c5f-000000000002",
+        "amount_fen": 45000,
+        "reasons": ["AMOUNT_OVER_LIMIT", "POLICY_DISABLED"],
+        "review_deadline": "2026-11-28T10:01:00+08:00",
+        "action": "REVIEW",
+        "guidance": "Approve or reject this refund request before its review deadline; a request still in review"
+        " then is approved on your behalf.",
+    }
+    assert (approved["notice_type"], approved["action"]) == ("ORDER_REFUNDED", "INTERCEPT_OR_RECOVER")
+    assert approved["resolution"] == {
+        "by": "MERCHANT",
+        "at": "2026-11-26T11:01:00+08:00",
+        "reason_code": None,
+        "message": None,
+    }
+    notice = auto
     assert notice | {"notice_id": None} == {
         "notice_id": None,
         "notice_type": "ORDER_AUTO_REFUNDED",

@@ -6,7 +6,9 @@ from http import HTTPStatus
 import pytest
 
 from fastrefund.domain.models import DecisionInputs, Refund
-from fastrefund.repositories.store import get_store
+from fastrefund.repositories import dynamo
+from fastrefund.repositories import refunds as refunds_repository
+from fastrefund.runtime.config import get_config
 from tests.support import api_event, invoke, merchant, ops, response_json
 
 START = datetime.fromisoformat("2026-11-20T09:00:00+08:00")
@@ -39,7 +41,8 @@ def seed(merchant_id: str, count: int, first: int = 0) -> list[Refund]:
                 rule_version="2023-09-13",
             ),
         )
-        get_store().refunds.add_for_review(refund)  # a plain conditional put: enough to seed the list
+        item = dynamo.encode(refunds_repository.to_item(refund))  # the stored request alone seeds the list
+        dynamo.client().put_item(TableName=get_config().refunds_table, Item=item)
         refunds.append(refund)
     return refunds
 

@@ -9,14 +9,15 @@ something happen between the decision's read and its write, as a concurrent requ
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import (
     DailyLimitReached,
     OrderChanged,
     PolicyChanged,
-    RaceLost,
     RefundExists,
+    RequestChanged,
 )
 from fastrefund.domain.models import (
     AutoRefundPolicy,
@@ -25,13 +26,15 @@ from fastrefund.domain.models import (
     Order,
     OrderState,
     OrderStatus,
+    Payout,
     PolicyUsage,
     Refund,
+    RefundStatus,
     Shipment,
     Subscription,
     SubscriptionProtocol,
 )
-from fastrefund.domain.notices import Notice
+from fastrefund.domain.notices import Outbound
 from fastrefund.domain.rules import DailyRoom
 
 
@@ -108,47 +111,105 @@ class InMemoryMerchants:
 class InMemoryRefunds:
     orders: InMemoryOrders
     merchants: InMemoryMerchants
-    refunds: dict[str, Refund] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
-        return self.orders.get(order_id), self.refunds.get(order_id)
+        order = self.orders.get(order_id)
+        return order, (self.refunds.get(order.refund_id) if order and order.refund_id else None)
 
-    def add_for_review(self, refund: Refund) -> None:
-        self._happen_meanwhile()
-        if refund.order_id in self.refunds:
-            raise RefundExists(refund.order_id)
-        self.refunds[refund.order_id] = refund
+    def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]:
+        refund = self.refunds.get(refund_id)
+        return self.orders.get(order_id), (refund if refund and refund.order_id == order_id else None)
 
-    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
-        self._happen_meanwhile()
-        race = self._race_lost(refund, merchant, day)
-        if race is not None:
-            raise race
-        order = self.orders.orders[refund.order_id]
-        self.orders.orders[refund.order_id] = order.model_copy(
-            update={"status": OrderStatus.REFUNDED, "refund_id": refund.refund_id}
+    def requests_of(self, order_id: str) -> list[Refund]:
+        found = [refund for refund in self.refunds.values() if refund.order_id == order_id]
+        return sorted(found, key=lambda refund: refund.requested_at, reverse=True)
+
+    def find(self, refund_id: str) -> Refund | None:
+        return self.refunds.get(refund_id)
+
+    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        due = sorted(
+            (refund.review_deadline, refund.order_id, refund.refund_id)
+            for refund in self.refunds.values()
+            if refund.status is RefundStatus.PENDING_REVIEW and refund.review_deadline and refund.review_deadline <= now
         )
-        self.refunds[refund.order_id] = refund
+        return [(order_id, refund_id) for _, order_id, refund_id in due[:limit]]
+
+    def add_for_review(self, refund: Refund, order: Order) -> None:
+        self._happen_meanwhile()
+        self._hold(refund, order, new_status=None)
+        self.refunds[refund.refund_id] = refund
+
+    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
+        self._happen_meanwhile()
+        if merchant is not None and merchant.auto_refund_policy is not None:
+            stored, used = self.merchants.get_with_usage(refund.merchant_id, day)
+            if not DailyRoom.of(merchant.auto_refund_policy, refund.amount_fen).admits(used):
+                raise DailyLimitReached(refund.merchant_id)
+            if stored.policy_updated_at != merchant.policy_updated_at:
+                raise PolicyChanged(refund.merchant_id)
+        self._hold(refund, order, new_status=OrderStatus.REFUNDED)
+        self.refunds[refund.refund_id] = refund
         if merchant is not None and merchant.auto_refund_policy is not None:
             _, used = self.merchants.get_with_usage(refund.merchant_id, day)
             self.merchants.usage[(refund.merchant_id, day)] = used.model_copy(
                 update={"amount_fen": used.amount_fen + refund.amount_fen, "count": used.count + 1}
             )
 
-    def _race_lost(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> RaceLost | None:
-        if refund.order_id in self.refunds:
-            return RefundExists(refund.order_id)
-        order = self.orders.get(refund.order_id)
-        if order is None or order.status is not OrderStatus.PAID:
-            return OrderChanged(refund.order_id, order.status if order else "MISSING")
-        if merchant is not None and merchant.auto_refund_policy is not None:
-            stored, used = self.merchants.get_with_usage(refund.merchant_id, day)
-            if not DailyRoom.of(merchant.auto_refund_policy, refund.amount_fen).admits(used):
-                return DailyLimitReached(refund.merchant_id)
-            if stored.policy_updated_at != merchant.policy_updated_at:
-                return PolicyChanged(refund.merchant_id)
-        return None
+    def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        self._happen_meanwhile()
+        stored = self._order_as_read(refund, order, allow_free=True)
+        self._replace(refund, was)
+        self.orders.orders[order.order_id] = stored.model_copy(
+            update={"status": OrderStatus.REFUNDED, "refund_id": refund.refund_id}
+        )
+
+    def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        self._happen_meanwhile()
+        stored = self._order_as_read(refund, order, allow_free=False)
+        self._replace(refund, was)
+        self.orders.orders[order.order_id] = stored.model_copy(update={"refund_id": None})
+
+    def save_payout(self, refund: Refund, seen: Payout | None) -> None:
+        self._happen_meanwhile()
+        stored = self.refunds[refund.refund_id]
+
+        def state(payout: Payout | None) -> tuple[int, str] | None:
+            return (payout.attempts, payout.status) if payout else None
+
+        if state(stored.payout) != state(seen):
+            raise RequestChanged(f"refund {refund.refund_id}'s payout changed")
+        self.refunds[refund.refund_id] = stored.model_copy(update={"payout": refund.payout})
+
+    def _hold(self, refund: Refund, order: Order, new_status: OrderStatus | None) -> None:
+        """The order as read, with no open request and no request made since; then it holds this one."""
+        stored = self.orders.get(order.order_id)
+        if stored is None:
+            raise OrderChanged(order.order_id, "MISSING")
+        if stored.refund_id is not None:
+            raise RefundExists(order.order_id)
+        if stored.status is not order.status or stored.refund_requests != order.refund_requests:
+            raise OrderChanged(order.order_id, stored.status)
+        changes: dict[str, object] = {"refund_id": refund.refund_id, "refund_requests": order.refund_requests + 1}
+        if new_status is not None:
+            changes["status"] = new_status
+        self.orders.orders[order.order_id] = stored.model_copy(update=changes)
+
+    def _order_as_read(self, refund: Refund, order: Order, allow_free: bool) -> Order:
+        stored = self.orders.orders[order.order_id]
+        holder_ok = stored.refund_id == refund.refund_id or (allow_free and stored.refund_id is None)
+        if not holder_ok:
+            raise RefundExists(order.order_id)
+        if stored.status is not order.status:
+            raise OrderChanged(order.order_id, stored.status)
+        return stored
+
+    def _replace(self, refund: Refund, was: RefundStatus) -> None:
+        if self.refunds[refund.refund_id].status is not was:
+            raise RequestChanged(f"refund {refund.refund_id} changed")
+        self.refunds[refund.refund_id] = refund
 
     def _happen_meanwhile(self) -> None:
         if self.before_commit:
@@ -192,10 +253,10 @@ class InMemoryMerchantRefunds:
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str] | None,
+        after: tuple[str, str, str] | None,
     ) -> MerchantRefundsPage:
-        def position(refund: Refund) -> tuple[str, str]:
-            return to_storage(refund.decided_at), refund.order_id
+        def position(refund: Refund) -> tuple[str, str, str]:
+            return to_storage(refund.decided_at), refund.order_id, refund.refund_id
 
         chosen = sorted(
             (
@@ -229,14 +290,14 @@ class InMemoryStore:
 
 @dataclass
 class RecordingPublisher:
-    """Publishes into a list; the notices whose refund id is in `failing` are not published."""
+    """Publishes into a list; the messages whose refund id is in `failing` are not published."""
 
     failing: set[str] = field(default_factory=set)
-    attempted: list[Notice] = field(default_factory=list)
-    published: list[Notice] = field(default_factory=list)
+    attempted: list[Any] = field(default_factory=list)
+    published: list[Any] = field(default_factory=list)
 
-    def publish(self, notices: Sequence[Notice]) -> set[str]:
-        self.attempted += notices
-        unpublished = {notice.notice_id for notice in notices if notice.refund_id in self.failing}
-        self.published += [notice for notice in notices if notice.notice_id not in unpublished]
+    def publish(self, messages: Sequence[Outbound]) -> set[str]:
+        self.attempted += messages
+        unpublished = {message.message_id() for message in messages if message.refund_id in self.failing}
+        self.published += [message for message in messages if message.message_id() not in unpublished]
         return unpublished

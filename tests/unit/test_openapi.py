@@ -2,7 +2,10 @@
 
 import json
 
+import pytest
+
 from devtools.template import ROOT, Template
+from scripts.message_schemas import SCHEMAS, build_schema
 from scripts.openapi import build_document
 
 
@@ -10,6 +13,13 @@ def test_the_committed_openapi_document_is_current():
     committed = json.loads((ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
 
     assert committed == build_document(), "docs/openapi.json is stale: run `make openapi`"
+
+
+@pytest.mark.parametrize("name", SCHEMAS)
+def test_the_committed_message_schemas_are_current(name):
+    committed = json.loads((ROOT / "docs" / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+    assert committed == build_schema(name), f"docs/{name}.schema.json is stale: run `make openapi`"
 
 
 def test_every_route_of_the_template_is_documented():

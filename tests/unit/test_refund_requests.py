@@ -8,7 +8,7 @@ import pytest
 from fastrefund.domain.errors import OrderClosed, OrderNotFound, TemporarilyUnavailable, WriteConflict
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import OrderStatus, Reason, RefundStatus, Route, Shipment
-from fastrefund.logic import refund_requests
+from fastrefund.logic import settling
 from fastrefund.logic.refund_requests import RefundRequest, request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
@@ -25,7 +25,7 @@ def store() -> InMemoryStore:
 
 @pytest.fixture(autouse=True)
 def _no_backoff(monkeypatch):
-    monkeypatch.setattr(refund_requests.time, "sleep", lambda _: None)
+    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 def ask(store: InMemoryStore, order_id: str = "o-1"):
@@ -144,7 +144,7 @@ def test_a_request_that_won_the_race_is_the_answer(store):
     refund, created = ask(store)
 
     assert not created
-    assert store.refunds.refunds["o-1"] == refund
+    assert store.refunds.refunds[refund.refund_id] == refund
     assert refund.status is RefundStatus.AUTO_REFUNDED
 
 
@@ -185,7 +185,7 @@ def test_write_conflicts_are_retried_and_then_answered_as_busy(store):
     def conflict() -> None:
         raise WriteConflict("another transaction")
 
-    store.refunds.before_commit.extend([conflict] * refund_requests.COMMIT_ATTEMPTS)
+    store.refunds.before_commit.extend([conflict] * settling.COMMIT_ATTEMPTS)
 
     with pytest.raises(TemporarilyUnavailable):
         ask(store)
@@ -199,7 +199,7 @@ def test_a_conflict_that_clears_before_the_last_attempt_is_committed(store):
     def conflict() -> None:
         raise WriteConflict("another transaction")
 
-    store.refunds.before_commit.extend([conflict] * (refund_requests.COMMIT_ATTEMPTS - 1))
+    store.refunds.before_commit.extend([conflict] * (settling.COMMIT_ATTEMPTS - 1))
 
     refund, created = ask(store)
 

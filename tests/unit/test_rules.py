@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fastrefund.domain.models import OrderStatus, Reason, Route
+from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, decide, platform_check
 from tests.unit.factories import PAID_AT, default_rulebook, merchant, order, policy, usage
 
@@ -83,7 +84,6 @@ def test_after_the_upgrade_there_is_no_window():
     ("changes", "reason"),
     [
         ({"product_type": "VIRTUAL"}, Reason.VIRTUAL_GOODS),
-        ({"product_type": "CUSTOM_MADE"}, Reason.EXCLUDED_PRODUCT_TYPE),
         ({"badge_at_payment": False}, Reason.NO_FAST_REFUND_BADGE),
         ({"status": OrderStatus.SHIPPED}, Reason.ORDER_SHIPPED),
         ({"status": OrderStatus.CLOSED}, Reason.ORDER_CLOSED),
@@ -97,8 +97,27 @@ def test_each_failing_condition_has_its_reason(changes, reason):
     assert check.reasons == [reason]
 
 
-def test_custom_made_goods_qualify_under_the_legacy_rules():
-    assert platform(order(product_type="CUSTOM_MADE", paid_at=LAST_LEGACY_INSTANT)).eligible
+@pytest.mark.parametrize("paid_at", [LAST_LEGACY_INSTANT, FIRST_NEW_INSTANT])
+def test_custom_made_goods_qualify_by_default_the_source_excludes_only_virtual_goods(paid_at):
+    assert platform(order(product_type="CUSTOM_MADE", paid_at=paid_at)).eligible
+
+
+def test_a_product_type_the_configuration_excludes_has_its_reason():
+    document = default_rulebook().model_dump(mode="json")
+    document["versions"][1]["excluded_product_types"] = ["CUSTOM_MADE"]
+    rulebook = RuleBook.model_validate(document)
+    custom = order(product_type="CUSTOM_MADE", paid_at=FIRST_NEW_INSTANT)
+
+    check = platform_check(custom, rulebook, FIRST_NEW_INSTANT)
+
+    assert check.reasons == [Reason.EXCLUDED_PRODUCT_TYPE]
+
+
+def test_an_open_request_is_named_in_every_route_check():
+    decision = decide_at(order(refund_id="r-1", refund_requests=1), merchant(), PAID_AT, usage())
+
+    assert decision.approved is None
+    assert all(Reason.REFUND_ALREADY_REQUESTED in check.reasons for check in decision.checks)
 
 
 def test_every_failing_condition_is_listed_together():

@@ -26,9 +26,17 @@ def test_the_service_template_runs_locally():
     [
         (
             "        OrderEvents:\n          Type: SQS",
-            "        Nightly:\n          Type: Schedule\n          Properties:\n            Schedule: rate(1 day)\n"
+            "        Nightly:\n          Type: Schedule\n          Properties:\n"
+            "            Schedule: cron(0 2 * * ? *)\n"
             "        OrderEvents:\n          Type: SQS",
-            "function OrderEventsFunction: event Nightly of type 'Schedule' cannot be run by the local stack",
+            "function OrderEventsFunction: event Nightly: schedule 'cron(0 2 * * ? *)' is not a rate()",
+        ),
+        (
+            "        OrderEvents:\n          Type: SQS",
+            "        Pushed:\n          Type: SNS\n          Properties:\n"
+            "            Topic: !Ref MerchantNoticesTopic\n"
+            "        OrderEvents:\n          Type: SQS",
+            "function OrderEventsFunction: event Pushed of type 'SNS' cannot be run by the local stack",
         ),
         (
             "        OrderEvents:\n          Type: SQS",
@@ -52,9 +60,9 @@ def test_the_service_template_runs_locally():
             "resource OrderEventsQueue: !Select in VisibilityTimeout cannot be resolved",
         ),
         (
-            '{"S": ["AUTO_REFUNDED"]}',
+            '{"S": ["AUTO_REFUNDED", "PENDING_REVIEW"]}',
             '{"S": [{"prefix": "AUTO"}]}',
-            "function NotifierFunction: event AutoRefunds: filter dynamodb.NewImage.status.S: [{'prefix': 'AUTO'}]",
+            "function NotifierFunction: event RequestChanges: filter dynamodb.NewImage.status.S: [{'prefix': 'AUTO'}]",
         ),
         (
             "  RulesParameter:\n    Type: AWS::SSM::Parameter",

@@ -51,6 +51,37 @@ class OrderAlreadyShipped(ServiceError):
         super().__init__(f"order {order_id} already has a different shipment", order_id=order_id)
 
 
+class RefundNotFound(ServiceError):
+    def __init__(self, order_id: str, refund_id: str) -> None:
+        super().__init__(f"order {order_id} has no refund request {refund_id}", order_id=order_id, refund_id=refund_id)
+
+
+class RefundNotInReview(ServiceError):
+    """The request is not in a state that allows the action (details name its status)."""
+
+    def __init__(self, refund_id: str, status: str) -> None:
+        super().__init__(f"refund request {refund_id} is {status}", refund_id=refund_id, status=status)
+
+
+class TooManyRequests(ServiceError):
+    def __init__(self, order_id: str, limit: int) -> None:
+        super().__init__(f"order {order_id} already had {limit} refund requests", order_id=order_id, limit=limit)
+
+
+class OrderNotShipped(ServiceError):
+    """ALREADY_SHIPPED given as the reason for an order not recorded as shipped."""
+
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} is not recorded as shipped", order_id=order_id, status=status)
+
+
+class PayoutNotFailed(ServiceError):
+    def __init__(self, refund_id: str, status: str | None) -> None:
+        super().__init__(
+            f"refund {refund_id}'s payout is {status or 'not started'}", refund_id=refund_id, status=status
+        )
+
+
 class TemporarilyUnavailable(ServiceError):
     """A dependency throttled or failed; nothing was changed and the same call may be retried."""
 
@@ -99,6 +130,10 @@ class PolicyChanged(RaceLost):
 
     def __init__(self, merchant_id: str) -> None:
         super().__init__(f"merchant {merchant_id} changed its auto-refund policy")
+
+
+class RequestChanged(RaceLost):
+    """The refund request (or its order) changed between the read and the write: decide again."""
 
 
 class WriteConflict(RaceLost):

@@ -76,6 +76,16 @@ class Caller(Frozen):
         if not self.sees(order):
             raise OrderNotFound(order.order_id)
 
+    def require_order_merchant(self, order: Order) -> None:
+        """Allow the order's merchant or erp, and ops (404 to whoever does not see the order)."""
+        self.require_order_reader(order)
+        if self.role is Role.BUYER:
+            raise Forbidden("only the order's merchant or ops may do this", order_id=order.order_id)
+
+    def require_ops(self) -> None:
+        if self.role is not Role.OPS:
+            raise Forbidden("only ops may do this", role=self.role.value)
+
     def require_buyer(self, order: Order) -> None:
         self.require_order_reader(order)
         if self.role is not Role.BUYER:

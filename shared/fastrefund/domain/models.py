@@ -56,6 +56,7 @@ class Reason(StrEnum):
     PRODUCT_NOT_IN_POLICY_SCOPE = "PRODUCT_NOT_IN_POLICY_SCOPE"
     AMOUNT_OVER_POLICY_LIMIT = "AMOUNT_OVER_POLICY_LIMIT"
     DAILY_LIMIT_REACHED = "DAILY_LIMIT_REACHED"
+    REFUND_ALREADY_REQUESTED = "REFUND_ALREADY_REQUESTED"
 
 
 class Shipment(Frozen):
@@ -84,7 +85,8 @@ class Order(PaidOrderFields):
     )
     status: OrderStatus = OrderStatus.PAID
     shipment: Shipment | None = None
-    refund_id: str | None = None
+    refund_id: str | None = None  # the open or approved refund request, if any
+    refund_requests: Annotated[int, Field(ge=0)] = 0  # how many were made, all outcomes
     closed_at: Instant | None = None
 
 
@@ -158,7 +160,59 @@ class PolicyUsage(Frozen):
 
 class RefundStatus(StrEnum):
     AUTO_REFUNDED = "AUTO_REFUNDED"  # approved automatically: the order is now REFUNDED
-    PENDING_REVIEW = "PENDING_REVIEW"  # handed to the merchant's normal review; the order is unchanged
+    PENDING_REVIEW = "PENDING_REVIEW"  # handed to the merchant's review; the order is unchanged
+    APPROVED = "APPROVED"  # approved in review (merchant, ops or the deadline): the order is now REFUNDED
+    REJECTED = "REJECTED"  # the merchant (or ops) said no; the buyer may ask again
+    CANCELLED = "CANCELLED"  # the buyer withdrew it, or the deadline found the order closed
+
+    @property
+    def approved(self) -> bool:
+        """Each approved request starts one payout."""
+        return self in (RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
+
+    @property
+    def holds_the_order(self) -> bool:
+        """An open or approved request is the order's request: asking again returns it."""
+        return self in (RefundStatus.PENDING_REVIEW, RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
+
+
+MAX_REQUESTS_PER_ORDER = 3  # a buyer may ask again after a rejection or a withdrawal, up to this many times
+
+
+class ResolvedBy(StrEnum):
+    MERCHANT = "MERCHANT"  # a merchant or erp caller
+    OPS = "OPS"  # a platform operator (including arbitration over a rejection)
+    BUYER = "BUYER"  # the buyer withdrew the request
+    REVIEW_TIMEOUT = "REVIEW_TIMEOUT"  # the merchant did not answer by the review deadline
+
+
+class RejectionReason(StrEnum):
+    BUYER_AGREED_TO_KEEP = "BUYER_AGREED_TO_KEEP"
+    ALREADY_SHIPPED = "ALREADY_SHIPPED"  # only for an order recorded as shipped
+    OTHER = "OTHER"  # with a message
+
+
+class Resolution(Frozen):
+    """How a request in review ended: who, when and why (kept for audit)."""
+
+    by: ResolvedBy
+    at: Instant
+    actor: str | None = Field(default=None, description="the caller's sub; None for the review deadline")
+    reason_code: str | None = None
+    message: str | None = None
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "PENDING"  # an instruction was (or is being) sent to the payment system
+    SUCCEEDED = "SUCCEEDED"  # the buyer was paid: final
+    FAILED = "FAILED"  # the payment system could not pay; ops may send it again
+
+
+class Payout(Frozen):
+    status: PayoutStatus = PayoutStatus.PENDING
+    updated_at: Instant
+    failure_code: str | None = None
+    attempts: Annotated[int, Field(ge=1)] = 1
 
 
 class DecisionInputs(Frozen):
@@ -180,21 +234,33 @@ class Refund(Frozen):
     merchant_id: str
     buyer_id: str
     status: RefundStatus
-    route: Route | None = None  # None when no route approved it (PENDING_REVIEW)
+    route: Route | None = None  # the route that approved it automatically; None for a request in review
     rule_version: str
     amount_fen: int
     reasons: list[Reason]
     buyer_reason: str | None = None
     requested_at: Instant
-    decided_at: Instant
+    decided_at: Instant  # when it was decided at once: auto-refunded, or handed to review
     inputs: DecisionInputs
+    review_deadline: Instant | None = None  # while PENDING_REVIEW
+    resolution: Resolution | None = None  # how the review ended
+    earlier_resolutions: list[Resolution] = []  # a rejection that ops overturned, for audit
+    payout: Payout | None = None  # once approved
+    shipped_when_approved: bool = False  # the order had shipped: the notice says INTERCEPT_OR_RECOVER
+
+    def payout_id(self) -> str:
+        """The payment system's idempotency key for the current attempt."""
+        attempts = self.payout.attempts if self.payout else 0
+        return f"{self.refund_id}:{attempts}"
 
 
 class MerchantRefundsPage(Frozen):
     """One page of a merchant's refunds, newest first."""
 
     refunds: list[Refund]
-    last: tuple[str, str] | None  # (decided_at as stored, order_id) of the last one read, if more may follow
+    last: (
+        tuple[str, str, str] | None
+    )  # (decided_at as stored, order_id, refund_id) of the last one read, if more follow
 
 
 class SubscriptionProtocol(StrEnum):

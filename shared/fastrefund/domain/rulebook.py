@@ -31,8 +31,15 @@ class RuleVersion(Frozen):
         return None if self.effective_from is None else start_of_china_day(self.effective_from)
 
 
+DEFAULT_REVIEW_TIMEOUT_SECONDS = 48 * 3600
+
+
 class RuleBook(Frozen):
     versions: Annotated[list[RuleVersion], Field(min_length=1)]
+    review_timeout_seconds: Annotated[
+        int,
+        Field(ge=1, le=30 * 24 * 3600, description="a request still in review this long after it was made is approved"),
+    ] = DEFAULT_REVIEW_TIMEOUT_SECONDS
 
     @model_validator(mode="after")
     def _versions_cover_all_time_once(self) -> Self:

@@ -127,4 +127,7 @@ def would_exceed_daily_limit(policy: AutoRefundPolicy, usage: PolicyUsage, amoun
 
 def _state_reasons(order: Order) -> list[Reason]:
     reason = _STATE_REASONS.get(order.status)
-    return [reason] if reason else []
+    reasons = [reason] if reason else []
+    if order.refund_id is not None:  # an open or approved request: asking again would return it
+        reasons.append(Reason.REFUND_ALREADY_REQUESTED)
+    return reasons

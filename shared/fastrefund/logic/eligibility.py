@@ -20,9 +20,10 @@ class Eligibility(Frozen):
     rule_version: str | None = Field(description="the platform rule version chosen by the payment time")
     amount_fen: int
     checks: list[RouteCheck]
+    existing_refund_id: str | None = Field(default=None, description="the order's open or approved request")
 
     @classmethod
-    def of(cls, decision: Decision) -> "Eligibility":
+    def of(cls, decision: Decision, existing_refund_id: str | None) -> "Eligibility":
         approved = decision.approved
         return cls(
             order_id=decision.order_id,
@@ -31,6 +32,7 @@ class Eligibility(Frozen):
             rule_version=decision.rule_version,
             amount_fen=decision.amount_fen,
             checks=decision.checks,
+            existing_refund_id=existing_refund_id,
         )
 
 
@@ -40,4 +42,4 @@ def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: Rul
         raise OrderNotFound(order_id)
     caller.require_order_reader(order)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    return Eligibility.of(decide(order, platform_check(order, rulebook, now), merchant, usage))
+    return Eligibility.of(decide(order, platform_check(order, rulebook, now), merchant, usage), order.refund_id)

@@ -14,13 +14,15 @@ from fastrefund.domain.models import (
     MerchantSettings,
     Order,
     OrderState,
+    Payout,
     PolicyUsage,
     Refund,
+    RefundStatus,
     Shipment,
     Subscription,
     SubscriptionProtocol,
 )
-from fastrefund.domain.notices import Notice
+from fastrefund.domain.notices import Outbound
 
 
 class Orders(Protocol):
@@ -53,15 +55,43 @@ class Merchants(Protocol):
 
 
 class Refunds(Protocol):
-    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]: ...
-
-    def add_for_review(self, refund: Refund) -> None:
-        """Store a refund handed to review; raises RefundExists when the order already has one."""
+    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
+        """The order and its open or approved request, if any."""
         ...
 
-    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
+    def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]: ...
+
+    def requests_of(self, order_id: str) -> list[Refund]:
+        """Every request of the order, newest first."""
+        ...
+
+    def find(self, refund_id: str) -> Refund | None: ...
+
+    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests still in review past their deadline, earliest first."""
+        ...
+
+    def add_for_review(self, refund: Refund, order: Order) -> None:
+        """Store a request handed to review as the order's open request; a RaceLost when the order is no
+        longer as read."""
+        ...
+
+    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
         """Refund the order, all or nothing (with the policy's daily usage, for the merchant route);
         raises a RaceLost when something changed since the decision's read."""
+        ...
+
+    def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        """Store the approved request (it was `was`) and refund its order (as read), together; a RaceLost
+        otherwise."""
+        ...
+
+    def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        """Store the rejected or withdrawn request and free its order (as read), together."""
+        ...
+
+    def save_payout(self, refund: Refund, seen: Payout | None) -> None:
+        """Store the new payout state if the payout is still `seen`; RequestChanged otherwise."""
         ...
 
 
@@ -83,7 +113,7 @@ class MerchantRefunds(Protocol):
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str] | None,
+        after: tuple[str, str, str] | None,
     ) -> MerchantRefundsPage: ...
 
 
@@ -106,7 +136,7 @@ class Store(Protocol):
     def workbench(self) -> MerchantRefunds: ...
 
 
-class NoticePublisher(Protocol):
-    def publish(self, notices: Sequence[Notice]) -> set[str]:
-        """Publish in order; the ids of the notices not published (to be redelivered)."""
+class Publisher(Protocol):
+    def publish(self, messages: Sequence[Outbound]) -> set[str]:
+        """Publish in order; the ids of the messages not published (to be redelivered)."""
         ...

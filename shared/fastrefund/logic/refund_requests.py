@@ -1,49 +1,56 @@
 """Asking for a refund: decided at once, and committed in one transaction when a route approves.
 
-Reads: the order with its refund request (one round trip); the merchant's settings and the day's
-usage (a second one) only when the platform guarantee does not approve. Writes: one transaction.
+Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
+the merchant's settings and the day's usage only when the platform guarantee does not approve. Writes:
+one transaction over the order and the new request (and the day's usage, for the merchant's policy).
 """
 
-import random
-import time
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field
 
 from fastrefund.domain import rules
 from fastrefund.domain.clock import china_day, to_api
-from fastrefund.domain.errors import (
-    OrderClosed,
-    OrderNotFound,
-    RaceLost,
-    TemporarilyUnavailable,
-    WriteConflict,
-)
+from fastrefund.domain.errors import OrderClosed, OrderNotFound, TooManyRequests
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import (
+    MAX_REQUESTS_PER_ORDER,
     AutoRefundPolicy,
     DecisionInputs,
     Frozen,
     MerchantSettings,
     Order,
     OrderStatus,
+    Payout,
+    PayoutStatus,
     PolicyUsage,
     Reason,
     Refund,
     RefundStatus,
     Route,
 )
+from fastrefund.domain.notices import ResolutionView
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
+from fastrefund.logic.settling import settle
 from fastrefund.runtime.observability import logger
-
-COMMIT_ATTEMPTS = 4  # a transaction cancelled by a concurrent one is decided again from a fresh read
 
 
 class RefundRequest(Frozen):
     reason: Annotated[str | None, Field(max_length=200, description="the buyer's words, at most 200 characters")] = None
+
+
+class PayoutView(Frozen):
+    status: PayoutStatus
+    updated_at: AwareDatetime
+    failure_code: str | None
+    attempts: int
+
+    @classmethod
+    def of(cls, payout: Payout) -> "PayoutView":
+        return cls(**payout.model_dump(exclude={"updated_at"}), updated_at=to_api(payout.updated_at))
 
 
 class RefundView(Frozen):
@@ -58,18 +65,36 @@ class RefundView(Frozen):
     reasons: list[Reason]
     requested_at: AwareDatetime
     decided_at: AwareDatetime
+    review_deadline: AwareDatetime | None = Field(description="while in review: approved for the merchant then")
+    resolution: ResolutionView | None = Field(description="how the review ended, once it has")
+    payout: PayoutView | None = Field(description="the payment to the buyer, once approved")
 
     @classmethod
     def of(cls, refund: Refund) -> "RefundView":
-        fields = refund.model_dump(include=set(cls.model_fields))
-        return cls(**fields | {"requested_at": to_api(refund.requested_at), "decided_at": to_api(refund.decided_at)})
+        return cls(
+            **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS),
+            requested_at=to_api(refund.requested_at),
+            decided_at=to_api(refund.decided_at),
+            review_deadline=to_api(refund.review_deadline) if refund.review_deadline else None,
+            resolution=ResolutionView.of(refund.resolution) if refund.resolution else None,
+            payout=PayoutView.of(refund.payout) if refund.payout else None,
+        )
+
+
+_INSTANTS_AND_PARTS = {"requested_at", "decided_at", "review_deadline", "resolution", "payout"}
+
+
+class RefundList(Frozen):
+    refund_requests: list[RefundView] = Field(description="newest first")
 
 
 def request_refund(
     order_id: str, request: RefundRequest, caller: Caller, store: Store, rulebook: RuleBook, now: datetime
 ) -> tuple[Refund, bool]:
-    """The order's refund request and whether this call created it (False: the first one stands)."""
-    for attempt in range(COMMIT_ATTEMPTS):
+    """The order's refund request and whether this call created it (False: the open or approved one
+    stands, returned unchanged)."""
+
+    def step() -> tuple[Refund, bool]:
         order, existing = store.refunds.order_and_refund(order_id)
         if order is None:
             raise OrderNotFound(order_id)
@@ -78,43 +103,42 @@ def request_refund(
             return existing, False
         if order.status is OrderStatus.CLOSED:
             raise OrderClosed(order_id)
-        try:
-            return _decide_and_commit(order, request, store, rulebook, now), True
-        except RaceLost as raced:
-            # Something changed between the read and the write (another request for the order, a
-            # shipment, the day's usage, the merchant's policy, another transaction): read again and
-            # answer from what is stored now, which returns the request that won or names every
-            # reason truthfully.
-            logger.info("refund raced a change; deciding again", extra={"why": type(raced).__name__})
-            if isinstance(raced, WriteConflict):
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # let the other transaction finish
-    raise TemporarilyUnavailable("the order is busy; retry shortly")
+        if order.refund_requests >= MAX_REQUESTS_PER_ORDER:
+            raise TooManyRequests(order_id, MAX_REQUESTS_PER_ORDER)
+        return _decide_and_commit(order, request, store, rulebook, now), True
+
+    return settle(step, "refund request")
 
 
 def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
     platform = rules.platform_check(order, rulebook, now)
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
-        return _commit(draft, Route.PLATFORM_FAST_REFUND, store, merchant=None)
+        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store, merchant=None)
 
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
     decision = rules.decide(order, platform, merchant, usage)
     draft = _draft(order, request, now, platform.rule_version, merchant.auto_refund_policy, usage)
     if decision.approved is None:
-        return _hand_to_review(draft, decision.reasons, store)
-    return _commit(draft, Route.MERCHANT_AUTO_REFUND, store, merchant=merchant)
+        deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
+        return _hand_to_review(draft, order, decision.reasons, deadline, store)
+    return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store, merchant=merchant)
 
 
-def _commit(draft: Refund, route: Route, store: Store, merchant: MerchantSettings | None) -> Refund:
-    refund = draft.model_copy(update={"status": RefundStatus.AUTO_REFUNDED, "route": route})
-    store.refunds.commit_auto_refund(refund, merchant, china_day(refund.decided_at))
+def _commit(draft: Refund, order: Order, route: Route, store: Store, merchant: MerchantSettings | None) -> Refund:
+    refund = draft.model_copy(
+        update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
+    )
+    store.refunds.commit_auto_refund(refund, order, merchant, china_day(refund.decided_at))
     logger.info("order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen})
     return refund
 
 
-def _hand_to_review(draft: Refund, reasons: list[Reason], store: Store) -> Refund:
-    review = draft.model_copy(update={"status": RefundStatus.PENDING_REVIEW, "route": None, "reasons": reasons})
-    store.refunds.add_for_review(review)
+def _hand_to_review(draft: Refund, order: Order, reasons: list[Reason], deadline: datetime, store: Store) -> Refund:
+    review = draft.model_copy(
+        update={"status": RefundStatus.PENDING_REVIEW, "route": None, "reasons": reasons, "review_deadline": deadline}
+    )
+    store.refunds.add_for_review(review, order)
     logger.info("refund handed to review", extra={"order_id": review.order_id, "reasons": reasons})
     return review
 

@@ -64,13 +64,13 @@ def list_refunds(
     )
 
 
-def encode_cursor(key: bytes, merchant_id: str, query: WorkbenchQuery, last: tuple[str, str]) -> str:
-    payload = {"m": merchant_id, "q": query.filters(), "d": last[0], "o": last[1]}
+def encode_cursor(key: bytes, merchant_id: str, query: WorkbenchQuery, last: tuple[str, str, str]) -> str:
+    payload = {"m": merchant_id, "q": query.filters(), "d": last[0], "o": last[1], "r": last[2]}
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     return f"{_b64(body)}.{_b64(_signature(key, body))}"
 
 
-def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQuery) -> tuple[str, str]:
+def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQuery) -> tuple[str, str, str]:
     """The position a cursor names, if this service issued it for this merchant and these filters."""
     encoded_body, _, encoded_signature = cursor.partition(".")
     try:
@@ -82,7 +82,7 @@ def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQue
     payload: dict[str, Any] = json.loads(body)  # signed by us: well-formed
     if payload["m"] != merchant_id or payload["q"] != query.filters():
         raise InvalidCursor("the cursor was issued for another merchant or other filters")
-    return payload["d"], payload["o"]
+    return payload["d"], payload["o"], payload["r"]
 
 
 def _signature(key: bytes, body: bytes) -> bytes:

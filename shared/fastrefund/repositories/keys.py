@@ -1,7 +1,7 @@
 """The key of every item the service stores, one helper per table, used by every repository.
 
 OrdersTable        order_id
-RefundsTable       order_id (one refund request per order)
+RefundsTable       order_id + refund_id (at most three requests per order)
 MerchantsTable     merchant_id + record: SETTINGS, ENROLMENT#<UTC instant>, SUBSCRIPTION#<id>
 PolicyUsageTable   merchant_id + day (a China calendar day)
 """
@@ -21,8 +21,8 @@ def order(order_id: str) -> dict[str, Any]:
     return dynamo.encode({"order_id": order_id})
 
 
-def refund(order_id: str) -> dict[str, Any]:
-    return dynamo.encode({"order_id": order_id})
+def refund(order_id: str, refund_id: str) -> dict[str, Any]:
+    return dynamo.encode({"order_id": order_id, "refund_id": refund_id})
 
 
 def merchant(merchant_id: str, record: str = SETTINGS) -> dict[str, Any]:
@@ -37,6 +37,8 @@ def usage(merchant_id: str, day: date) -> dict[str, Any]:
     return dynamo.encode({"merchant_id": merchant_id, "day": day.isoformat()})
 
 
-def refund_by_merchant(merchant_id: str, decided_at: str, order_id: str) -> dict[str, Any]:
+def refund_by_merchant(merchant_id: str, decided_at: str, order_id: str, refund_id: str) -> dict[str, Any]:
     """A position in the ByMerchantDecidedAt index (where a workbench page resumes): its keys and the table's."""
-    return dynamo.encode({"merchant_id": merchant_id, "decided_at": decided_at, "order_id": order_id})
+    return dynamo.encode(
+        {"merchant_id": merchant_id, "decided_at": decided_at, "order_id": order_id, "refund_id": refund_id}
+    )

@@ -24,7 +24,7 @@ class WorkbenchRepository:
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str] | None,
+        after: tuple[str, str, str] | None,
     ) -> MerchantRefundsPage:
         """Newest first, from the index keyed by merchant and decision time; `filters` are exact matches."""
         key_condition = "merchant_id = :merchant_id"
@@ -60,4 +60,5 @@ class WorkbenchRepository:
             if not start or len(refunds) >= limit:
                 break
         last = dynamo.decode(start) if start else None
-        return MerchantRefundsPage(refunds=refunds, last=(last["decided_at"], last["order_id"]) if last else None)
+        position = (last["decided_at"], last["order_id"], last["refund_id"]) if last else None
+        return MerchantRefundsPage(refunds=refunds, last=position)

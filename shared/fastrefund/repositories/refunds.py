@@ -1,13 +1,15 @@
-"""Refund records, and the one transaction that auto-refunds an order.
+"""Refund requests, and the transactions that move a request and its order together.
 
-The transaction moves the order from PAID to REFUNDED, creates the refund (one per order) and, for
-the merchant-policy route, checks and adds to the day's policy usage and checks the policy is the one the
-decision read: all or none.
+Every write that changes what an order allows (a new request, an approval, a rejection, a withdrawal)
+is one transaction over the request and the order, conditioned on the order being as the decision read
+it: a shipment, a close or another decision in between cancels it, and the logic decides again. The
+auto-refund also checks and counts the merchant policy's daily usage and checks the policy is the one
+the decision read: all or none.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,23 +21,39 @@ from fastrefund.domain.errors import (
     PolicyChanged,
     RaceLost,
     RefundExists,
+    RequestChanged,
     TemporarilyUnavailable,
     WriteConflict,
 )
-from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, Order, OrderStatus, Refund
+from fastrefund.domain.models import (
+    AutoRefundPolicy,
+    MerchantSettings,
+    Order,
+    OrderStatus,
+    Payout,
+    Refund,
+    RefundStatus,
+)
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.repositories import dynamo, keys, orders
 from fastrefund.runtime import aws_clients
 
 USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
+# The sparse index of requests in review, by deadline: only a PENDING_REVIEW item carries `in_review`.
+REVIEWS_DUE_INDEX = "ReviewsDue"
+IN_REVIEW = "PENDING_REVIEW"
+BY_REFUND_ID_INDEX = "ByRefundId"
 
 
 def to_item(refund: Refund) -> dynamo.Item:
-    return dynamo.item_of(refund)
+    item = dynamo.item_of(refund)
+    if refund.status is RefundStatus.PENDING_REVIEW:
+        item["in_review"] = IN_REVIEW
+    return item
 
 
 def from_item(item: dynamo.Item) -> Refund:
-    return dynamo.model_of(Refund, item)
+    return dynamo.model_of(Refund, {name: value for name, value in item.items() if name != "in_review"})
 
 
 class RefundsRepository:
@@ -45,12 +63,21 @@ class RefundsRepository:
         self.usage_table = usage_table
         self.merchants_table = merchants_table
 
+    # ------------------------------------------------------------------ reads
+
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
-        """The order and its refund request, if any, in one round trip."""
+        """The order and its open or approved request, if any (a second read only when there is one)."""
+        order = orders.OrdersRepository(self.orders_table).get(order_id)
+        if order is None or order.refund_id is None:
+            return order, None
+        return self.order_and_request(order_id, order.refund_id)
+
+    def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]:
+        """The order and one of its requests, in one round trip."""
         found = dynamo.batch_get(
             {
                 self.orders_table: {"Keys": [keys.order(order_id)], "ConsistentRead": True},
-                self.table_name: {"Keys": [keys.refund(order_id)], "ConsistentRead": True},
+                self.table_name: {"Keys": [keys.refund(order_id, refund_id)], "ConsistentRead": True},
             }
         )
         order_items, refund_items = found.get(self.orders_table), found.get(self.table_name)
@@ -59,17 +86,52 @@ class RefundsRepository:
             from_item(refund_items[0]) if refund_items else None,
         )
 
-    def add_for_review(self, refund: Refund) -> None:
-        """Store a refund handed to the merchant's review; RefundExists if the order already has one."""
-        try:
-            with dynamo.translate_transient_errors():
-                dynamo.client().put_item(**self._new_refund(refund))
-        except ClientError as exc:
-            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
-                raise RefundExists(refund.order_id) from exc
-            raise
+    def requests_of(self, order_id: str) -> list[Refund]:
+        """Every request of the order, newest first (three at most)."""
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(
+                TableName=self.table_name,
+                KeyConditionExpression="order_id = :order_id",
+                ExpressionAttributeValues=dynamo.values(order_id=order_id),
+                ConsistentRead=True,
+            )
+        refunds = [from_item(dynamo.decode(item)) for item in response["Items"]]
+        return sorted(refunds, key=lambda refund: refund.requested_at, reverse=True)
 
-    def commit_auto_refund(self, refund: Refund, merchant: MerchantSettings | None, day: date) -> None:
+    def find(self, refund_id: str) -> Refund | None:
+        """A request by its id alone (the payment system's results name only the refund)."""
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(
+                TableName=self.table_name,
+                IndexName=BY_REFUND_ID_INDEX,
+                KeyConditionExpression="refund_id = :refund_id",
+                ExpressionAttributeValues=dynamo.values(refund_id=refund_id),
+            )
+        if not response["Items"]:
+            return None
+        order_id = dynamo.decode(response["Items"][0])["order_id"]
+        return self.order_and_request(order_id, refund_id)[1]
+
+    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests still in review whose deadline has passed, earliest first."""
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(
+                TableName=self.table_name,
+                IndexName=REVIEWS_DUE_INDEX,
+                KeyConditionExpression="in_review = :in_review AND review_deadline <= :now",
+                ExpressionAttributeValues=dynamo.values(in_review=IN_REVIEW, now=to_storage(now)),
+                Limit=limit,
+            )
+        return [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
+
+    # ------------------------------------------------------------------ writes
+
+    def add_for_review(self, refund: Refund, order: Order) -> None:
+        """Store a request handed to review and make it the order's open request, if the order is still as
+        read (`order`): otherwise a RaceLost."""
+        self._transact([self._hold_the_order(refund, order, new_status=None), self._add_refund(refund)])
+
+    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
         """Refund the order, all or nothing. `merchant` (the settings the decision read) is given for
         the merchant-policy route only: the policy must still be the one read, and its daily limits
         are checked and counted, in the same transaction.
@@ -77,9 +139,57 @@ class RefundsRepository:
         Raises a RaceLost (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged, WriteConflict)
         when cancelled.
         """
-        parts = [self._refund_the_order(refund), self._add_refund(refund)]
+        parts = [self._hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self._add_refund(refund)]
         if merchant is not None and merchant.auto_refund_policy is not None:
             parts += [self._count_usage(refund, merchant.auto_refund_policy, day), self._policy_unchanged(merchant)]
+        self._transact(parts)
+
+    def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        """Store the approved request (it was `was`) and refund its order (still as read), together."""
+        order_update = {
+            "UpdateExpression": "SET #status = :refunded, refund_id = :refund_id",
+            "ConditionExpression": "#status = :seen AND (attribute_not_exists(refund_id) OR refund_id = :refund_id)",
+            "ExpressionAttributeValues": dynamo.values(
+                refunded=OrderStatus.REFUNDED.value, refund_id=refund.refund_id, seen=order.status.value
+            ),
+        }
+        self._transact([self._replace_request(refund, was), self._update_order(refund, order_update)])
+
+    def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
+        """Store the rejected or withdrawn request (it was `was`) and free its order (still as read) for a
+        new request, together."""
+        order_update = {
+            "UpdateExpression": "REMOVE refund_id",
+            "ConditionExpression": "#status = :seen AND refund_id = :refund_id",
+            "ExpressionAttributeValues": dynamo.values(refund_id=refund.refund_id, seen=order.status.value),
+        }
+        self._transact([self._replace_request(refund, was), self._update_order(refund, order_update)])
+
+    def save_payout(self, refund: Refund, seen: Payout | None) -> None:
+        """Store the request's new payout state, if its payout is still the one read (RequestChanged)."""
+        condition, seen_values = "attribute_not_exists(payout)", {}
+        if seen is not None:
+            condition = "payout.attempts = :attempts AND payout.#payout_status = :payout_status"
+            seen_values = {"attempts": seen.attempts, "payout_status": seen.status.value}
+        assert refund.payout is not None  # a payout is saved, never removed
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.refund(refund.order_id, refund.refund_id),
+                    UpdateExpression="SET payout = :payout",
+                    ConditionExpression=condition,
+                    **({"ExpressionAttributeNames": {"#payout_status": "status"}} if seen else {}),
+                    ExpressionAttributeValues=dynamo.values(payout=dynamo.item_of(refund.payout), **seen_values),
+                )
+        except ClientError as exc:
+            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
+                raise RequestChanged(f"refund {refund.refund_id}'s payout changed") from exc
+            raise
+
+    # ------------------------------------------------------------------ transaction parts
+
+    def _transact(self, parts: list["TransactionPart"]) -> None:
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().transact_write_items(TransactItems=[part.action for part in parts])
@@ -91,33 +201,62 @@ class RefundsRepository:
                 raise
             raise cause from exc
 
-    def _refund_the_order(self, refund: Refund) -> "TransactionPart":
+    def _hold_the_order(self, refund: Refund, order: Order, new_status: OrderStatus | None) -> "TransactionPart":
+        """Make the new request the order's open (or, with REFUNDED, approved) request and count it, if the
+        order is as read: same status, no open request, no request made since."""
+        sets = "SET refund_id = :refund_id, refund_requests = :count"
+        named = {"refund_id": refund.refund_id, "count": order.refund_requests + 1, "seen": order.status.value}
+        if new_status is not None:
+            sets += ", #status = :new_status"
+            named["new_status"] = new_status.value
+        counted = "refund_requests = :seen_count"
+        if order.refund_requests == 0:  # orders stored before requests were counted have no count
+            counted = f"(attribute_not_exists(refund_requests) OR {counted})"
+        update = {
+            "UpdateExpression": sets,
+            "ConditionExpression": f"#status = :seen AND attribute_not_exists(refund_id) AND {counted}",
+            "ExpressionAttributeValues": dynamo.values(seen_count=order.refund_requests, **named),
+        }
+        return self._update_order(refund, update)
+
+    def _update_order(self, refund: Refund, update: dict[str, Any]) -> "TransactionPart":
+        """`update`, on the refund's order, whose failed condition means another request holds the order
+        (RefundExists) or the order changed (OrderChanged)."""
+
         def order_changed(reason: dict[str, Any]) -> RaceLost:
             current = reason.get("Item")  # ReturnValuesOnConditionCheckFailure: the order as it is now
-            return OrderChanged(refund.order_id, dynamo.decode(current)["status"] if current else "MISSING")
+            if current is None:
+                return OrderChanged(refund.order_id, "MISSING")
+            stored = dynamo.decode(current)
+            if stored.get("refund_id") not in (None, refund.refund_id):
+                return RefundExists(refund.order_id)
+            return OrderChanged(refund.order_id, stored["status"])
 
-        update = {
+        action = {
             "TableName": self.orders_table,
             "Key": keys.order(refund.order_id),
-            "UpdateExpression": "SET #status = :refunded, refund_id = :refund_id",
-            "ConditionExpression": "#status = :paid",
             "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": dynamo.values(
-                refunded=OrderStatus.REFUNDED.value, refund_id=refund.refund_id, paid=OrderStatus.PAID.value
-            ),
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        return TransactionPart({"Update": update}, order_changed)
+        } | update
+        return TransactionPart({"Update": action}, order_changed)
 
     def _add_refund(self, refund: Refund) -> "TransactionPart":
-        return TransactionPart({"Put": self._new_refund(refund)}, lambda _: RefundExists(refund.order_id))
-
-    def _new_refund(self, refund: Refund) -> dict[str, Any]:
-        return {
+        put = {
             "TableName": self.table_name,
             "Item": dynamo.encode(to_item(refund)),
-            "ConditionExpression": "attribute_not_exists(order_id)",
+            "ConditionExpression": "attribute_not_exists(refund_id)",
         }
+        return TransactionPart({"Put": put}, lambda _: RefundExists(refund.order_id))
+
+    def _replace_request(self, refund: Refund, was: RefundStatus) -> "TransactionPart":
+        put = {
+            "TableName": self.table_name,
+            "Item": dynamo.encode(to_item(refund)),
+            "ConditionExpression": "#status = :was",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": dynamo.values(was=was.value),
+        }
+        return TransactionPart({"Put": put}, lambda _: RequestChanged(f"refund {refund.refund_id} changed"))
 
     def _count_usage(self, refund: Refund, policy: AutoRefundPolicy, day: date) -> "TransactionPart":
         # The limits are checked against the stored total, not the one read before deciding: under any
@@ -172,7 +311,7 @@ class TransactionPart:
 # When several conditions fail at once, the answer that tells the caller most comes first: an existing
 # request is returned as it stands, whatever became of the order; then the order's own state; then the
 # merchant's day and policy, which only send the request to be decided again.
-PRECEDENCE = (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged)
+PRECEDENCE = (RefundExists, RequestChanged, OrderChanged, DailyLimitReached, PolicyChanged)
 
 
 def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:
@@ -193,5 +332,11 @@ def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) 
 
 
 def from_stream_image(image: dict[str, Any]) -> Refund:
-    """A refund as the table's stream shows it (NewImage, in DynamoDB's typed JSON)."""
+    """A refund as the table's stream shows it (an image, in DynamoDB's typed JSON)."""
     return from_item(dynamo.decode(image))
+
+
+def change_of(stream_record: dict[str, Any]) -> tuple[Refund | None, Refund]:
+    """A stream record's change: the request before (None when new) and after."""
+    before = stream_record.get("OldImage")
+    return (from_stream_image(before) if before else None), from_stream_image(stream_record["NewImage"])

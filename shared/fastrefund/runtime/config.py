@@ -65,6 +65,15 @@ class WorkbenchConfig(_Environment):
     cursor_secret_name: str = Field(min_length=1, description="the secret whose value signs workbench cursors")
 
 
+class PayoutsConfig(_Environment):
+    refund_payouts_topic_arn: str = Field(min_length=1, description="where payout instructions are published")
+
+
+@functools.lru_cache(maxsize=1)
+def get_payouts_config() -> PayoutsConfig:
+    return PayoutsConfig.from_environment()
+
+
 @functools.lru_cache(maxsize=1)
 def get_workbench_config() -> WorkbenchConfig:
     return WorkbenchConfig.from_environment()

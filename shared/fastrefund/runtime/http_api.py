@@ -3,6 +3,7 @@
 Errors have one body (README "API"): {"error": {"code", "message", "details"}}.
 """
 
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Annotated, Any, cast
 
@@ -26,10 +27,15 @@ from fastrefund.domain.errors import (
     OrderAlreadyShipped,
     OrderClosed,
     OrderNotFound,
+    OrderNotShipped,
     OrderRefunded,
+    PayoutNotFailed,
+    RefundNotFound,
+    RefundNotInReview,
     ServiceError,
     SubscriptionNotFound,
     TemporarilyUnavailable,
+    TooManyRequests,
     Unauthenticated,
     field_issues,
 )
@@ -45,6 +51,11 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     OrderClosed: (HTTPStatus.CONFLICT, "ORDER_CLOSED"),
     OrderRefunded: (HTTPStatus.CONFLICT, "ORDER_REFUNDED"),
     OrderAlreadyShipped: (HTTPStatus.CONFLICT, "ORDER_ALREADY_SHIPPED"),
+    RefundNotFound: (HTTPStatus.NOT_FOUND, "REFUND_NOT_FOUND"),
+    RefundNotInReview: (HTTPStatus.CONFLICT, "REFUND_NOT_IN_REVIEW"),
+    TooManyRequests: (HTTPStatus.CONFLICT, "TOO_MANY_REQUESTS_FOR_ORDER"),
+    OrderNotShipped: (HTTPStatus.CONFLICT, "ORDER_NOT_SHIPPED"),
+    PayoutNotFailed: (HTTPStatus.CONFLICT, "PAYOUT_NOT_FAILED"),
     SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
     EndpointInUse: (HTTPStatus.CONFLICT, "ENDPOINT_IN_USE"),
     InvalidEndpoint: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
@@ -130,6 +141,7 @@ def _id_path(description: str) -> Path:
 OrderIdPath = Annotated[str, _id_path("the order")]
 MerchantIdPath = Annotated[str, _id_path("the merchant")]
 SubscriptionIdPath = Annotated[str, _id_path("the subscription")]
+RefundIdPath = Annotated[str, _id_path("the refund request")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
@@ -146,8 +158,8 @@ class ErrorBody(BaseModel):
 _ERROR_DESCRIPTIONS = {
     HTTPStatus.UNAUTHORIZED: "no valid bearer token",
     HTTPStatus.FORBIDDEN: "the caller's role may not do this, or the merchant is not the caller's",
-    HTTPStatus.NOT_FOUND: "no such order (or none the caller may see: the same answer) or subscription",
-    HTTPStatus.CONFLICT: "the order's state does not allow it, or another merchant holds the endpoint",
+    HTTPStatus.NOT_FOUND: "no such order (or none the caller may see: the same answer), request or subscription",
+    HTTPStatus.CONFLICT: "the order's or the request's state does not allow it (the code and details say which)",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
     HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",
@@ -155,7 +167,7 @@ _ERROR_DESCRIPTIONS = {
 
 
 def documented(
-    success: dict[HTTPStatus, tuple[str, type[BaseModel] | None]], *errors: HTTPStatus
+    success: Mapping[HTTPStatus, tuple[str, type[BaseModel] | None]], *errors: HTTPStatus
 ) -> dict[int, OpenAPIResponse]:
     """A route's answers for the OpenAPI document: each success (what it means, its body's model, if it
     has a body) and its errors; 401, 422 and 503 apply to every route."""

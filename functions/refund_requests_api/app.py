@@ -1,0 +1,103 @@
+"""HTTP API on an order's refund requests after they were made: the list, the merchant's review
+(approve, reject), the buyer's withdrawal, and ops' re-issue of a failed payout."""
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models import Refund
+from fastrefund.logic import payouts, reviews
+from fastrefund.logic.refund_requests import RefundList, RefundView
+from fastrefund.repositories.store import get_store
+from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
+from fastrefund.runtime.observability import logger, metrics, tracer
+
+app = create_app()
+REQUEST = "/orders/<order_id>/refund-requests/<refund_id>"
+DECISION_ERRORS = (HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND, HTTPStatus.CONFLICT)
+DECIDED = {HTTPStatus.OK: ("the request as it now stands (the same, if this action already ended it)", RefundView)}
+A_DECISION = documented(DECIDED, *DECISION_ERRORS)
+
+
+def decided(refund: Refund, action: str) -> RefundView:
+    metrics.add_dimension(name="action", value=action)
+    metrics.add_metric(name="ReviewDecisions", unit=MetricUnit.Count, value=1)
+    return RefundView.of(refund)
+
+
+@app.get(
+    "/orders/<order_id>/refund-requests",
+    summary="The order's refund requests, newest first, each with its resolution and payout",
+    tags=["refund requests"],
+    responses=documented(
+        {HTTPStatus.OK: ("every request of the order", RefundList)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
+    ),
+)
+@tracer.capture_method
+def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundList:
+    logger.append_keys(order_id=order_id)
+    requests = reviews.list_requests(order_id, caller, get_store())
+    return RefundList(refund_requests=[RefundView.of(refund) for refund in requests])
+
+
+@app.post(
+    f"{REQUEST}/approve",
+    summary="Approve a request in review (ops: also one the merchant rejected); the order is refunded",
+    tags=["refund requests"],
+    responses=A_DECISION,
+)
+@tracer.capture_method
+def post_approve(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
+    logger.append_keys(order_id=order_id, refund_id=refund_id)
+    return decided(reviews.approve(order_id, refund_id, caller, get_store(), utc_now()), "approve")
+
+
+@app.post(
+    f"{REQUEST}/reject",
+    summary="Reject a request in review, with a reason",
+    tags=["refund requests"],
+    responses=documented(DECIDED, *DECISION_ERRORS, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
+)
+@tracer.capture_method
+def post_reject(
+    order_id: OrderIdPath, refund_id: RefundIdPath, rejection: reviews.Rejection, caller: CurrentCaller
+) -> RefundView:
+    logger.append_keys(order_id=order_id, refund_id=refund_id)
+    return decided(reviews.reject(order_id, refund_id, rejection, caller, get_store(), utc_now()), "reject")
+
+
+@app.post(
+    f"{REQUEST}/cancel",
+    summary="The buyer withdraws a request still in review",
+    tags=["refund requests"],
+    responses=A_DECISION,
+)
+@tracer.capture_method
+def post_cancel(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
+    logger.append_keys(order_id=order_id, refund_id=refund_id)
+    return decided(reviews.cancel(order_id, refund_id, caller, get_store(), utc_now()), "cancel")
+
+
+@app.post(
+    f"{REQUEST}/payout-retries",
+    summary="Ops: publish a failed payout again (attempt n+1)",
+    tags=["refund requests"],
+    responses=A_DECISION,
+)
+@tracer.capture_method
+def post_payout_retry(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
+    logger.append_keys(order_id=order_id, refund_id=refund_id)
+    refund = payouts.retry_payout(order_id, refund_id, caller, get_store(), utc_now())
+    metrics.add_metric(name="PayoutRetries", unit=MetricUnit.Count, value=1)
+    return RefundView.of(refund)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,166 @@
+"""The life of a request in review: approved, rejected, withdrawn, or approved for the silent merchant
+at its deadline (README "The refund's life after the request").
+
+Each decision is one transaction over the request and its order, conditioned on both being as read, so
+a shipment, a close or another decision in between makes it decide again from what is stored then: the
+first to commit wins and every other sees the winner. Repeating the action that ended a request returns
+it unchanged.
+"""
+
+from datetime import datetime
+from typing import Annotated, Self
+
+from pydantic import Field, model_validator
+
+from fastrefund.domain.errors import OrderClosed, OrderNotFound, OrderNotShipped, RefundNotFound, RefundNotInReview
+from fastrefund.domain.identity import Caller, Role
+from fastrefund.domain.models import (
+    Frozen,
+    Order,
+    OrderStatus,
+    Payout,
+    Refund,
+    RefundStatus,
+    RejectionReason,
+    Resolution,
+    ResolvedBy,
+)
+from fastrefund.logic.ports import Store
+from fastrefund.logic.settling import settle
+from fastrefund.runtime.observability import logger
+
+Message = Annotated[str, Field(min_length=1, max_length=200, description="at most 200 characters")]
+
+
+class Rejection(Frozen):
+    reason_code: RejectionReason
+    message: Message | None = Field(default=None, description="required for OTHER")
+
+    @model_validator(mode="after")
+    def _other_says_why(self) -> Self:
+        if self.reason_code is RejectionReason.OTHER and not self.message:
+            raise ValueError("message is required when reason_code is OTHER")
+        return self
+
+
+def approve(order_id: str, refund_id: str, caller: Caller, store: Store, now: datetime) -> Refund:
+    """The merchant's (or ops') approval: the request APPROVED and the order REFUNDED, together. Ops may
+    also approve a request the merchant rejected (platform arbitration)."""
+
+    def step() -> Refund:
+        order, refund = _read(order_id, refund_id, store)
+        caller.require_order_merchant(order)
+        if refund.status is RefundStatus.APPROVED:
+            return refund
+        reopenable = caller.role is Role.OPS and refund.status is RefundStatus.REJECTED
+        if refund.status is not RefundStatus.PENDING_REVIEW and not reopenable:
+            raise RefundNotInReview(refund_id, refund.status)
+        by = ResolvedBy.OPS if caller.role is Role.OPS else ResolvedBy.MERCHANT
+        return _approve(order, refund, Resolution(by=by, at=now, actor=caller.sub), store)
+
+    return settle(step, "approval")
+
+
+def reject(order_id: str, refund_id: str, rejection: Rejection, caller: Caller, store: Store, now: datetime) -> Refund:
+    def step() -> Refund:
+        order, refund = _read(order_id, refund_id, store)
+        caller.require_order_merchant(order)
+        if refund.status is RefundStatus.REJECTED:
+            return refund
+        if refund.status is not RefundStatus.PENDING_REVIEW:
+            raise RefundNotInReview(refund_id, refund.status)
+        if rejection.reason_code is RejectionReason.ALREADY_SHIPPED and order.status is not OrderStatus.SHIPPED:
+            raise OrderNotShipped(order_id, order.status)
+        by = ResolvedBy.OPS if caller.role is Role.OPS else ResolvedBy.MERCHANT
+        resolution = Resolution(
+            by=by, at=now, actor=caller.sub, reason_code=rejection.reason_code, message=rejection.message
+        )
+        return _end(order, refund, RefundStatus.REJECTED, resolution, store)
+
+    return settle(step, "rejection")
+
+
+def cancel(order_id: str, refund_id: str, caller: Caller, store: Store, now: datetime) -> Refund:
+    """The buyer withdraws a request still in review."""
+
+    def step() -> Refund:
+        order, refund = _read(order_id, refund_id, store)
+        caller.require_buyer(order)
+        if refund.status is RefundStatus.CANCELLED and refund.resolution and refund.resolution.by is ResolvedBy.BUYER:
+            return refund
+        if refund.status is not RefundStatus.PENDING_REVIEW:
+            raise RefundNotInReview(refund_id, refund.status)
+        return _end(
+            order, refund, RefundStatus.CANCELLED, Resolution(by=ResolvedBy.BUYER, at=now, actor=caller.sub), store
+        )
+
+    return settle(step, "withdrawal")
+
+
+def expire(order_id: str, refund_id: str, store: Store, now: datetime) -> Refund | None:
+    """The review deadline: a request still in review then is approved for the merchant, or cancelled when
+    its order was closed meanwhile. None when there was nothing to do (decided already, or not yet due)."""
+
+    def step() -> Refund | None:
+        order, refund = store.refunds.order_and_request(order_id, refund_id)
+        if order is None or refund is None or refund.status is not RefundStatus.PENDING_REVIEW:
+            return None  # someone decided first
+        if refund.review_deadline is None or refund.review_deadline > now:
+            return None
+        resolution = Resolution(by=ResolvedBy.REVIEW_TIMEOUT, at=now)
+        if order.status is OrderStatus.CLOSED:
+            return _end(order, refund, RefundStatus.CANCELLED, resolution, store)
+        return _approve(order, refund, resolution, store)
+
+    return settle(step, "review deadline")
+
+
+def list_requests(order_id: str, caller: Caller, store: Store) -> list[Refund]:
+    order = store.orders.get(order_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    caller.require_order_reader(order)
+    return store.refunds.requests_of(order_id)
+
+
+def _read(order_id: str, refund_id: str, store: Store) -> tuple[Order, Refund]:
+    order, refund = store.refunds.order_and_request(order_id, refund_id)
+    if order is None:
+        raise OrderNotFound(order_id)
+    if refund is None:
+        raise RefundNotFound(order_id, refund_id)
+    return order, refund
+
+
+def _approve(order: Order, refund: Refund, resolution: Resolution, store: Store) -> Refund:
+    if order.status is OrderStatus.CLOSED:
+        raise OrderClosed(order.order_id)
+    if order.refund_id not in (None, refund.refund_id):
+        # ops reopening a rejection while the buyer's newer request holds the order
+        raise RefundNotInReview(refund.refund_id, refund.status)
+    earlier = [*refund.earlier_resolutions, refund.resolution] if refund.resolution else refund.earlier_resolutions
+    approved = refund.model_copy(
+        update={
+            "status": RefundStatus.APPROVED,
+            "review_deadline": None,
+            "resolution": resolution,
+            "earlier_resolutions": earlier,
+            "payout": Payout(updated_at=resolution.at),
+            "shipped_when_approved": order.status is OrderStatus.SHIPPED,
+        }
+    )
+    store.refunds.approve(approved, refund.status, order)
+    logger.info(
+        "refund approved", extra={"order_id": order.order_id, "refund_id": refund.refund_id, "by": resolution.by}
+    )
+    return approved
+
+
+def _end(order: Order, refund: Refund, status: RefundStatus, resolution: Resolution, store: Store) -> Refund:
+    ended = refund.model_copy(update={"status": status, "review_deadline": None, "resolution": resolution})
+    store.refunds.end_request(ended, refund.status, order)
+    logger.info(
+        "refund request ended",
+        extra={"order_id": order.order_id, "refund_id": refund.refund_id, "status": status, "by": resolution.by},
+    )
+    return ended

@@ -1,0 +1,101 @@
+"""Turning refunds-table stream records into notices and payout instructions, with the publisher in
+memory: what each change calls for, which records are reported for redelivery, and that a message keeps
+its id across deliveries."""
+
+import copy
+
+from aws_lambda_powertools.utilities.batch import EventType
+
+from devtools.sample_events import event
+from fastrefund.domain.models import PayoutStatus
+from fastrefund.domain.notices import notices_for, payout_for
+from fastrefund.logic.stream_publishing import publish_changes
+from fastrefund.repositories.refunds import change_of
+from fastrefund.runtime.batch import LoggedBatchProcessor
+from tests.unit.fakes import RecordingPublisher
+
+# An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)
+SAMPLE = event("notifier_request_changes")
+
+
+def deliver(batch: dict, publisher: RecordingPublisher, derive=notices_for) -> list[str]:
+    processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    response = publish_changes(batch, processor, change_of, derive, publisher, kind="Notice")
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def refund_ids(batch: dict) -> list[str]:
+    return [record["dynamodb"]["NewImage"]["refund_id"]["S"] for record in batch["Records"]]
+
+
+def test_each_change_is_told_with_its_own_notice():
+    publisher = RecordingPublisher()
+
+    assert deliver(SAMPLE, publisher) == []
+    assert [(notice.notice_type, notice.action) for notice in publisher.published] == [
+        ("ORDER_AUTO_REFUNDED", "STOP_SHIPMENT"),
+        ("REFUND_REVIEW_REQUESTED", "REVIEW"),
+        ("ORDER_REFUNDED", "INTERCEPT_OR_RECOVER"),  # the order had shipped when the merchant approved
+    ]
+    assert [notice.refund_id for notice in publisher.published] == refund_ids(SAMPLE)
+    assert len({notice.notice_id for notice in publisher.published}) == 3  # one request, two notices, two ids
+
+
+def test_a_notice_not_published_is_reported_and_keeps_its_id_when_delivered_again():
+    second = refund_ids(SAMPLE)[1]
+    flaky = RecordingPublisher(failing={second})
+
+    failed = deliver(SAMPLE, flaky)
+    again = RecordingPublisher()
+    deliver(SAMPLE, again)
+
+    sequences = [record["dynamodb"]["SequenceNumber"] for record in SAMPLE["Records"]]
+    assert failed == sequences[1:]  # both records of that request
+    assert [notice.refund_id for notice in flaky.published] == refund_ids(SAMPLE)[:1]
+    assert {n.notice_id for n in flaky.attempted if n.refund_id == second} == {
+        n.notice_id for n in again.published if n.refund_id == second
+    }
+
+
+def test_a_record_that_cannot_be_read_fails_alone():
+    batch = copy.deepcopy(SAMPLE)
+    batch["Records"][0]["dynamodb"]["NewImage"]["status"] = {"S": "LOST"}
+    publisher = RecordingPublisher()
+
+    failed = deliver(batch, publisher)
+
+    assert failed == [batch["Records"][0]["dynamodb"]["SequenceNumber"]]
+    assert [notice.refund_id for notice in publisher.published] == refund_ids(batch)[1:]
+
+
+def test_a_change_that_tells_nothing_new_publishes_nothing():
+    _, approved = change_of(SAMPLE["Records"][2]["dynamodb"])
+    paid = approved.model_copy(update={"payout": approved.payout.model_copy(update={"status": PayoutStatus.SUCCEEDED})})
+
+    assert notices_for(approved, paid) == []  # the payout result changed the request, not its status
+    assert payout_for(approved, paid) is None
+
+
+def test_each_approval_and_each_reissue_is_one_payout_instruction():
+    publisher = RecordingPublisher()
+
+    assert deliver(event("payout_publisher_pending_payouts"), publisher, derive=_payouts) == []
+    assert [(p.approval, p.attempt, p.payout_id.endswith(":1")) for p in publisher.published] == [
+        ("AUTO_REFUNDED", 1, True),
+        ("MERCHANT", 1, True),
+    ]
+    _, approved = change_of(SAMPLE["Records"][2]["dynamodb"])
+    failed = approved.model_copy(update={"payout": approved.payout.model_copy(update={"status": PayoutStatus.FAILED})})
+    again = failed.model_copy(update={"payout": approved.payout.model_copy(update={"attempts": 2})})
+    reissued = payout_for(failed, again)
+    assert reissued is not None and reissued.payout_id == f"{approved.refund_id}:2"
+    assert payout_for(None, SAMPLE_REVIEW()) is None  # no approval, no payout
+
+
+def SAMPLE_REVIEW():
+    return change_of(SAMPLE["Records"][1]["dynamodb"])[1]
+
+
+def _payouts(before, after):
+    instruction = payout_for(before, after)
+    return [instruction] if instruction else []
