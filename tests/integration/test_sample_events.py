@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from devtools.template import Template
-from tests.support import EVENTS, enrol_since, event, invoke
+from tests.support import EVENTS, api_event, buyer, enrol_since, event, invoke, merchant, response_json, sqs_batch
 
 SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))
 FUNCTIONS = {function.name for function in Template.load().functions.values()}
@@ -23,18 +23,48 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
     enrol_since("2026-01-01T00:00:00+08:00")
     assert invoke("order_events", event("order_events_batch")) == {"batchItemFailures": []}
 
-    result = invoke(function_of(sample), event(sample))
+    result = invoke(function_of(sample), with_ids_that_exist(sample))
 
     match function_of(sample):
-        case "orders_api" | "merchants_api":
+        case "orders_api" | "merchants_api" | "refund_requests_api":
             assert result["statusCode"] in (HTTPStatus.OK, HTTPStatus.CREATED), result["body"]
             assert result["multiValueHeaders"]["Content-Type"] == ["application/json"]
         case "authorizer":
             assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"
         case "order_events" if sample.endswith("malformed"):
             assert len(result["batchItemFailures"]) == 2
-        case "order_events":
+        case "order_events" | "notifier" | "payout_publisher" | "payment_results":
             assert result == {"batchItemFailures": []}
+        case "review_deadlines":
+            assert result == {"decided": 0, "failed": 0}
+
+
+def with_ids_that_exist(sample: str) -> dict:
+    """The sample, with the id of a request made now where it names one (ids are generated): o-2's request,
+    in review (shipped, 450 yuan), approved and its payout failed for the payout retry; o-1's auto-refund
+    for the payment result."""
+    sample_event = event(sample)
+    if sample.startswith("refund_requests_api") and "refund_id" in (sample_event["pathParameters"] or {}):
+        made = response_json(
+            invoke("orders_api", api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-2"}))
+        )
+        if sample.endswith("payout_retry"):
+            approve = api_event(
+                "refund_requests_api_approve",
+                caller=merchant(),
+                path={"order_id": "o-2", "refund_id": made["refund_id"]},
+            )
+            invoke("refund_requests_api", approve)
+            failed = {"type": "REFUND_PAYOUT_FAILED", "refund_id": made["refund_id"], "failure_code": "ACCOUNT_CLOSED"}
+            failed |= {"payout_id": f"{made['refund_id']}:1", "failed_at": "2026-11-26T12:00:00+08:00"}
+            assert invoke("payment_results", sqs_batch(failed)) == {"batchItemFailures": []}
+        sample_event["pathParameters"]["refund_id"] = made["refund_id"]
+        sample_event["path"] = sample_event["path"].replace("3f0c6a1e-9b7d-4e2a-8c5f-000000000002", made["refund_id"])
+    if sample == "payment_results_batch":
+        made = response_json(invoke("orders_api", event("orders_api_refund_request")))
+        for record in sample_event["Records"]:
+            record["body"] = record["body"].replace("3f0c6a1e-9b7d-4e2a-8c5f-000000000001", made["refund_id"])
+    return sample_event
 
 
 def test_every_sample_names_a_function():
