@@ -7,6 +7,7 @@ moto answers the calls, but how many there are is the same as on AWS.
 """
 
 import copy
+import json
 import os
 import warnings
 from collections import Counter
@@ -54,8 +55,8 @@ def measure(label: str, request: Callable[[], dict]) -> None:
 
 
 def notifier_batch(size: int) -> dict:
-    """The sample stream event, grown to `size` records of distinct refunds."""
-    sample = event("notifier_auto_refunds")["Records"][0]
+    """The sample stream event's auto-refund, grown to `size` records of distinct refunds."""
+    sample = event("notifier_request_changes")["Records"][0]
     records = []
     for n in range(size):
         record = copy.deepcopy(sample)
@@ -85,7 +86,9 @@ def main() -> None:
 
         print(f"{'request':<52} {'HTTP':>4}  AWS calls")
         get_store().merchants.set_fast_refund_service("m-1", True, datetime.fromisoformat("2026-01-01T00:00:00+08:00"))
-        batch = [paid_order_message(order_id=f"o-{n}", paid_amount_fen=19900 if n < 50 else 45000) for n in range(100)]
+        # o-0..o-49 under the guarantee's limit; o-50..o-89 over it, within the policy; o-90.. over both
+        amounts = [19900] * 50 + [45000] * 40 + [60000] * 10
+        batch = [paid_order_message(order_id=f"o-{n}", paid_amount_fen=amounts[n]) for n in range(100)]
         for first in range(0, 100, 10):
             invoke("order_events", sqs_batch(*batch[first : first + 10]))
         measure(
@@ -123,6 +126,29 @@ def main() -> None:
         measure("refund, merchant policy route", refund("o-50"))
         measure("refund, to review (shipped)", (ship("o-4")(), refund("o-4"))[1])
         measure("refund, asked again", refund("o-3"))
+        in_review = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-4"})
+        review_id = json.loads(invoke("orders_api", in_review)["body"])["refund_id"]
+
+        def decide(action: str, caller: dict, order_id: str = "o-4", body: dict | None = None) -> Callable[[], dict]:
+            path = {"order_id": order_id, "refund_id": review_id}
+            return lambda: invoke(
+                "refund_requests_api", api_event(f"refund_requests_api_{action}", caller=caller, path=path, body=body)
+            )
+
+        measure(
+            "refund requests of an order (list)",
+            lambda: invoke(
+                "refund_requests_api", api_event("refund_requests_api_list", caller=buyer(), path={"order_id": "o-4"})
+            ),
+        )
+        measure("approve a request in review", decide("approve", merchant()))
+        measure("approve it again (200, unchanged)", decide("approve", merchant()))
+        review_id = json.loads(refund("o-91")()["body"])["refund_id"]  # 600 yuan, over the policy: to review
+        measure(
+            "reject a request in review", decide("reject", merchant(), "o-91", {"reason_code": "BUYER_AGREED_TO_KEEP"})
+        )
+        review_id = json.loads(refund("o-91")()["body"])["refund_id"]
+        measure("cancel a request in review (the buyer)", decide("cancel", buyer(), "o-91"))
         measure("shipment", ship("o-5"))
         measure("shipment of a refunded order (409)", ship("o-3"))
         measure(
@@ -143,9 +169,22 @@ def main() -> None:
                 "merchants_api", api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
             ),
         )
+        refund("o-92")()
+        measure(
+            "review deadline sweep, nothing due",
+            lambda: invoke("review_deadlines", event("review_deadlines_scheduled")),
+        )
         stream = notifier_batch(100)
         measure("notifier, a stream batch of 100 auto-refunds", lambda: invoke("notifier", stream))
         print(f"  -> {calls['sns:PublishBatch'] / len(stream['Records']):.2f} SNS calls per notice")
+        measure("payout publisher, the same 100 auto-refunds", lambda: invoke("payout_publisher", stream))
+        print(f"  -> {calls['sns:PublishBatch'] / len(stream['Records']):.2f} SNS calls per payout")
+        refunded = json.loads(refund("o-6")()["body"])["refund_id"]
+        result = {"type": "REFUND_PAYOUT_FAILED", "refund_id": refunded, "payout_id": f"{refunded}:1"}
+        result |= {"failure_code": "ACCOUNT_CLOSED", "failed_at": "2026-11-26T12:00:00+08:00"}
+        measure("payment result (one message)", lambda: invoke("payment_results", sqs_batch(result)))
+        review_id = refunded
+        measure("payout retry (ops)", decide("payout_retry", {"sub": "ops-1", "role": "ops"}, "o-6"))
 
 
 if __name__ == "__main__":

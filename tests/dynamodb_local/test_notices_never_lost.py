@@ -1,6 +1,8 @@
-"""No notice is lost: 1,000 refunds committed on DynamoDB Local, their stream delivered to the notifier
-as Lambda would (filter, batches, retries from the earliest failed record), with 10% of publishes
-failing. Every auto-refund's notice reaches the merchant's queue; duplicates keep their notice_id."""
+"""No notice and no payout is lost: 1,000 approvals committed on DynamoDB Local (auto-refunds, and requests
+approved in review), the table's stream delivered to the notifier and to the payout publisher as Lambda
+would (filter, batches, retries from the earliest failed record), with 10% of publishes failing. Every
+notice reaches its merchant's queue and every payout instruction the payment system's; duplicates keep
+their ids."""
 
 import json
 import random
@@ -18,12 +20,15 @@ from devtools.event_sources import StreamDelivery, filter_patterns, passes, read
 from devtools.template import ROOT
 from fastrefund.runtime import aws_clients
 from tests.dynamodb_local import workers
-from tests.support import api_event, buyer, enrol_since, invoke, paid_order_message, response_json, sqs_batch
+from tests.support import api_event, buyer, enrol_since, invoke, merchant, paid_order_message, response_json, sqs_batch
 
 REFUNDS = 1000
+IN_REVIEW_SHARE = 0.4  # orders over the guarantee's limit: to review, then approved by their merchant
 MERCHANTS = ("m-a", "m-b", "m-c", "m-d")
 FAILING_SHARE = 0.10
-SCHEMA = json.loads((ROOT / "docs" / "notice.schema.json").read_text())
+# Validators made once: jsonschema.validate() checks the schema itself again on every call.
+NOTICE_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "notice.schema.json").read_text()))
+PAYOUT_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "payout.schema.json").read_text()))
 
 
 @pytest.fixture
@@ -50,6 +55,19 @@ def notices_topic(local_tables, monkeypatch):
             )
             queues[merchant_id] = url
         monkeypatch.setenv("MERCHANT_NOTICES_TOPIC_ARN", topic)
+        # The payment system's queues, one per merchant: moto's SQS slows down with the square of a queue's length
+        payouts = sns.create_topic(Name=local_tables.template.physical_name("RefundPayoutsTopic"))["TopicArn"]
+        for merchant_id in MERCHANTS:
+            url = sqs.create_queue(QueueName=f"payment-system-{merchant_id}")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            sns.subscribe(
+                TopicArn=payouts,
+                Protocol="sqs",
+                Endpoint=arn,
+                Attributes={"FilterPolicy": json.dumps({"merchant_id": [merchant_id]}), "RawMessageDelivery": "true"},
+            )
+            queues[f"payment-system-{merchant_id}"] = url
+        monkeypatch.setenv("REFUND_PAYOUTS_TOPIC_ARN", payouts)
         workers.reset()
         yield sqs, queues
     finally:
@@ -88,54 +106,90 @@ def drain(sqs, url) -> list[dict]:
     return bodies
 
 
-def test_every_auto_refund_reaches_its_merchant_despite_failing_publishes(local_tables, notices_topic, monkeypatch):
-    sqs, queues = notices_topic
-    # Given 1,000 orders of enrolled merchants, each refunded through the API
-    for merchant_id in MERCHANTS:
-        enrol_since("2026-01-01T00:00:00+08:00", merchant_id=merchant_id)
-    orders = [(f"o-{n}", MERCHANTS[n % len(MERCHANTS)], f"b-{n}") for n in range(REFUNDS)]
-    for first in range(0, REFUNDS, 10):
-        messages = [paid_order_message(order_id=o, merchant_id=m, buyer_id=b) for o, m, b in orders[first : first + 10]]
-        assert invoke("order_events", sqs_batch(*messages)) == {"batchItemFailures": []}
-    refunds = {}
-    for order_id, merchant_id, buyer_id in orders:
-        request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
-        response = invoke("orders_api", request)
-        assert response["statusCode"] == HTTPStatus.CREATED
-        refund = response_json(response)
-        assert refund["status"] == "AUTO_REFUNDED"
-        refunds[refund["refund_id"]] = merchant_id
-
-    # When the refunds table's stream reaches the notifier as the template's event source delivers it
-    source = local_tables.template.resources["NotifierFunction"]["Properties"]["Events"]["AutoRefunds"]
+def deliver_stream(local_tables, function: str, logical_id: str, event_name: str) -> tuple[StreamDelivery, int]:
+    """The refunds table's stream, filtered and delivered to the function as its event source would."""
+    source = local_tables.template.resources[logical_id]["Properties"]["Events"][event_name]
     stream_arn = local_tables.resolve.attributes[("RefundsTable", "StreamArn")]
     records = [
         record
         for record in read_stream(local_tables.client("dynamodbstreams"), stream_arn)
         if passes(filter_patterns(source), record)
     ]
-    calls = flaky_sns(monkeypatch, random.Random(7))
     delivery = StreamDelivery(
-        handler=lambda event: invoke("notifier", event),
+        handler=lambda event: invoke(function, event),
         batch_size=source["Properties"]["BatchSize"],
         max_retries=source["Properties"]["MaximumRetryAttempts"],
     )
     delivery.deliver(records)
+    return delivery, len(records)
 
-    # Then every refund's notice reached its merchant, valid, and duplicates share their notice_id
+
+def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables, notices_topic, monkeypatch):
+    sqs, queues = notices_topic
+    payment_system = [queues.pop(f"payment-system-{merchant_id}") for merchant_id in MERCHANTS]
+    rng = random.Random(7)
+    # Given 1,000 orders of enrolled merchants, 40% of them over the guarantee's limit
+    for merchant_id in MERCHANTS:
+        enrol_since("2026-01-01T00:00:00+08:00", merchant_id=merchant_id)
+    orders = [
+        (f"o-{n}", MERCHANTS[n % len(MERCHANTS)], f"b-{n}", 45000 if rng.random() < IN_REVIEW_SHARE else 19900)
+        for n in range(REFUNDS)
+    ]
+    for first in range(0, REFUNDS, 10):
+        messages = [
+            paid_order_message(order_id=o, merchant_id=m, buyer_id=b, paid_amount_fen=fen)
+            for o, m, b, fen in orders[first : first + 10]
+        ]
+        assert invoke("order_events", sqs_batch(*messages)) == {"batchItemFailures": []}
+    # ...each asked for through the API: auto-refunded, or to review and then approved by its merchant
+    refunds, reviewed = {}, set()
+    for order_id, merchant_id, buyer_id, _ in orders:
+        request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
+        response = invoke("orders_api", request)
+        assert response["statusCode"] == HTTPStatus.CREATED
+        refund = response_json(response)
+        if refund["status"] == "PENDING_REVIEW":
+            path = {"order_id": order_id, "refund_id": refund["refund_id"]}
+            approval = api_event("refund_requests_api_approve", caller=merchant(merchant_id), path=path)
+            assert response_json(invoke("refund_requests_api", approval))["status"] == "APPROVED"
+            reviewed.add(refund["refund_id"])
+        refunds[refund["refund_id"]] = merchant_id
+
+    # When the refunds table's stream reaches the notifier and the payout publisher, with publishes failing
+    calls = flaky_sns(monkeypatch, random.Random(7))
+    notifier, notice_records = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
+    notice_calls = calls["PublishBatch"]
+    publisher, payout_records = deliver_stream(
+        local_tables, "payout_publisher", "PayoutPublisherFunction", "PendingPayouts"
+    )
+
+    # Then every notice reached its merchant, valid, and duplicates share their notice_id...
     notices = [notice for merchant_id, url in queues.items() for notice in drain(sqs, url)]
     by_refund = defaultdict(set)
     for notice in notices:
-        jsonschema.validate(notice, SCHEMA)
-        by_refund[notice["refund_id"]].add(notice["notice_id"])
+        NOTICE_VALIDATOR.validate(notice)
+        by_refund[notice["refund_id"]].add((notice["notice_type"], notice["notice_id"]))
         assert refunds[notice["refund_id"]] == notice["merchant_id"]
-    duplicates = len(notices) - len(by_refund)
+    # ...and every approval's payout reached the payment system, exactly one per approval (by payout_id)
+    instructions = [instruction for url in payment_system for instruction in drain(sqs, url)]
+    payouts = defaultdict(set)
+    for instruction in instructions:
+        PAYOUT_VALIDATOR.validate(instruction)
+        payouts[instruction["refund_id"]].add(instruction["payout_id"])
     print(
-        f"\n{len(records)} stream records, {delivery.invocations} notifier invocations, {dict(calls)},"
-        f" {len(notices)} notices received ({duplicates} duplicates), given up: {len(delivery.given_up)}"
+        f"\n{REFUNDS} approvals ({len(reviewed)} in review): notifier {notice_records} records in"
+        f" {notifier.invocations} invocations, {len(notices)} notices received"
+        f" ({len(notices) - sum(map(len, by_refund.values()))} duplicates); payout publisher {payout_records}"
+        f" records in {publisher.invocations} invocations, {len(instructions)} instructions received"
+        f" ({len(instructions) - len(payouts)} duplicates); SNS: {dict(calls)}, {notice_calls} calls for notices,"
+        f" {(calls['PublishBatch'] - notice_calls) / REFUNDS:.3f} calls per payout; given up:"
+        f" {len(notifier.given_up) + len(publisher.given_up)}"
     )
-    assert delivery.given_up == []
-    assert len(records) == REFUNDS
+    assert notifier.given_up == publisher.given_up == []
     assert set(by_refund) == set(refunds)
-    assert all(len(ids) == 1 for ids in by_refund.values())
-    assert calls["entries failed"] > REFUNDS * FAILING_SHARE / 2, "the failures really were injected"
+    for refund_id, sent in by_refund.items():
+        expected = {"REFUND_REVIEW_REQUESTED", "ORDER_REFUNDED"} if refund_id in reviewed else {"ORDER_AUTO_REFUNDED"}
+        assert {notice_type for notice_type, _ in sent} == expected
+        assert len(sent) == len(expected), "a retried notice keeps its notice_id"
+    assert set(payouts) == set(refunds)
+    assert all(ids == {f"{refund_id}:1"} for refund_id, ids in payouts.items())

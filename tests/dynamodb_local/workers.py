@@ -50,3 +50,24 @@ def ship(order_id: str, merchant_id: str, start_at: float) -> tuple[int, dict]:
     _at(start_at)
     response = invoke("orders_api", request)
     return response["statusCode"], response_json(response)
+
+
+def decide(
+    action: str, order_id: str, refund_id: str, merchant_id: str, buyer_id: str, start_at: float
+) -> tuple[int, dict]:
+    """One review action through its handler, or (`expire`) the review deadline's step for one request."""
+    if action == "expire":
+        from fastrefund.domain.clock import utc_now
+        from fastrefund.logic import reviews
+        from fastrefund.logic.refund_requests import RefundView
+        from fastrefund.repositories.store import get_store
+
+        _at(start_at)
+        expired = reviews.expire(order_id, refund_id, get_store(), utc_now())
+        return 200, RefundView.of(expired).model_dump(mode="json") if expired else {}
+    caller = buyer(buyer_id) if action == "cancel" else merchant(merchant_id)
+    sample = f"refund_requests_api_{action}"
+    request = api_event(sample, caller=caller, path={"order_id": order_id, "refund_id": refund_id})
+    _at(start_at)
+    response = invoke("refund_requests_api", request)
+    return response["statusCode"], response_json(response)

@@ -118,6 +118,27 @@ def test_asking_again_returns_the_first_request_unchanged(enrolled):
     assert response_json(again) == first
 
 
+@pytest.mark.parametrize(
+    "body", [{"reason": "x" * 201}, {"reason": 7}, {"unknown": True}], ids=["too-long", "wrong-type", "unknown-field"]
+)
+def test_asking_again_returns_the_request_whatever_the_body(enrolled, body):
+    pay()
+    first = response_json(ask_refund(body={"reason": "first"}))
+
+    again = ask_refund(body=body)
+
+    assert again["statusCode"] == HTTPStatus.OK
+    assert response_json(again) == first
+
+
+def test_a_request_without_a_body_is_made(enrolled):
+    pay()
+    request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-1"}, raw_body="")
+    request["body"] = None
+
+    assert invoke("orders_api", request)["statusCode"] == HTTPStatus.CREATED
+
+
 def test_the_merchant_policy_counts_todays_usage(enrolled):
     pay(order_id="o-a", paid_amount_fen=45000)
     pay(order_id="o-b", paid_amount_fen=45000)

@@ -75,7 +75,7 @@ def test_a_template_it_cannot_run_is_refused_naming_the_function_and_the_feature
     text = text.replace(
         "        OrderEvents:\n",
         "        Nightly:\n          Type: Schedule\n"
-        "          Properties:\n            Schedule: rate(1 day)\n        OrderEvents:\n",
+        "          Properties:\n            Schedule: cron(0 2 * * ? *)\n        OrderEvents:\n",
         1,
     )
     text = text.replace("POWERTOOLS_LOG_LEVEL: INFO", "POWERTOOLS_LOG_LEVEL: !Join ['', [IN, FO]]")
@@ -87,7 +87,7 @@ def test_a_template_it_cannot_run_is_refused_naming_the_function_and_the_feature
 
     assert process.returncode != 0
     assert "function OrdersApiFunction: CodeUri 'functions/no_such_function/' has no app.py" in output
-    assert "function OrderEventsFunction: event Nightly of type 'Schedule' cannot be run by the local stack" in output
+    assert "function OrderEventsFunction: event Nightly: schedule 'cron(0 2 * * ? *)' is not a rate()" in output
     assert "!Join in Function.Environment.Variables.POWERTOOLS_LOG_LEVEL cannot be resolved" in output
     assert "refers to 'RefundTable', which the template does not define" in output
     assert not (tmp_path / "outputs.json").exists()

@@ -166,6 +166,14 @@ class InvalidInput(ServiceError):
         super().__init__(issue, field=field, issue=issue)
 
 
+class InvalidBody(ServiceError):
+    """A body checked by the logic rather than before it (the field issues, as pydantic gives them)."""
+
+    def __init__(self, issues: Iterable[Mapping[str, Any]]) -> None:
+        super().__init__("the request is invalid")
+        self.issues = field_issues(issues)
+
+
 class InvalidCursor(ServiceError):
     """A cursor that this service did not issue for this merchant and these filters."""
 

@@ -9,11 +9,11 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, ValidationError
 
 from fastrefund.domain import rules
 from fastrefund.domain.clock import china_day, to_api
-from fastrefund.domain.errors import OrderClosed, OrderNotFound, TooManyRequests
+from fastrefund.domain.errors import InvalidBody, OrderClosed, OrderNotFound, TooManyRequests
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import (
     MAX_REQUESTS_PER_ORDER,
@@ -89,10 +89,11 @@ class RefundList(Frozen):
 
 
 def request_refund(
-    order_id: str, request: RefundRequest, caller: Caller, store: Store, rulebook: RuleBook, now: datetime
+    order_id: str, body: object, caller: Caller, store: Store, rulebook: RuleBook, now: datetime
 ) -> tuple[Refund, bool]:
     """The order's refund request and whether this call created it (False: the open or approved one
-    stands, returned unchanged)."""
+    stands, returned unchanged, whatever `body` says). `body` is checked as a RefundRequest only when it
+    makes a new request (InvalidBody otherwise)."""
 
     def step() -> tuple[Refund, bool]:
         order, existing = store.refunds.order_and_refund(order_id)
@@ -105,9 +106,19 @@ def request_refund(
             raise OrderClosed(order_id)
         if order.refund_requests >= MAX_REQUESTS_PER_ORDER:
             raise TooManyRequests(order_id, MAX_REQUESTS_PER_ORDER)
-        return _decide_and_commit(order, request, store, rulebook, now), True
+        return _decide_and_commit(order, _parsed(body), store, rulebook, now), True
 
     return settle(step, "refund request")
+
+
+def _parsed(body: object) -> RefundRequest:
+    if isinstance(body, RefundRequest):
+        return body
+    try:
+        return RefundRequest.model_validate(body or {})
+    except ValidationError as exc:
+        issues = exc.errors(include_url=False, include_input=False)
+        raise InvalidBody([{**issue, "loc": ("body", *issue["loc"])} for issue in issues]) from exc
 
 
 def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:

@@ -31,7 +31,8 @@ def publish_changes(
     publisher: Publisher,
     kind: str,
 ) -> PartialItemFailureResponse:
-    """Publish what each record's change calls for; `kind` names the metrics (NoticesPublished, ...)."""
+    """Publish what each record's change calls for; `kind` names the metrics (NoticesPublished and
+    NoticePublishFailures for "Notice")."""
     messages: dict[str, Sequence[Outbound]] = {}  # by the record's sequence number
 
     def read_messages(record: DynamoDBRecord) -> None:
@@ -49,7 +50,7 @@ def publish_changes(
         if any(message.message_id() in unpublished for message in found)
     ]
     published = len(outgoing) - len(unpublished)
-    metrics.add_metric(name=f"{kind}Published", unit=MetricUnit.Count, value=published)
+    metrics.add_metric(name=f"{kind}sPublished", unit=MetricUnit.Count, value=published)
     metrics.add_metric(name=f"{kind}PublishFailures", unit=MetricUnit.Count, value=len(unpublished))
-    logger.info(f"{kind.lower()} sent", extra={"published": published, "redelivered": len(failures)})
+    logger.info(f"{kind.lower()}s sent", extra={"published": published, "redelivered": len(failures)})
     return {"batchItemFailures": failures}

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from fastrefund.domain.errors import (
     EndpointInUse,
     Forbidden,
+    InvalidBody,
     InvalidCursor,
     InvalidEndpoint,
     InvalidInput,
@@ -60,6 +61,7 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     EndpointInUse: (HTTPStatus.CONFLICT, "ENDPOINT_IN_USE"),
     InvalidEndpoint: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "INVALID_CURSOR"),
+    InvalidBody: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
 }
@@ -86,7 +88,7 @@ def create_app() -> APIGatewayRestResolver:
     def _service_error(exc: ServiceError) -> Response[Any]:
         status, code = ERROR_STATUS.get(type(exc), (HTTPStatus.BAD_REQUEST, "BAD_REQUEST"))
         logger.info("request refused", extra={"code": code, "detail": exc.details})
-        details = [exc.details] if exc.details else []
+        details = exc.issues if isinstance(exc, InvalidBody) else [exc.details] if exc.details else []
         if isinstance(exc, OrderRefunded):
             return error_response(status, code, exc.message, details, action="STOP_SHIPMENT", refund_id=exc.refund_id)
         if isinstance(exc, TemporarilyUnavailable):
