@@ -48,7 +48,45 @@ class Template:
 
     @cached_property
     def resources(self) -> dict[str, dict[str, Any]]:
-        return self.body["Resources"]
+        """The resources this stack has: those without a Condition, or whose Condition holds (or cannot be
+        evaluated: the template check names those)."""
+
+        def exists(resource: dict[str, Any]) -> bool:
+            try:
+                return "Condition" not in resource or self.condition(resource["Condition"])
+            except (KeyError, ValueError, TypeError):
+                return True
+
+        return {logical_id: resource for logical_id, resource in self.body["Resources"].items() if exists(resource)}
+
+    @cached_property
+    def parameter_values(self) -> dict[str, str]:
+        """Each parameter's value: given to this template, else its default."""
+        defaults = {name: str(spec.get("Default", "")) for name, spec in self.body.get("Parameters", {}).items()}
+        return defaults | self.parameters
+
+    def condition(self, name: str) -> bool:
+        """A named condition of the template, evaluated (Fn::Equals, Not, And, Or over parameters)."""
+        return bool(self._evaluate(self.body.get("Conditions", {})[name]))
+
+    def _evaluate(self, expression: Any) -> Any:
+        if not isinstance(expression, dict):
+            return expression
+        [(function, arguments)] = expression.items()
+        match function:
+            case "Ref":
+                return self.parameter_values[arguments]
+            case "Condition":
+                return self.condition(arguments)
+            case "Fn::Equals":
+                return self._evaluate(arguments[0]) == self._evaluate(arguments[1])
+            case "Fn::Not":
+                return not self._evaluate(arguments[0])
+            case "Fn::And":
+                return all(self._evaluate(argument) for argument in arguments)
+            case "Fn::Or":
+                return any(self._evaluate(argument) for argument in arguments)
+        raise ValueError(f"{function} cannot be evaluated in a condition")
 
     def of_type(self, resource_type: str) -> dict[str, dict[str, Any]]:
         return {
@@ -144,8 +182,7 @@ class Resolver:
         self.template = template
         self.refs: dict[str, str] = dict(PSEUDO_PARAMETERS)
         self.attributes: dict[tuple[str, str], str] = {}
-        defaults = {name: str(spec.get("Default", "")) for name, spec in template.body.get("Parameters", {}).items()}
-        self.refs.update(defaults | template.parameters)
+        self.refs.update(template.parameter_values)
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, dict) and "Ref" in value:

@@ -1,10 +1,12 @@
 """What in template.yaml the local stack cannot run, named, before it acts on any of it.
 
 The local stack runs a subset of CloudFormation and Lambda: the resource types below, the intrinsic
-functions !Ref, !GetAtt and !Sub (string form), the event sources Api, SQS and DynamoDB, and filter
-patterns of exact values. Anything else is refused here, naming the resource and the feature, rather
-than skipped or passed to a function as the text of a dict. References to nothing are named here too:
-cfn-lint 1.58 does not see them inside a SAM function's properties (its Environment, its Policies).
+functions !Ref, !GetAtt and !Sub (string form), conditions over parameters (Equals, Not, And, Or: a
+resource whose condition fails is not made), the event sources Api, SQS, DynamoDB and Schedule (rate
+expressions), and filter patterns of exact values. Anything else is refused here, naming the resource
+and the feature, rather than skipped or passed to a function as the text of a dict. References to
+nothing are named here too: cfn-lint 1.58 does not see them inside a SAM function's properties (its
+Environment, its Policies).
 """
 
 import re
@@ -50,7 +52,12 @@ def problems(template: Template) -> list[str]:
         for target in sorted(_references(resource) - names):
             found.append(f"resource {logical_id}: refers to {target!r}, which the template does not define")
         if "Condition" in resource:
-            found.append(f"resource {logical_id}: Condition {resource['Condition']!r} cannot be evaluated locally")
+            try:
+                if not template.condition(resource["Condition"]):
+                    continue  # not in this stack
+            except (KeyError, ValueError, TypeError) as exc:
+                found.append(f"resource {logical_id}: Condition {resource['Condition']!r} cannot be evaluated ({exc})")
+                continue
         if kind in MADE_LOCALLY:
             found += [f"resource {logical_id}: {issue}" for issue in _unresolvable(resource.get("Properties", {}))]
     found += [f"Globals: {issue}" for issue in _unresolvable(template.body.get("Globals", {}))]

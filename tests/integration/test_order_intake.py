@@ -1,5 +1,6 @@
 """Order intake: the SQS function applies each message on its own, safely repeated, never half-applied."""
 
+import json
 from http import HTTPStatus
 
 from tests.support import (
@@ -106,3 +107,38 @@ def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):
     [warning] = [record for record in caplog.records if record.getMessage() == "record not processed"]
     assert warning.why == [{"field": "ORDER_PAID.order.paid_at", "issue": "Field required"}]
     assert stored_order(stack, "o-1") is None
+
+
+def test_with_the_order_systems_topic_the_queue_is_subscribed_raw_and_open_to_that_topic_alone(stack):
+    from devtools import resources
+    from devtools.template import Resolver, Template
+
+    topic = stack.sns.create_topic(Name="order-system-events")["TopicArn"]
+    template = Template.load(parameters={"OrderEventsTopicArn": topic})
+    resolve = Resolver(template)
+    resolve.refs.update(stack.resolve.refs)
+    resolve.attributes.update(stack.resolve.attributes)
+    resolve.refs["OrderEventsTopicArn"] = topic
+
+    # the parameter brings the subscription and the queue policy; without it, neither exists
+    assert {"OrderEventsSubscription", "OrderEventsQueuePolicy"} <= set(template.resources)
+    assert not {"OrderEventsSubscription", "OrderEventsQueuePolicy"} & set(Template.load().resources)
+    policy = template.resources["OrderEventsQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert resolve(policy["Condition"]["ArnEquals"]["aws:SourceArn"]) == topic
+
+    # the order system publishes; the queue receives the event itself, which intake applies
+    resources.create_subscriptions(template, stack.sns, resolve)
+    enrol_since("2026-01-01T00:00:00+08:00")
+    stack.sns.publish(TopicArn=topic, Message=json.dumps(paid_order_message(order_id="o-sns")))
+    queue_url = stack.resolve.refs["OrderEventsQueue"]
+    [message] = stack.sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(message["Body"])["type"] == "ORDER_PAID"
+    assert invoke("order_events", sqs_batch(message["Body"])) == {"batchItemFailures": []}
+    assert stored_order(stack, "o-sns")["status"] == {"S": "PAID"}
+
+
+def test_an_sns_envelope_is_unwrapped(stack):
+    envelope = {"Type": "Notification", "MessageId": "x", "Message": json.dumps(paid_order_message(order_id="o-env"))}
+
+    assert invoke("order_events", sqs_batch(envelope)) == {"batchItemFailures": []}
+    assert stored_order(stack, "o-env")["status"] == {"S": "PAID"}

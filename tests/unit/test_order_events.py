@@ -100,3 +100,16 @@ def test_a_second_paid_event_with_other_facts_fails_and_the_stored_order_stands(
     assert contradiction.value.fields == sorted(other)
     assert store.orders.get("o-1").paid_amount_fen == 19900
     assert store.orders.get("o-1").merchant_id == "m-1"
+
+
+def test_an_event_inside_an_sns_envelope_is_the_same_event():
+    event = paid_order_message()
+    envelope = {"Type": "Notification", "MessageId": "m-1", "TopicArn": "arn:aws:sns:us-east-1:1:orders"}
+    envelope["Message"] = json.dumps(event)
+
+    assert order_events.parse(json.dumps(envelope)) == order_events.parse(json.dumps(event))
+
+
+def test_an_envelope_around_no_event_is_refused():
+    with pytest.raises(ValueError):
+        order_events.parse(json.dumps({"Type": "Notification", "Message": "{}"}))

@@ -67,7 +67,7 @@ def test_the_service_template_runs_locally():
         (
             "  RulesParameter:\n    Type: AWS::SSM::Parameter",
             "  RulesParameter:\n    Type: AWS::SSM::Parameter\n    Condition: IsProd",
-            "resource RulesParameter: Condition 'IsProd' cannot be evaluated locally",
+            "resource RulesParameter: Condition 'IsProd' cannot be evaluated",
         ),
         (
             "  MerchantNoticesTopic:\n    Type: AWS::SNS::Topic",

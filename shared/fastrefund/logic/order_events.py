@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import Field, StrictBool, TypeAdapter
+from pydantic import BaseModel, Field, StrictBool, TypeAdapter, ValidationError
 
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
@@ -42,9 +42,21 @@ AnyOrderEvent = OrderPaidEvent | OrderShippedEvent | OrderClosedEvent
 _event_adapter: TypeAdapter[AnyOrderEvent] = TypeAdapter(Annotated[AnyOrderEvent, Field(discriminator="type")])
 
 
+class SnsEnvelope(BaseModel):
+    """What SNS delivers to a queue when raw delivery is off: the event is the text of `Message`."""
+
+    Type: Literal["Notification"]
+    Message: str
+
+
 def parse(body: str) -> AnyOrderEvent:
-    """A message body as an event; malformed JSON or fields raise pydantic's ValidationError."""
-    return _event_adapter.validate_json(body)
+    """A message body as an event, the event itself or inside an SNS envelope; malformed JSON or fields
+    raise pydantic's ValidationError."""
+    try:
+        envelope = SnsEnvelope.model_validate_json(body)
+    except ValidationError:
+        return _event_adapter.validate_json(body)
+    return _event_adapter.validate_json(envelope.Message)
 
 
 def apply(event: AnyOrderEvent, store: Store) -> None:
