@@ -33,7 +33,8 @@ PAYOUT_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "
 
 @pytest.fixture
 def notices_topic(local_tables, monkeypatch):
-    """SNS and SQS on moto's server (DynamoDB stays on DynamoDB Local), with one queue per merchant."""
+    """SNS and SQS on moto's server (DynamoDB stays on DynamoDB Local), with one queue per merchant for its
+    notices (its ERP's) and one for its payouts (the payment system's)."""
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -42,34 +43,26 @@ def notices_topic(local_tables, monkeypatch):
         monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", endpoint)
         monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", endpoint)
         sns, sqs = boto3.client("sns"), boto3.client("sqs")
-        topic = sns.create_topic(Name=local_tables.template.physical_name("MerchantNoticesTopic"))["TopicArn"]
-        queues = {}
-        for merchant_id in MERCHANTS:
-            url = sqs.create_queue(QueueName=f"{merchant_id}-erp")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            sns.subscribe(
-                TopicArn=topic,
-                Protocol="sqs",
-                Endpoint=arn,
-                Attributes={"FilterPolicy": json.dumps({"merchant_id": [merchant_id]}), "RawMessageDelivery": "true"},
-            )
-            queues[merchant_id] = url
-        monkeypatch.setenv("MERCHANT_NOTICES_TOPIC_ARN", topic)
-        # The payment system's queues, one per merchant: moto's SQS slows down with the square of a queue's length
-        payouts = sns.create_topic(Name=local_tables.template.physical_name("RefundPayoutsTopic"))["TopicArn"]
-        for merchant_id in MERCHANTS:
-            url = sqs.create_queue(QueueName=f"payment-system-{merchant_id}")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            sns.subscribe(
-                TopicArn=payouts,
-                Protocol="sqs",
-                Endpoint=arn,
-                Attributes={"FilterPolicy": json.dumps({"merchant_id": [merchant_id]}), "RawMessageDelivery": "true"},
-            )
-            queues[f"payment-system-{merchant_id}"] = url
+
+        def queue_per_merchant(topic_logical_id: str, queue_prefix: str) -> tuple[str, dict[str, str]]:
+            """The topic, and one queue per merchant subscribed to that merchant's messages (one queue for all
+            would be slow: moto's SQS takes time in the square of a queue's length)."""
+            topic = sns.create_topic(Name=local_tables.template.physical_name(topic_logical_id))["TopicArn"]
+            urls = {}
+            for merchant_id in MERCHANTS:
+                url = sqs.create_queue(QueueName=f"{queue_prefix}-{merchant_id}")["QueueUrl"]
+                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+                attributes = {"FilterPolicy": json.dumps({"merchant_id": [merchant_id]}), "RawMessageDelivery": "true"}
+                sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
+                urls[merchant_id] = url
+            return topic, urls
+
+        notices, erp_queues = queue_per_merchant("MerchantNoticesTopic", "erp")
+        payouts, payment_queues = queue_per_merchant("RefundPayoutsTopic", "payment-system")
+        monkeypatch.setenv("MERCHANT_NOTICES_TOPIC_ARN", notices)
         monkeypatch.setenv("REFUND_PAYOUTS_TOPIC_ARN", payouts)
         workers.reset()
-        yield sqs, queues
+        yield sqs, erp_queues, payment_queues
     finally:
         server.stop()
 
@@ -125,8 +118,7 @@ def deliver_stream(local_tables, function: str, logical_id: str, event_name: str
 
 
 def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables, notices_topic, monkeypatch):
-    sqs, queues = notices_topic
-    payment_system = [queues.pop(f"payment-system-{merchant_id}") for merchant_id in MERCHANTS]
+    sqs, queues, payment_queues = notices_topic
     rng = random.Random(7)
     # Given 1,000 orders of enrolled merchants, 40% of them over the guarantee's limit
     for merchant_id in MERCHANTS:
@@ -171,7 +163,7 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
         by_refund[notice["refund_id"]].add((notice["notice_type"], notice["notice_id"]))
         assert refunds[notice["refund_id"]] == notice["merchant_id"]
     # ...and every approval's payout reached the payment system, exactly one per approval (by payout_id)
-    instructions = [instruction for url in payment_system for instruction in drain(sqs, url)]
+    instructions = [instruction for url in payment_queues.values() for instruction in drain(sqs, url)]
     payouts = defaultdict(set)
     for instruction in instructions:
         PAYOUT_VALIDATOR.validate(instruction)

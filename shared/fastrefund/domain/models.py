@@ -170,11 +170,6 @@ class RefundStatus(StrEnum):
         """Each approved request starts one payout."""
         return self in (RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
 
-    @property
-    def holds_the_order(self) -> bool:
-        """An open or approved request is the order's request: asking again returns it."""
-        return self in (RefundStatus.PENDING_REVIEW, RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
-
 
 MAX_REQUESTS_PER_ORDER = 3  # a buyer may ask again after a rejection or a withdrawal, up to this many times
 
