@@ -91,13 +91,15 @@ def test_a_refunded_order_stays_refunded_when_closed_or_shipped(store):
     "other",
     [{"paid_amount_fen": 1}, {"merchant_id": "m-9"}, {"buyer_id": "b-9"}, {"paid_at": "2026-11-26T11:00:00+08:00"}],
 )
-def test_a_second_paid_event_with_other_facts_fails_and_the_stored_order_stands(store, other):
+def test_a_second_paid_event_with_other_facts_fails_and_the_stored_order_stands(store, other, caplog):
     apply(store, paid_order_message())
 
     with pytest.raises(ContradictoryEvent) as contradiction:
         apply(store, paid_order_message(**other))
 
     assert contradiction.value.fields == sorted(other)
+    [error] = [record for record in caplog.records if record.levelname == "ERROR"]
+    assert error.fields == sorted(other)  # the error log names the differing fields
     assert store.orders.get("o-1").paid_amount_fen == 19900
     assert store.orders.get("o-1").merchant_id == "m-1"
 

@@ -91,6 +91,7 @@ def _store_paid_order(paid: PaidOrder, store: Store) -> None:
         # The same order paid twice with different facts: the order system is wrong somewhere. The stored
         # order stands; the message fails, so that after its retries it waits in the dead-letter queue.
         metrics.add_metric(name="ContradictoryOrderEvents", unit=MetricUnit.Count, value=1)
+        logger.error("ORDER_PAID contradicts the stored order", extra={"order_id": order.order_id, "fields": differing})
         raise ContradictoryEvent(order.order_id, differing)
     logger.info("paid order already stored", extra={"order_id": order.order_id})
 
