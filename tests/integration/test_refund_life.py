@@ -154,6 +154,14 @@ def test_an_unknown_request_is_404(review):
     assert response_json(response)["error"]["code"] == "REFUND_NOT_FOUND"
 
 
+def test_request_ids_cannot_be_probed_on_another_tenants_order(review):
+    # to another merchant, a request of o-1 (real or not) answers as an order that does not exist
+    unknown_order = response_json(act("approve", "r-nope", merchant("m-2"), order_id="o-nope"))
+    for refund_id in ("r-nope", review["refund_id"]):
+        answer = response_json(act("approve", refund_id, merchant("m-2")))
+        assert answer["error"]["code"] == unknown_order["error"]["code"] == "ORDER_NOT_FOUND"
+
+
 def test_the_review_deadline_approves_for_the_silent_merchant(stack, review, monkeypatch):
     rules = json.loads(stack.ssm.get_parameter(Name=stack.table("RulesParameter"))["Parameter"]["Value"])
     rules["review_timeout_seconds"] = 1

@@ -48,7 +48,7 @@ def approve(order_id: str, refund_id: str, caller: Caller, store: Store, now: da
     also approve a request the merchant rejected (platform arbitration)."""
 
     def step() -> Refund:
-        order, refund = _read(order_id, refund_id, store)
+        order, refund = _read(order_id, refund_id, caller, store)
         caller.require_order_merchant(order)
         if refund.status is RefundStatus.APPROVED:
             return refund
@@ -63,7 +63,7 @@ def approve(order_id: str, refund_id: str, caller: Caller, store: Store, now: da
 
 def reject(order_id: str, refund_id: str, rejection: Rejection, caller: Caller, store: Store, now: datetime) -> Refund:
     def step() -> Refund:
-        order, refund = _read(order_id, refund_id, store)
+        order, refund = _read(order_id, refund_id, caller, store)
         caller.require_order_merchant(order)
         if refund.status is RefundStatus.REJECTED:
             return refund
@@ -84,7 +84,7 @@ def cancel(order_id: str, refund_id: str, caller: Caller, store: Store, now: dat
     """The buyer withdraws a request still in review."""
 
     def step() -> Refund:
-        order, refund = _read(order_id, refund_id, store)
+        order, refund = _read(order_id, refund_id, caller, store)
         caller.require_buyer(order)
         if refund.status is RefundStatus.CANCELLED and refund.resolution and refund.resolution.by is ResolvedBy.BUYER:
             return refund
@@ -123,10 +123,13 @@ def list_requests(order_id: str, caller: Caller, store: Store) -> list[Refund]:
     return store.refunds.requests_of(order_id)
 
 
-def _read(order_id: str, refund_id: str, store: Store) -> tuple[Order, Refund]:
+def _read(order_id: str, refund_id: str, caller: Caller, store: Store) -> tuple[Order, Refund]:
+    """The order and the request, if the caller sees the order: to anyone else neither exists (the same
+    404 as an unknown order, so that request ids cannot be probed on other tenants' orders either)."""
     order, refund = store.refunds.order_and_request(order_id, refund_id)
     if order is None:
         raise OrderNotFound(order_id)
+    caller.require_order_reader(order)
     if refund is None:
         raise RefundNotFound(order_id, refund_id)
     return order, refund
