@@ -67,8 +67,11 @@ build: $(SAM)  ## sam build (the layer and every function), with the Python the 
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) validate --lint
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
 
+# make deploy ENV=dev (or prod): the samconfig.toml environment, with no question asked.
+ENV ?= dev
 deploy: build
-	$(SAM) deploy --guided
+	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "ENV=$(ENV) is not an environment of samconfig.toml (dev, prod)"; exit 2; }
+	$(SAM) deploy --config-env $(ENV) --no-progressbar
 
 clean:
 	rm -rf $(VENV) .venv-sam .pytest_cache .aws-sam node_modules .local-stack
