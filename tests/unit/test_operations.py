@@ -57,7 +57,61 @@ def test_two_environments_never_share_a_metrics_namespace_or_a_service_name():
 
 def test_the_payout_alarm_watches_its_own_environments_metric():
     template = Template.load(parameters={"Environment": "prod"})
-    alarm = Resolver(template)(template.resources["PayoutsFailedAlarm"]["Properties"])
+    alarm, resolve = template.resources["PayoutsFailedAlarm"]["Properties"], Resolver(template)
 
-    assert alarm["Namespace"] == "FastRefund/prod"
-    assert alarm["Dimensions"] == [{"Name": "service", "Value": "fast-refund-prod"}]
+    assert resolve(alarm["Namespace"]) == "FastRefund/prod"
+    assert resolve(alarm["Dimensions"]) == [{"Name": "service", "Value": "fast-refund-prod"}]
+
+
+def alarms() -> dict[str, dict]:
+    return Template.load().of_type("AWS::CloudWatch::Alarm")
+
+
+def watched(alarm: dict) -> set[str]:
+    """The logical ids an alarm's dimensions name (a !Ref or !GetAtt value)."""
+    dimensions = alarm.get("Dimensions", [])
+    values = [dimension["Value"] for dimension in dimensions]
+    return {
+        next(iter(v.values())) if "Ref" in v else v["Fn::GetAtt"][0]
+        for v in values
+        if isinstance(v, dict) and ("Ref" in v or "Fn::GetAtt" in v)
+    }
+
+
+def test_every_alarm_pages_ops_and_says_when_it_is_over():
+    for logical_id, alarm in alarms().items():
+        assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmsTopic"}], logical_id
+        assert alarm["OKActions"] == [{"Ref": "OpsAlarmsTopic"}], logical_id
+        assert alarm["AlarmDescription"], logical_id
+
+
+def test_every_stream_consumer_every_fed_queue_and_every_dead_letter_queue_is_watched():
+    template = Template.load()
+    by_metric: dict[str, set[str]] = {}
+    for alarm in alarms().values():
+        by_metric.setdefault(alarm.get("MetricName", ""), set()).update(watched(alarm))
+    consumers = {
+        lid for lid, f in template.functions.items() if any(e["Type"] == "DynamoDB" for e in f.events.values())
+    }
+    fed = {
+        e["Properties"]["Queue"]["Fn::GetAtt"][0]
+        for f in template.functions.values()
+        for e in f.events.values()
+        if e["Type"] == "SQS"
+    }
+    dead_letters = {
+        props["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for props in template.of_type("AWS::SQS::Queue").values()
+        if "RedrivePolicy" in props
+    } | {
+        e["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for f in template.functions.values()
+        for e in f.events.values()
+        if "DestinationConfig" in e.get("Properties", {})
+    }
+
+    assert consumers == {"NotifierFunction", "PayoutPublisherFunction"}
+    assert consumers <= by_metric["IteratorAge"]
+    assert fed <= by_metric["ApproximateAgeOfOldestMessage"]
+    assert dead_letters <= by_metric["ApproximateNumberOfMessagesVisible"]
+    assert {"NoticePublishFailures", "PayoutPublishFailures", "PayoutsFailed", "Latency"} <= set(by_metric)
