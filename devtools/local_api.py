@@ -46,7 +46,10 @@ class LocalApi:
         self.stage = str(resolve(api.get("StageName", "local")))
         auth = api.get("Auth", {})
         default = auth.get("DefaultAuthorizer")
-        self.authorizer = auth["Authorizers"][default]["FunctionArn"]["Fn::GetAtt"][0] if default else None
+        authorizer = auth["Authorizers"][default] if default else {}
+        self.authorizer = authorizer["FunctionArn"]["Fn::GetAtt"][0] if default else None
+        validation = authorizer.get("Identity", {}).get("ValidationExpression")
+        self.token_shape = re.compile(validation) if validation else None
         self.gateway_responses = api.get("GatewayResponses", {})
         self.server: ThreadingHTTPServer | None = None
 
@@ -81,7 +84,8 @@ class LocalApi:
 
     def _authorize(self, method: str, path: str, headers: dict[str, str]) -> tuple[Any, dict[str, Any]]:
         token = next((value for name, value in headers.items() if name.lower() == "authorization"), None)
-        if not token:
+        if not token or (self.token_shape and not self.token_shape.search(token)):
+            # no token, or not shaped as the authorizer's ValidationExpression says: the authorizer is not invoked
             return self._gateway_response("UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, "Unauthorized"), {}
         event = {
             "type": "TOKEN",

@@ -47,6 +47,17 @@ def test_gateway_refusals_have_their_own_status_and_code_and_the_stack_holds_und
     status, _, body = raw_call(api, "PUT", "/merchants/m-1/auto-refund-policy", b'{"enabled": "\xff\xfe"}', merchant)
     assert (status, code_of(body)) == (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR")
 
+    # a header not shaped "Bearer <JWT>" (the authorizer's ValidationExpression) is 401 before any authorizer runs
+    for header in ("Basic dXNlcjpwdw==", "Bearer not-a-jwt", f"Bearer {merchant}.extra", merchant):
+        request = urllib.request.Request(f"{api}/merchants/m-1/settings", headers={"Authorization": header})
+        try:
+            urllib.request.urlopen(request, timeout=30)
+            status, body = HTTPStatus.OK, b"{}"
+        except urllib.error.HTTPError as error:
+            status, body = error.code, error.read()
+        assert (status, code_of(body)) == (HTTPStatus.UNAUTHORIZED, "UNAUTHENTICATED"), header
+    assert raw_call(api, "GET", "/merchants/m-1/settings", bearer=merchant)[0] == HTTPStatus.OK
+
     # 50 connections at once are all answered (the listen backlog was 5: some were reset)
     with ThreadPoolExecutor(50) as pool:
         answers = list(pool.map(lambda _: raw_call(api, "GET", "/nope")[0], range(50)))
