@@ -115,3 +115,15 @@ def test_every_stream_consumer_every_fed_queue_and_every_dead_letter_queue_is_wa
     assert fed <= by_metric["ApproximateAgeOfOldestMessage"]
     assert dead_letters <= by_metric["ApproximateNumberOfMessagesVisible"]
     assert {"NoticePublishFailures", "PayoutPublishFailures", "PayoutsFailed", "Latency"} <= set(by_metric)
+
+
+def test_every_function_is_watched_for_errors_and_throttles():
+    watched_metrics: dict[str, set[str]] = {}
+    for alarm in alarms().values():
+        for metric in alarm.get("Metrics", []):
+            stat = metric.get("MetricStat", {}).get("Metric", {})
+            if stat.get("Namespace") == "AWS/Lambda":
+                for function in watched(stat):
+                    watched_metrics.setdefault(function, set()).add(stat["MetricName"])
+
+    assert watched_metrics == {function: {"Errors", "Throttles"} for function in Template.load().functions}
