@@ -172,7 +172,12 @@ class Function:
         return {name: str(resolve(value)) for name, value in (variables | own).items()}
 
 
-PSEUDO_PARAMETERS = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+PSEUDO_PARAMETERS = {
+    "AWS::Region": "us-east-1",
+    "AWS::AccountId": "123456789012",
+    "AWS::Partition": "aws",
+    "AWS::StackName": "fastrefund-local",
+}
 
 
 class Resolver:

@@ -30,6 +30,7 @@ NOT_NEEDED_LOCALLY = {
     "AWS::Serverless::LayerVersion",
     "AWS::Logs::LogGroup",
     "AWS::CloudWatch::Alarm",
+    "AWS::CloudWatch::Dashboard",
     "AWS::SQS::QueuePolicy",
 }
 RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB", "Schedule"}

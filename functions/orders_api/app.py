@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import WithJsonSchema
 
 from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models import Reason, RefundStatus
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
 from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_refund
 from fastrefund.logic.shipments import ShipmentRequest, ShipmentView, ship_order
@@ -70,6 +71,10 @@ def post_refund_request(
         metrics.add_dimension(name="status", value=refund.status)
         metrics.add_dimension(name="route", value=refund.route or "NONE")
         metrics.add_metric(name="RefundsDecided", unit=MetricUnit.Count, value=1)
+        if refund.status is RefundStatus.AUTO_REFUNDED:
+            metrics.add_metric(name="AutoRefundedFen", unit=MetricUnit.Count, value=refund.amount_fen)
+        if Reason.DAILY_LIMIT_REACHED in refund.reasons:  # the merchant's day was used up: to review instead
+            metrics.add_metric(name="DailyLimitHits", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.CREATED if created else HTTPStatus.OK
     return Response(status_code=status, content_type="application/json", body=RefundView.of(refund))
 

@@ -1,5 +1,6 @@
 """Refund requests, shipments and pre-shipment checks over HTTP (single-request behaviour, under moto)."""
 
+import json
 from http import HTTPStatus
 
 import pytest
@@ -137,6 +138,22 @@ def test_a_request_without_a_body_is_made(enrolled):
     request["body"] = None
 
     assert invoke("orders_api", request)["statusCode"] == HTTPStatus.CREATED
+
+
+def test_the_business_metrics_count_auto_refunded_fen_and_daily_limit_hits(enrolled, capsys):
+    pay(order_id="o-a", paid_amount_fen=45000)
+    pay(order_id="o-b", paid_amount_fen=45000)
+    set_policy(daily_limit_amount_fen=50000)
+    capsys.readouterr()
+
+    ask_refund("o-a")
+    ask_refund("o-b")
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(m.get("AutoRefundedFen"), m.get("DailyLimitHits"), m["status"]) for m in emitted] == [
+        ([45000.0], None, "AUTO_REFUNDED"),
+        (None, [1.0], "PENDING_REVIEW"),
+    ]
 
 
 def test_the_merchant_policy_counts_todays_usage(enrolled):
