@@ -2,22 +2,41 @@
 
 Signed (HS256) with LOCAL_JWT_SECRET, the secret the local stack gives JwtSecret (default
 "local-dev-secret"). Never a production secret: production tokens come from the identity provider.
+Mistakes are told in Make's terms (ROLE=, SUB=, MERCHANT=), since that is what the user typed.
 """
 
 import argparse
+import re
+import sys
 
 from devtools.local_identity import sign
+
+ROLES = ("buyer", "merchant", "erp", "ops")
+IDENTIFIER = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # the service's identifiers (sub, merchant_id)
+
+
+def problems(role: str, sub: str, merchant: str) -> list[str]:
+    found = []
+    if role not in ROLES:
+        found.append(f"ROLE={role} is not a role: use ROLE=buyer, merchant, erp or ops" if role else "ROLE= is missing")
+    if not IDENTIFIER.fullmatch(sub):
+        found.append("SUB=<the caller's id> is required (letters, digits, _ . : -; at most 64), e.g. SUB=b-1")
+    if role in ("merchant", "erp") and not IDENTIFIER.fullmatch(merchant):
+        found.append(f"ROLE={role} needs MERCHANT=<its merchant id>, e.g. MERCHANT=m-1")
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="make token", description=__doc__.splitlines()[0])
-    parser.add_argument("--role", required=True, choices=["buyer", "merchant", "erp", "ops"])
-    parser.add_argument("--sub", required=True)
+    parser.add_argument("--role", default="")
+    parser.add_argument("--sub", default="")
     parser.add_argument("--merchant", default="", help="merchant_id, for merchant and erp")
     parser.add_argument("--hours", type=float, default=12, help="how long the token lives")
     args = parser.parse_args(argv)
-    if args.role in ("merchant", "erp") and not args.merchant:
-        parser.error("merchant and erp tokens need MERCHANT=<merchant id>")
+    found = problems(args.role, args.sub, args.merchant)
+    if found:
+        print("\n".join(f"make token: {problem}" for problem in found), file=sys.stderr)
+        raise SystemExit(2)
     claims = {"sub": args.sub, "role": args.role}
     if args.merchant:
         claims["merchant_id"] = args.merchant
