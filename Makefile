@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install run token lint test unit integration fuzz openapi bench build deploy clean
+.PHONY: install run token lint test unit integration fuzz openapi bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ ENV ?= dev
 deploy: build
 	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "ENV=$(ENV) is not an environment of samconfig.toml (dev, prod)"; exit 2; }
 	$(SAM) deploy --config-env $(ENV) --no-progressbar
+
+# make replay QUEUE_URL=<NoticesDeadLetterQueueUrl> FUNCTION=<NotifierFunctionName> [DRY_RUN=1] (docs/operations.md)
+replay: install
+	@test -n "$(QUEUE_URL)" -a -n "$(FUNCTION)" || { echo "usage: make replay QUEUE_URL=<a *DeadLetterQueueUrl output> FUNCTION=<its publisher's name output> [DRY_RUN=1]"; exit 2; }
+	$(BIN)/python -m scripts.replay_stream_failures --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)" $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf $(VENV) .venv-sam .pytest_cache .aws-sam node_modules .local-stack

@@ -72,9 +72,13 @@ def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, A
     return {**record, "dynamodb": dynamodb, "eventSourceARN": stream_arn}
 
 
-def read_stream(streams: Any, stream_arn: str, positions: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    """Every record written since `positions` (shard -> last sequence number read), which it advances."""
+def read_stream(
+    streams: Any, stream_arn: str, positions: dict[str, str] | None = None, shards: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every record written since `positions` (shard -> last sequence number read), which it advances;
+    `shards` (if given) learns each record's shard, by sequence number."""
     positions = positions if positions is not None else {}
+    shards = shards if shards is not None else {}
     records = []
     for shard in streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"]:
         shard_id = shard["ShardId"]
@@ -89,8 +93,24 @@ def read_stream(streams: Any, stream_arn: str, positions: dict[str, str] | None 
             records += [lambda_stream_record(record, stream_arn) for record in page["Records"]]
             if page["Records"]:
                 positions[shard_id] = page["Records"][-1]["dynamodb"]["SequenceNumber"]
+                shards.update((record["dynamodb"]["SequenceNumber"], shard_id) for record in page["Records"])
             iterator = page.get("NextShardIterator") if page["Records"] else None
     return records
+
+
+def on_failure_message(stream_arn: str, shard_id: str, batch: list[dict[str, Any]]) -> dict[str, Any]:
+    """What Lambda sends a stream's on-failure destination for a batch it gave up on: where the batch
+    was, not its records."""
+    return {
+        "requestContext": {"condition": "RetryAttemptsExhausted", "approximateInvokeCount": 11},
+        "DDBStreamBatchInfo": {
+            "shardId": shard_id,
+            "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
+            "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
+            "batchSize": len(batch),
+            "streamArn": stream_arn,
+        },
+    }
 
 
 @dataclass

@@ -7,7 +7,14 @@ import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream, scheduled_event
+from devtools.event_sources import (
+    StreamDelivery,
+    filter_patterns,
+    on_failure_message,
+    passes,
+    read_stream,
+    scheduled_event,
+)
 from devtools.local_lambda import LocalFunctions
 
 IDLE_SECONDS = 0.3
@@ -102,6 +109,7 @@ class StreamPoller(_Poller):
         self.streams, self.stream_arn, self.sqs, self.on_failure_url = streams, stream_arn, sqs, on_failure_url
         self.patterns = filter_patterns(event_source)
         self.positions: dict[str, str] = {}
+        self.shards: dict[str, str] = {}  # sequence number -> shard, for the on-failure messages
         self.delivery = StreamDelivery(
             handler=lambda event: functions.invoke(function, event),
             batch_size=props.get("BatchSize", 100),
@@ -109,23 +117,19 @@ class StreamPoller(_Poller):
         )
 
     def poll_once(self) -> bool:
-        records = [r for r in read_stream(self.streams, self.stream_arn, self.positions) if passes(self.patterns, r)]
+        records = [
+            r
+            for r in read_stream(self.streams, self.stream_arn, self.positions, self.shards)
+            if passes(self.patterns, r)
+        ]
         if not records:
             return False
         self.delivery.deliver(records)
         print(f"{self.name}: {len(records)} records delivered", file=sys.stderr)
         while self.delivery.given_up:
             batch = self.delivery.given_up.pop(0)
-            # What Lambda sends an on-failure destination: where the batch was, not the records.
-            description = {
-                "requestContext": {"condition": "RetryAttemptsExhausted"},
-                "DDBStreamBatchInfo": {
-                    "streamArn": self.stream_arn,
-                    "startSequenceNumber": batch[0]["dynamodb"]["SequenceNumber"],
-                    "endSequenceNumber": batch[-1]["dynamodb"]["SequenceNumber"],
-                    "batchSize": len(batch),
-                },
-            }
+            shard = self.shards[batch[0]["dynamodb"]["SequenceNumber"]]
+            description = on_failure_message(self.stream_arn, shard, batch)
             if self.on_failure_url:
                 self.sqs.send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(description))
         return True

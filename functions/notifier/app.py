@@ -1,7 +1,8 @@
 """Tells merchants at once what became of their orders' refund requests (SNS notices): an order
 auto-refunded, a request handed to review, a request approved in review.
 
-Triggered by the refunds table's stream, filtered to those changes (template.yaml).
+Triggered by the refunds table's stream, filtered to those changes (template.yaml); each notice published
+is confirmed on its request, and one left unconfirmed is sent again by ReconcilerFunction.
 """
 
 from typing import Any
@@ -10,10 +11,11 @@ from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.domain.notices import notices_for
+from fastrefund.domain.notices import NOTICES
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.messaging.publisher import TopicPublisher
 from fastrefund.repositories.refunds import change_of
+from fastrefund.repositories.store import get_store
 from fastrefund.runtime.batch import LoggedBatchProcessor
 from fastrefund.runtime.config import get_config
 from fastrefund.runtime.observability import logger, metrics, tracer
@@ -26,4 +28,4 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     publisher = TopicPublisher(get_config().merchant_notices_topic_arn)
-    return publish_changes(event, processor, change_of, notices_for, publisher, kind="Notice")
+    return publish_changes(event, processor, change_of, NOTICES, publisher, get_store().refunds)

@@ -1,7 +1,8 @@
 """Sends the payment system one payout instruction per approval (and per ops re-issue), on SNS.
 
 Triggered by the refunds table's stream, filtered to changes that leave a payout PENDING (template.yaml):
-the instruction is derived from the committed change, so no approval goes unpaid after a crash.
+the instruction is derived from the committed change, so no approval goes unpaid after a crash; each one
+published is confirmed on its request, and one left unconfirmed is sent again by ReconcilerFunction.
 """
 
 from typing import Any
@@ -10,11 +11,11 @@ from aws_lambda_powertools.utilities.batch import EventType
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.domain.models import Refund
-from fastrefund.domain.notices import PayoutInstruction, payout_for
+from fastrefund.domain.notices import PAYOUTS
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.messaging.publisher import TopicPublisher
 from fastrefund.repositories.refunds import change_of
+from fastrefund.repositories.store import get_store
 from fastrefund.runtime.batch import LoggedBatchProcessor
 from fastrefund.runtime.config import get_payouts_config
 from fastrefund.runtime.observability import logger, metrics, tracer
@@ -22,14 +23,9 @@ from fastrefund.runtime.observability import logger, metrics, tracer
 processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 
 
-def instructions(before: Refund | None, after: Refund) -> list[PayoutInstruction]:
-    instruction = payout_for(before, after)
-    return [instruction] if instruction else []
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     publisher = TopicPublisher(get_payouts_config().refund_payouts_topic_arn)
-    return publish_changes(event, processor, change_of, instructions, publisher, kind="Payout")
+    return publish_changes(event, processor, change_of, PAYOUTS, publisher, get_store().refunds)

@@ -14,6 +14,7 @@ from devtools import resources
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.template import Resolver, Template
 from tests.dynamodb_local import workers
+from tests.dynamodb_local.publishing import topics_with_queues
 
 WORKERS = 8
 _test_numbers = itertools.count()
@@ -76,3 +77,9 @@ def pool(local_tables: LocalTables) -> Iterator[ProcessPoolExecutor]:
         # Warm every worker up (imports, clients) so that the real calls start together.
         list(pool.map(workers.warm_up, range(WORKERS * 2)))
         yield pool
+
+
+@pytest.fixture
+def notices_topic(local_tables: LocalTables, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple]:
+    """SNS and SQS on moto's server: (sqs client, each merchant's notice queue, each merchant's payout queue)."""
+    yield from topics_with_queues(local_tables, monkeypatch)

@@ -9,62 +9,20 @@ import random
 from collections import Counter, defaultdict
 from http import HTTPStatus
 
-import boto3
 import jsonschema
-import pytest
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
 
-from devtools.dynamodb_local import free_port
-from devtools.event_sources import StreamDelivery, filter_patterns, passes, read_stream
 from devtools.template import ROOT
 from fastrefund.runtime import aws_clients
-from tests.dynamodb_local import workers
+from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain
 from tests.support import api_event, buyer, enrol_since, invoke, merchant, paid_order_message, response_json, sqs_batch
 
 REFUNDS = 1000
 IN_REVIEW_SHARE = 0.4  # orders over the guarantee's limit: to review, then approved by their merchant
-MERCHANTS = ("m-a", "m-b", "m-c", "m-d")
 FAILING_SHARE = 0.10
 # Validators made once: jsonschema.validate() checks the schema itself again on every call.
 NOTICE_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "notice.schema.json").read_text()))
 PAYOUT_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "payout.schema.json").read_text()))
-
-
-@pytest.fixture
-def notices_topic(local_tables, monkeypatch):
-    """SNS and SQS on moto's server (DynamoDB stays on DynamoDB Local), with one queue per merchant for its
-    notices (its ERP's) and one for its payouts (the payment system's)."""
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        endpoint = f"http://127.0.0.1:{port}"
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SNS", endpoint)
-        monkeypatch.setenv("AWS_ENDPOINT_URL_SQS", endpoint)
-        sns, sqs = boto3.client("sns"), boto3.client("sqs")
-
-        def queue_per_merchant(topic_logical_id: str, queue_prefix: str) -> tuple[str, dict[str, str]]:
-            """The topic, and one queue per merchant subscribed to that merchant's messages (one queue for all
-            would be slow: moto's SQS takes time in the square of a queue's length)."""
-            topic = sns.create_topic(Name=local_tables.template.physical_name(topic_logical_id))["TopicArn"]
-            urls = {}
-            for merchant_id in MERCHANTS:
-                url = sqs.create_queue(QueueName=f"{queue_prefix}-{merchant_id}")["QueueUrl"]
-                arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-                attributes = {"FilterPolicy": json.dumps({"merchant_id": [merchant_id]}), "RawMessageDelivery": "true"}
-                sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn, Attributes=attributes)
-                urls[merchant_id] = url
-            return topic, urls
-
-        notices, erp_queues = queue_per_merchant("MerchantNoticesTopic", "erp")
-        payouts, payment_queues = queue_per_merchant("RefundPayoutsTopic", "payment-system")
-        monkeypatch.setenv("MERCHANT_NOTICES_TOPIC_ARN", notices)
-        monkeypatch.setenv("REFUND_PAYOUTS_TOPIC_ARN", payouts)
-        workers.reset()
-        yield sqs, erp_queues, payment_queues
-    finally:
-        server.stop()
 
 
 def flaky_sns(monkeypatch, rng: random.Random) -> Counter:
@@ -88,33 +46,6 @@ def flaky_sns(monkeypatch, rng: random.Random) -> Counter:
 
     monkeypatch.setattr(client, "publish_batch", publish_batch)
     return calls
-
-
-def drain(sqs, url) -> list[dict]:
-    bodies = []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-    return bodies
-
-
-def deliver_stream(local_tables, function: str, logical_id: str, event_name: str) -> tuple[StreamDelivery, int]:
-    """The refunds table's stream, filtered and delivered to the function as its event source would."""
-    source = local_tables.template.resources[logical_id]["Properties"]["Events"][event_name]
-    stream_arn = local_tables.resolve.attributes[("RefundsTable", "StreamArn")]
-    records = [
-        record
-        for record in read_stream(local_tables.client("dynamodbstreams"), stream_arn)
-        if passes(filter_patterns(source), record)
-    ]
-    delivery = StreamDelivery(
-        handler=lambda event: invoke(function, event),
-        batch_size=source["Properties"]["BatchSize"],
-        max_retries=source["Properties"]["MaximumRetryAttempts"],
-    )
-    delivery.deliver(records)
-    return delivery, len(records)
 
 
 def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables, notices_topic, monkeypatch):
@@ -149,9 +80,9 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
 
     # When the refunds table's stream reaches the notifier and the payout publisher, with publishes failing
     calls = flaky_sns(monkeypatch, random.Random(7))
-    notifier, notice_records = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
+    notifier, notice_records, _ = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
     notice_calls = calls["PublishBatch"]
-    publisher, payout_records = deliver_stream(
+    publisher, payout_records, _ = deliver_stream(
         local_tables, "payout_publisher", "PayoutPublisherFunction", "PendingPayouts"
     )
 

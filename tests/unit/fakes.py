@@ -34,7 +34,7 @@ from fastrefund.domain.models import (
     Subscription,
     SubscriptionProtocol,
 )
-from fastrefund.domain.notices import Outbound
+from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.rules import DailyRoom
 
 
@@ -113,6 +113,7 @@ class InMemoryRefunds:
     merchants: InMemoryMerchants
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
+    confirmed: set[tuple[str, str]] = field(default_factory=set)  # (outbox, message id) confirmed published
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
         order = self.orders.get(order_id)
@@ -136,6 +137,28 @@ class InMemoryRefunds:
             if refund.status is RefundStatus.PENDING_REVIEW and refund.review_deadline and refund.review_deadline <= now
         )
         return [(order_id, refund_id) for _, order_id, refund_id in due[:limit]]
+
+    def get(self, order_id: str, refund_id: str) -> Refund | None:
+        return self.order_and_request(order_id, refund_id)[1]
+
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        owing = []
+        for refund in self.refunds.values():
+            message = outbox.owed(refund)
+            unconfirmed = message is not None and (outbox.name, message.message_id()) not in self.confirmed
+            if unconfirmed and outbox.owed_since(refund) < cutoff:
+                owing.append((outbox.owed_since(refund), refund.order_id, refund.refund_id))
+        return [(order_id, refund_id) for _, order_id, refund_id in sorted(owing)[:limit]]
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        message, stored = outbox.owed(refund), self.refunds.get(refund.refund_id)
+        current = outbox.owed(stored) if stored else None
+        if message is None or current is None or current.message_id() != message.message_id():
+            return False
+        if (outbox.name, message.message_id()) in self.confirmed:
+            return False
+        self.confirmed.add((outbox.name, message.message_id()))
+        return True
 
     def add_for_review(self, refund: Refund, order: Order) -> None:
         self._happen_meanwhile()

@@ -8,19 +8,33 @@ from aws_lambda_powertools.utilities.batch import EventType
 
 from devtools.sample_events import event
 from fastrefund.domain.models import PayoutStatus
-from fastrefund.domain.notices import notices_for, payout_for
+from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.repositories.refunds import change_of
 from fastrefund.runtime.batch import LoggedBatchProcessor
-from tests.unit.fakes import RecordingPublisher
+from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 # An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)
 SAMPLE = event("notifier_request_changes")
+notices_for, payout_for = NOTICES.newly_owed, PAYOUTS.newly_owed
 
 
-def deliver(batch: dict, publisher: RecordingPublisher, derive=notices_for) -> list[str]:
+def stored_as_last_changed(batch: dict) -> InMemoryStore:
+    """A store holding each request of the batch as its last readable record left it."""
+    store = InMemoryStore()
+    for record in batch["Records"]:
+        try:
+            refund = change_of(record["dynamodb"])[1]
+        except ValueError:  # a record made unreadable on purpose
+            continue
+        store.refunds.refunds[refund.refund_id] = refund
+    return store
+
+
+def deliver(batch: dict, publisher: RecordingPublisher, outbox: Outbox = NOTICES, store=None) -> list[str]:
     processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
-    response = publish_changes(batch, processor, change_of, derive, publisher, kind="Notice")
+    store = store or stored_as_last_changed(batch)
+    response = publish_changes(batch, processor, change_of, outbox, publisher, store.refunds)
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
@@ -73,13 +87,13 @@ def test_a_change_that_tells_nothing_new_publishes_nothing():
     paid = approved.model_copy(update={"payout": approved.payout.model_copy(update={"status": PayoutStatus.SUCCEEDED})})
 
     assert notices_for(approved, paid) == []  # the payout result changed the request, not its status
-    assert payout_for(approved, paid) is None
+    assert payout_for(approved, paid) == []
 
 
 def test_each_approval_and_each_reissue_is_one_payout_instruction():
     publisher = RecordingPublisher()
 
-    assert deliver(event("payout_publisher_pending_payouts"), publisher, derive=_payouts) == []
+    assert deliver(event("payout_publisher_pending_payouts"), publisher, outbox=PAYOUTS) == []
     assert [(p.approval, p.attempt, p.payout_id.endswith(":1")) for p in publisher.published] == [
         ("AUTO_REFUNDED", 1, True),
         ("MERCHANT", 1, True),
@@ -87,15 +101,34 @@ def test_each_approval_and_each_reissue_is_one_payout_instruction():
     _, approved = change_of(SAMPLE["Records"][2]["dynamodb"])
     failed = approved.model_copy(update={"payout": approved.payout.model_copy(update={"status": PayoutStatus.FAILED})})
     again = failed.model_copy(update={"payout": approved.payout.model_copy(update={"attempts": 2})})
-    reissued = payout_for(failed, again)
-    assert reissued is not None and reissued.payout_id == f"{approved.refund_id}:2"
-    assert payout_for(None, SAMPLE_REVIEW()) is None  # no approval, no payout
+    [reissued] = payout_for(failed, again)
+    assert reissued.message_id() == f"{approved.refund_id}:2"
+    assert payout_for(None, SAMPLE_REVIEW()) == []  # no approval, no payout
 
 
 def SAMPLE_REVIEW():
     return change_of(SAMPLE["Records"][1]["dynamodb"])[1]
 
 
-def _payouts(before, after):
-    instruction = payout_for(before, after)
-    return [instruction] if instruction else []
+def test_what_is_published_is_confirmed_and_only_while_the_request_still_owes_it():
+    store = stored_as_last_changed(SAMPLE)
+    publisher = RecordingPublisher()
+
+    deliver(SAMPLE, publisher, store=store)
+
+    # o-2's review notice went out, but o-2 now owes the approval's notice: only that one is confirmed.
+    assert store.refunds.confirmed == {
+        ("notice", publisher.published[0].message_id()),
+        ("notice", publisher.published[2].message_id()),
+    }
+
+
+def test_a_notice_not_published_is_not_confirmed():
+    store = stored_as_last_changed(SAMPLE)
+    first = refund_ids(SAMPLE)[0]
+
+    deliver(SAMPLE, RecordingPublisher(failing={first}), store=store)
+
+    assert [message_id for _, message_id in store.refunds.confirmed] == [
+        NOTICES.owed(change_of(SAMPLE["Records"][2]["dynamodb"])[1]).message_id()
+    ]

@@ -7,6 +7,9 @@ subscribers (and the payment system) can drop duplicates.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -128,23 +131,23 @@ class OrderRefundedNotice(_Notice):
 Notice = Annotated[AutoRefundNotice | ReviewRequestedNotice | OrderRefundedNotice, Field(discriminator="notice_type")]
 
 
-def notices_for(before: Refund | None, after: Refund) -> list[Notice]:
-    """The notices a committed change of a request calls for (`before` is None for a new request)."""
-    if before is None and after.status is RefundStatus.AUTO_REFUNDED:
-        auto: dict[str, Any] = {"route": after.route, "rule_version": after.rule_version}
-        auto["refunded_at"] = to_api(after.decided_at)
-        return [AutoRefundNotice.model_validate(_about("ORDER_AUTO_REFUNDED", after) | auto)]
-    if before is None and after.status is RefundStatus.PENDING_REVIEW and after.review_deadline is not None:
-        review = {"reasons": after.reasons, "review_deadline": to_api(after.review_deadline)}
-        return [ReviewRequestedNotice.model_validate(_about("REFUND_REVIEW_REQUESTED", after) | review)]
-    newly_approved = before is not None and before.status is not RefundStatus.APPROVED
-    if newly_approved and after.status is RefundStatus.APPROVED and after.resolution is not None:
+def notice_owed(refund: Refund) -> Notice | None:
+    """The notice a request's state owes its merchant: that it was auto-refunded, handed to review, or
+    approved in review; nothing for a request rejected or withdrawn."""
+    if refund.status is RefundStatus.AUTO_REFUNDED:
+        auto: dict[str, Any] = {"route": refund.route, "rule_version": refund.rule_version}
+        auto["refunded_at"] = to_api(refund.decided_at)
+        return AutoRefundNotice.model_validate(_about("ORDER_AUTO_REFUNDED", refund) | auto)
+    if refund.status is RefundStatus.PENDING_REVIEW and refund.review_deadline is not None:
+        review = {"reasons": refund.reasons, "review_deadline": to_api(refund.review_deadline)}
+        return ReviewRequestedNotice.model_validate(_about("REFUND_REVIEW_REQUESTED", refund) | review)
+    if refund.status is RefundStatus.APPROVED and refund.resolution is not None:
         approval = {
-            "resolution": ResolutionView.of(after.resolution),
-            "action": "INTERCEPT_OR_RECOVER" if after.shipped_when_approved else "STOP_SHIPMENT",
+            "resolution": ResolutionView.of(refund.resolution),
+            "action": "INTERCEPT_OR_RECOVER" if refund.shipped_when_approved else "STOP_SHIPMENT",
         }
-        return [OrderRefundedNotice.model_validate(_about("ORDER_REFUNDED", after) | approval)]
-    return []
+        return OrderRefundedNotice.model_validate(_about("ORDER_REFUNDED", refund) | approval)
+    return None
 
 
 class PayoutInstruction(_Published):
@@ -168,26 +171,53 @@ class PayoutInstruction(_Published):
         return {"merchant_id": self.merchant_id}
 
 
-def payout_for(before: Refund | None, after: Refund) -> PayoutInstruction | None:
-    """The instruction a committed change calls for: a payout newly pending (an approval, or a retry)."""
-    payout = after.payout
-    if payout is None or payout.status is not PayoutStatus.PENDING or not after.status.approved:
+def payout_owed(refund: Refund) -> PayoutInstruction | None:
+    """The instruction a request's state owes the payment system: its current attempt, while pending."""
+    payout = refund.payout
+    if payout is None or payout.status is not PayoutStatus.PENDING or not refund.status.approved:
         return None
-    if before is not None and before.payout is not None and before.payout.attempts == payout.attempts:
-        return None  # the same attempt, changed otherwise: already instructed
-    if after.status is RefundStatus.AUTO_REFUNDED:
-        approval, approved_at = "AUTO_REFUNDED", after.decided_at
+    if refund.status is RefundStatus.AUTO_REFUNDED:
+        approval, approved_at = "AUTO_REFUNDED", refund.decided_at
     else:
-        assert after.resolution is not None  # an APPROVED request always says how
-        approval, approved_at = after.resolution.by.value, after.resolution.at
+        assert refund.resolution is not None  # an APPROVED request always says how
+        approval, approved_at = refund.resolution.by.value, refund.resolution.at
     return PayoutInstruction(
-        payout_id=after.payout_id(),
-        refund_id=after.refund_id,
-        order_id=after.order_id,
-        buyer_id=after.buyer_id,
-        merchant_id=after.merchant_id,
-        amount_fen=after.amount_fen,
+        payout_id=refund.payout_id(),
+        refund_id=refund.refund_id,
+        order_id=refund.order_id,
+        buyer_id=refund.buyer_id,
+        merchant_id=refund.merchant_id,
+        amount_fen=refund.amount_fen,
         approved_at=to_api(approved_at),
         approval=approval,  # type: ignore[arg-type]  # one of the Literal's values, by construction
         attempt=payout.attempts,
     )
+
+
+@dataclass(frozen=True)
+class Outbox:
+    """One kind of message a request's state can owe (notices, payout instructions): what it owes, and
+    since when. A change publishes what its new state owes that its old state did not; a message owed
+    and not confirmed published is sent again by the reconciliation (the id stays the same)."""
+
+    name: str
+    owed: Callable[[Refund], Outbound | None]
+    owed_since: Callable[[Refund], datetime]
+
+    def newly_owed(self, before: Refund | None, after: Refund) -> list[Outbound]:
+        """The message a committed change calls for (`before` is None for a new request), if any."""
+        message = self.owed(after)
+        earlier = self.owed(before) if before is not None else None
+        if message is None or (earlier is not None and earlier.message_id() == message.message_id()):
+            return []
+        return [message]
+
+
+def _payout_updated_at(refund: Refund) -> datetime:
+    assert refund.payout is not None  # asked only of a refund that owes a payout
+    return refund.payout.updated_at
+
+
+NOTICES = Outbox("notice", notice_owed, lambda refund: refund.resolution.at if refund.resolution else refund.decided_at)
+PAYOUTS = Outbox("payout", payout_owed, _payout_updated_at)
+OUTBOXES = (NOTICES, PAYOUTS)

@@ -22,7 +22,7 @@ from fastrefund.domain.models import (
     Subscription,
     SubscriptionProtocol,
 )
-from fastrefund.domain.notices import Outbound
+from fastrefund.domain.notices import Outbound, Outbox
 
 
 class Orders(Protocol):
@@ -69,6 +69,18 @@ class Refunds(Protocol):
 
     def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         """(order_id, refund_id) of requests still in review past their deadline, earliest first."""
+        ...
+
+    def get(self, order_id: str, refund_id: str) -> Refund | None: ...
+
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests owing a message of `outbox`, not confirmed published, since
+        before `cutoff`."""
+        ...
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        """Record that the message `refund` (a state of the request) owes was published; False when the
+        request no longer owes it unconfirmed."""
         ...
 
     def add_for_review(self, refund: Refund, order: Order) -> None:

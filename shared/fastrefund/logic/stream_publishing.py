@@ -3,7 +3,9 @@
 Each record is read on its own (Powertools' BatchProcessor) into the messages its change calls for,
 then the messages go out 10 per SNS call. A record with a message not published is reported as a
 failed item: Lambda delivers the stream again from the earliest one, and each message keeps its id,
-so subscribers can drop duplicates.
+so subscribers can drop duplicates. A message published is confirmed on its request (its owed mark
+dropped); one never confirmed, because the stream's delivery failed for good, is sent again by the
+reconciliation.
 """
 
 from collections.abc import Callable, Sequence
@@ -15,29 +17,31 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from fastrefund.domain.models import Refund
-from fastrefund.domain.notices import Outbound
-from fastrefund.logic.ports import Publisher
+from fastrefund.domain.notices import Outbound, Outbox
+from fastrefund.logic.ports import Publisher, Refunds
 from fastrefund.runtime.observability import logger, metrics
 
 ChangeReader = Callable[[dict[str, Any]], tuple[Refund | None, Refund]]  # a record's (OldImage, NewImage)
-Derive = Callable[[Refund | None, Refund], Sequence[Outbound]]
 
 
 def publish_changes(
     event: dict[str, Any],
     processor: BatchProcessor,
     read_change: ChangeReader,
-    derive: Derive,
+    outbox: Outbox,
     publisher: Publisher,
-    kind: str,
+    refunds: Refunds,
 ) -> PartialItemFailureResponse:
-    """Publish what each record's change calls for; `kind` names the metrics (NoticesPublished and
-    NoticePublishFailures for "Notice")."""
+    """Publish what each record's change newly owes of `outbox`, and confirm it on the request; the
+    outbox names the metrics (NoticesPublished and NoticePublishFailures for notices)."""
     messages: dict[str, Sequence[Outbound]] = {}  # by the record's sequence number
+    states: dict[str, Refund] = {}  # each record's request as the change left it
 
     def read_messages(record: DynamoDBRecord) -> None:
         stream_record = record.raw_event["dynamodb"]
-        messages[stream_record["SequenceNumber"]] = derive(*read_change(stream_record))
+        before, after = read_change(stream_record)
+        messages[stream_record["SequenceNumber"]] = outbox.newly_owed(before, after)
+        states[stream_record["SequenceNumber"]] = after
 
     with processor(records=event["Records"], handler=read_messages):
         processor.process()
@@ -45,12 +49,33 @@ def publish_changes(
     unpublished = publisher.publish(outgoing)
 
     failures = processor.response()["batchItemFailures"] + [
-        {"itemIdentifier": sequence}
-        for sequence, found in messages.items()
-        if any(message.message_id() in unpublished for message in found)
+        {"itemIdentifier": sequence} for sequence, found in messages.items() if any_in(found, unpublished)
     ]
-    published = len(outgoing) - len(unpublished)
+    confirmed = confirm(
+        outbox,
+        refunds,
+        [states[sequence] for sequence, found in messages.items() if found and not any_in(found, unpublished)],
+    )
+    published, kind = len(outgoing) - len(unpublished), outbox.name.capitalize()
     metrics.add_metric(name=f"{kind}sPublished", unit=MetricUnit.Count, value=published)
     metrics.add_metric(name=f"{kind}PublishFailures", unit=MetricUnit.Count, value=len(unpublished))
-    logger.info(f"{kind.lower()}s sent", extra={"published": published, "redelivered": len(failures)})
+    logger.info(
+        f"{outbox.name}s sent", extra={"published": published, "confirmed": confirmed, "redelivered": len(failures)}
+    )
     return {"batchItemFailures": failures}
+
+
+def any_in(messages: Sequence[Outbound], ids: set[str]) -> bool:
+    return any(message.message_id() in ids for message in messages)
+
+
+def confirm(outbox: Outbox, refunds: Refunds, published: list[Refund]) -> int:
+    """Drop the owed marks of what was published; how many were dropped. A mark that could not be dropped
+    only means a duplicate later (the reconciliation sends that message again, with its id)."""
+    confirmed = 0
+    for refund in published:
+        try:
+            confirmed += refunds.confirm_published(outbox, refund)
+        except Exception:  # the message is out: failing the record would only publish it again now
+            logger.exception("published, not confirmed", extra={"refund_id": refund.refund_id})
+    return confirmed

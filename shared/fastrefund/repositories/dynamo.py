@@ -67,6 +67,11 @@ def translate_transient_errors() -> Iterator[None]:
         raise
 
 
+def condition_failed(exc: ClientError) -> bool:
+    """Whether a write was refused because its condition did not hold (the item is not as expected)."""
+    return aws_clients.error_code(exc) == "ConditionalCheckFailedException"
+
+
 def _plain(value: Any) -> Any:
     """DynamoDB numbers come back as Decimal; this service stores only whole numbers (fen, counts)."""
     if isinstance(value, Decimal):

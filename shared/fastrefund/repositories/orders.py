@@ -7,7 +7,6 @@ from botocore.exceptions import ClientError
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models import Order, OrderState, OrderStatus, Shipment
 from fastrefund.repositories import dynamo, keys
-from fastrefund.runtime import aws_clients
 
 
 def to_item(order: Order) -> dynamo.Item:
@@ -39,7 +38,7 @@ class OrdersRepository:
                     ConditionExpression="attribute_not_exists(order_id)",
                 )
         except ClientError as exc:
-            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
+            if dynamo.condition_failed(exc):
                 return False
             raise
         return True
@@ -96,7 +95,7 @@ class OrdersRepository:
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
         except ClientError as exc:
-            if aws_clients.error_code(exc) != "ConditionalCheckFailedException":
+            if not dynamo.condition_failed(exc):
                 raise
             current = exc.response.get("Item")
             return (from_item(dynamo.decode(current)) if current else None), False

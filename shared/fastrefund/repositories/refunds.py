@@ -7,6 +7,7 @@ auto-refund also checks and counts the merchant policy's daily usage and checks 
 the decision read: all or none.
 """
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,6 +35,7 @@ from fastrefund.domain.models import (
     Refund,
     RefundStatus,
 )
+from fastrefund.domain.notices import OUTBOXES, PAYOUTS, Outbox
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.repositories import dynamo, keys, orders
 from fastrefund.runtime import aws_clients
@@ -43,23 +45,46 @@ USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after 
 REVIEWS_DUE_INDEX = "ReviewsDue"
 IN_REVIEW = "PENDING_REVIEW"
 BY_REFUND_ID_INDEX = "ByRefundId"
+# A request that owes a message (a notice, a payout instruction) carries an owed mark for it until the
+# message is confirmed published: `<outbox>_owed` (a shard, so that no index partition runs hot) and
+# `<outbox>_owed_since` ("<when it became owed> <message id>"), the keys of the sparse index
+# `<Outbox>sOwed` the reconciliation reads. The mark is written with the change that makes the message
+# owed, so a crash after the commit leaves it in place.
+OWED_SHARDS = 8
+
+
+def owed_index(outbox: Outbox) -> str:
+    return f"{outbox.name.capitalize()}sOwed"
+
+
+def owed_marks(refund: Refund) -> dynamo.Item:
+    """The owed marks of the messages the request's state owes (none once confirmed: see confirm_published)."""
+    marks: dynamo.Item = {}
+    shard = str(zlib.crc32(refund.refund_id.encode()) % OWED_SHARDS)
+    for outbox in OUTBOXES:
+        message = outbox.owed(refund)
+        if message is not None:
+            marks[f"{outbox.name}_owed"] = shard
+            marks[f"{outbox.name}_owed_since"] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
+    return marks
 
 
 def to_item(refund: Refund) -> dynamo.Item:
-    item = dynamo.item_of(refund)
+    item = dynamo.item_of(refund) | owed_marks(refund)
     if refund.status is RefundStatus.PENDING_REVIEW:
         item["in_review"] = IN_REVIEW
     return item
 
 
 def from_item(item: dynamo.Item) -> Refund:
-    return dynamo.model_of(Refund, {name: value for name, value in item.items() if name != "in_review"})
+    return dynamo.model_of(Refund, item)  # the index attributes (in_review, the owed marks) are left out
 
 
 class RefundsRepository:
     def __init__(self, table_name: str, orders_table: str, usage_table: str, merchants_table: str) -> None:
         self.table_name = table_name
         self.orders_table = orders_table
+        self.orders = orders.OrdersRepository(orders_table)
         self.usage_table = usage_table
         self.merchants_table = merchants_table
 
@@ -67,7 +92,7 @@ class RefundsRepository:
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
         """The order and its open or approved request, if any (a second read only when there is one)."""
-        order = orders.OrdersRepository(self.orders_table).get(order_id)
+        order = self.orders.get(order_id)
         if order is None or order.refund_id is None:
             return order, None
         return self.order_and_request(order_id, order.refund_id)
@@ -124,6 +149,30 @@ class RefundsRepository:
             )
         return [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
 
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests owing a message of `outbox` since before `cutoff` and not
+        confirmed published, oldest first in each shard (at most `limit` per shard)."""
+        found = []
+        for shard in range(OWED_SHARDS):
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(
+                    TableName=self.table_name,
+                    IndexName=owed_index(outbox),
+                    KeyConditionExpression="#shard = :shard AND #since < :cutoff",
+                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeValues=dynamo.values(shard=str(shard), cutoff=to_storage(cutoff)),
+                    Limit=limit,
+                )
+            found += [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
+        return found
+
+    def get(self, order_id: str, refund_id: str) -> Refund | None:
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().get_item(
+                TableName=self.table_name, Key=keys.refund(order_id, refund_id), ConsistentRead=True
+            )
+        return from_item(dynamo.decode(response["Item"])) if "Item" in response else None
+
     # ------------------------------------------------------------------ writes
 
     def add_for_review(self, refund: Refund, order: Order) -> None:
@@ -166,26 +215,54 @@ class RefundsRepository:
         self._transact([self._replace_request(refund, was), self._update_order(refund, order_update)])
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
-        """Store the request's new payout state, if its payout is still the one read (RequestChanged)."""
+        """Store the request's new payout state, if its payout is still the one read (RequestChanged),
+        with its payout's owed mark: set for a new attempt, gone once the payment system has answered."""
         condition, seen_values = "attribute_not_exists(payout)", {}
         if seen is not None:
             condition = "payout.attempts = :attempts AND payout.#payout_status = :payout_status"
             seen_values = {"attempts": seen.attempts, "payout_status": seen.status.value}
         assert refund.payout is not None  # a payout is saved, never removed
+        marks = {name: value for name, value in owed_marks(refund).items() if name.startswith(PAYOUTS.name)}
+        sets = "".join(f", {name} = :{name}" for name in marks)
+        removes = "" if marks else f" REMOVE {PAYOUTS.name}_owed, {PAYOUTS.name}_owed_since"
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.refund(refund.order_id, refund.refund_id),
-                    UpdateExpression="SET payout = :payout",
+                    UpdateExpression=f"SET payout = :payout{sets}{removes}",
                     ConditionExpression=condition,
                     **({"ExpressionAttributeNames": {"#payout_status": "status"}} if seen else {}),
-                    ExpressionAttributeValues=dynamo.values(payout=dynamo.item_of(refund.payout), **seen_values),
+                    ExpressionAttributeValues=dynamo.values(
+                        payout=dynamo.item_of(refund.payout), **marks, **seen_values
+                    ),
                 )
         except ClientError as exc:
-            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
+            if dynamo.condition_failed(exc):
                 raise RequestChanged(f"refund {refund.refund_id}'s payout changed") from exc
             raise
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        """Drop the owed mark of the message `refund` (a state of the request) owes, once published; False
+        when the request no longer carries that mark (confirmed already, or it owes another message now)."""
+        mark = owed_marks(refund).get(f"{outbox.name}_owed_since")
+        if mark is None:
+            return False
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.refund(refund.order_id, refund.refund_id),
+                    UpdateExpression="REMOVE #shard, #since",
+                    ConditionExpression="#since = :mark",
+                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeValues=dynamo.values(mark=mark),
+                )
+        except ClientError as exc:
+            if dynamo.condition_failed(exc):
+                return False
+            raise
+        return True
 
     # ------------------------------------------------------------------ transaction parts
 

@@ -101,7 +101,7 @@ class SubscriptionsRepository:
                     ReturnValues="ALL_OLD",
                 )
         except ClientError as exc:
-            if aws_clients.error_code(exc) == "ConditionalCheckFailedException":
+            if dynamo.condition_failed(exc):
                 raise EndpointInUse(endpoint) from exc
             raise
         return "Attributes" not in response

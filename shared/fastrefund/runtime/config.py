@@ -32,6 +32,9 @@ class Config(_Environment):
     merchant_notices_topic_arn: str = Field(min_length=1)
     rules_parameter_name: str | None = None
     rules_file: str | None = Field(default=None, description="a local rules document replacing the parameter")
+    republish_after_seconds: int = Field(
+        default=300, ge=0, description="how long a notice or payout may stay unconfirmed before it is sent again"
+    )
 
     @model_validator(mode="after")
     def _rules_have_a_source(self) -> Self:

@@ -1,0 +1,37 @@
+"""Every few minutes, sends again each notice and payout instruction that a request has owed for longer
+than REPUBLISH_AFTER_SECONDS without its publisher confirming it (the stream's delivery failed for good,
+or was down past the stream's 24 hours). Normally it finds nothing; what it finds is counted
+(NoticesRepublished, PayoutsRepublished) and alarmed on.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.notices import NOTICES, PAYOUTS
+from fastrefund.logic.reconciliation import republish_overdue
+from fastrefund.messaging.publisher import TopicPublisher
+from fastrefund.repositories.store import get_store
+from fastrefund.runtime.config import get_config, get_payouts_config
+from fastrefund.runtime.observability import logger, metrics, tracer
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics(capture_cold_start_metric=True)
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    refunds, grace, now = get_store().refunds, timedelta(seconds=get_config().republish_after_seconds), utc_now()
+    topics = {
+        NOTICES: get_config().merchant_notices_topic_arn,
+        PAYOUTS: get_payouts_config().refund_payouts_topic_arn,
+    }
+    republished = {}
+    for outbox, topic in topics.items():
+        sent = republish_overdue(refunds, outbox, TopicPublisher(topic), now, grace)
+        metrics.add_metric(name=f"{outbox.name.capitalize()}sRepublished", unit=MetricUnit.Count, value=sent)
+        republished[f"{outbox.name}s"] = sent
+    logger.info("unconfirmed messages reconciled", extra=republished)
+    return republished
