@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install run token lint test unit integration fuzz openapi bench build deploy replay clean
+.PHONY: install run invoke token lint test unit integration fuzz openapi bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt requirements-dev.txt
+$(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt shared/requirements-no-deps.txt functions/authorizer/requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
@@ -26,6 +26,11 @@ install: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (see README)
 	$(BIN)/python -m devtools.local_stack $(ARGS)
+
+# make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json: one invocation against `make run`'s stack
+invoke: install
+	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<folder under functions/> EVENT=<a file of events/>"; exit 2; }
+	@$(BIN)/python -m devtools.invoke --function "$(FUNCTION)" --event "$(EVENT)"
 
 # make token ROLE=buyer SUB=b-1 (MERCHANT=m-1 for merchant and erp)
 token: install
@@ -82,6 +87,7 @@ replay: install
 clean:
 	rm -rf $(VENV) .venv-sam .pytest_cache .aws-sam node_modules .local-stack
 
-bench: install  ## print the AWS calls each kind of request makes, and the local stack's start-up time
+bench: install build  ## print the AWS calls each kind of request makes, the local stack's start-up time, each function's size
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
 	$(BIN)/python -m bench.local_stack_startup
+	$(BIN)/python -m bench.deployed_sizes

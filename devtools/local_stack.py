@@ -175,11 +175,32 @@ class LocalStack:
             },
         }
         self.args.state_dir.mkdir(parents=True, exist_ok=True)
-        # Written whole, then renamed: whoever waits for the file never reads half of it.
-        partial = self.args.state_dir / "outputs.json.partial"
-        partial.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-        partial.replace(self.args.state_dir / "outputs.json")
+        _write_whole(self.args.state_dir / "env.json", self._env_vars_file(resolve))
+        _write_whole(self.args.state_dir / "outputs.json", state)  # last: whoever waits for it finds both
         return state
+
+    def _env_vars_file(self, resolve: Resolver) -> dict[str, dict[str, str]]:
+        """Each function's environment on this stack, in the shape of `sam local invoke --env-vars`
+        (by logical id); `make invoke` reads it too."""
+        shared = {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.moto.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
+            "AWS_ENDPOINT_URL_DYNAMODBSTREAMS": self.dynamodb.endpoint,
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            **({"RULES_FILE": os.environ["RULES_FILE"]} if os.environ.get("RULES_FILE") else {}),
+        }
+        return {
+            logical_id: shared | function.environment(resolve)
+            for logical_id, function in self.template.functions.items()
+        }
+
+
+def _write_whole(path: Path, content: Any) -> None:
+    """Written whole, then renamed: whoever waits for the file never reads half of it."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
 
 
 def _check_rules_file() -> None:

@@ -32,11 +32,22 @@ NOT_NEEDED_LOCALLY = {
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
     "AWS::SQS::QueuePolicy",
+    "AWS::IAM::Role",
+    "AWS::ApiGateway::Account",
 }
 RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB", "Schedule"}
 RESOLVED_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub"}
 # Properties the local stack never reads (IAM, deployment-only settings), where any intrinsic may stand.
-_NOT_READ = {"Policies", "Layers", "LoggingConfig", "Metadata", "DeletionPolicy", "UpdateReplacePolicy"}
+_NOT_READ = {
+    "Policies",
+    "Layers",
+    "LoggingConfig",
+    "Metadata",
+    "DeletionPolicy",
+    "UpdateReplacePolicy",
+    "MethodSettings",
+    "AccessLogSetting",
+}
 
 
 def problems(template: Template) -> list[str]:

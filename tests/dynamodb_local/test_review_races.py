@@ -9,7 +9,7 @@ from collections import Counter
 from http import HTTPStatus
 
 from devtools.event_sources import read_stream
-from fastrefund.domain.notices import payout_for
+from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refunds import change_of
 from tests.dynamodb_local import workers
@@ -101,8 +101,7 @@ def test_approve_ship_cancel_and_the_deadline_each_time_one_winner(local_tables,
     stream_arn = local_tables.resolve.attributes[("RefundsTable", "StreamArn")]
     instructions = Counter()
     for record in read_stream(local_tables.client("dynamodbstreams"), stream_arn):
-        instruction = payout_for(*change_of(record["dynamodb"]))
-        if instruction:
+        for instruction in PAYOUTS.newly_owed(*change_of(record["dynamodb"])):
             instructions[instruction.refund_id] += 1
     approved_ids = {requests[o] for o, _ in orders if stored_request(o, requests[o])["status"] == "APPROVED"}
     print(f"\n{ROUNDS} rounds of approve/ship/cancel/deadline: {dict(outcomes)}; payouts {sum(instructions.values())}")

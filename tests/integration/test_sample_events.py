@@ -37,6 +37,8 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
             assert result == {"batchItemFailures": []}
         case "review_deadlines":
             assert result == {"decided": 0, "failed": 0}
+        case "reconciler":  # the refunds just made owe notices, but not for 5 minutes yet
+            assert result == {"notices": 0, "payouts": 0}
 
 
 def with_ids_that_exist(sample: str) -> dict:
@@ -70,6 +72,12 @@ def with_ids_that_exist(sample: str) -> dict:
 def test_every_sample_names_a_function():
     assert all(function_of(sample) for sample in SAMPLES)
     assert {function_of(sample) for sample in SAMPLES} == set(FUNCTIONS)
+
+
+def test_every_api_route_has_a_sample():
+    samples = [json.loads(Path(EVENTS / f"{sample}.json").read_text()) for sample in SAMPLES]
+    sampled = {(body["resource"], body["httpMethod"]) for body in samples if "httpMethod" in body}
+    assert {(route.path, route.method) for route in Template.load().routes} == sampled
 
 
 def test_every_sample_is_an_event_the_template_routes():

@@ -2,6 +2,8 @@
 
 import json
 import socket
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
@@ -10,7 +12,7 @@ import pytest
 
 from devtools.local_stack_process import start_stack, wait_until_answering
 from devtools.sample_events import paid_order_message
-from devtools.template import TEMPLATE, Template
+from devtools.template import ROOT, TEMPLATE, Template
 from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
@@ -67,6 +69,22 @@ def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
     assert "MerchantNoticesTopic" in state["outputs"]["MerchantNoticesTopicArn"]
     assert set(state["endpoints"]) >= {"dynamodb", "sns", "sqs", "ssm"}
     assert local_stack.stop()[0] == 0
+
+
+def test_make_invoke_runs_a_handler_against_the_stack_with_its_env_vars_file(local_stack, tmp_path):
+    def make_invoke(function: str, event: str) -> dict:
+        command = [sys.executable, "-m", "devtools.invoke", "--function", function, "--event", f"events/{event}.json"]
+        done = subprocess.run([*command, "--state-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    env_vars = json.loads((tmp_path / "env.json").read_text())
+    assert set(env_vars) == set(Template.load().functions)
+    assert env_vars["ReconcilerFunction"]["REFUNDS_TABLE"] == local_stack.state["outputs"]["RefundsTableName"]
+    assert make_invoke("reconciler", "reconciler_scheduled") == {"notices": 0, "payouts": 0}
+    # The sample's order was never paid on this stack: its tables answer, and say so
+    answer = make_invoke("OrdersApiFunction", "orders_api_eligibility")
+    assert (answer["statusCode"], json.loads(answer["body"])["error"]["code"]) == (404, "ORDER_NOT_FOUND")
 
 
 def test_a_template_it_cannot_run_is_refused_naming_the_function_and_the_feature(tmp_path):
