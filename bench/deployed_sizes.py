@@ -36,9 +36,7 @@ def main() -> None:
         unzipped, zipped = sizes(BUILD / logical_id)
         total = zipped + layer_zipped
         flag = "" if logical_id == "AuthorizerFunction" or total < GOAL_ZIPPED else "  over the 10 MB goal"
-        print(
-            f"{logical_id:32} {mb(unzipped)} {mb(zipped)}   {mb(unzipped + layer_unzipped)} {mb(total)}{flag}"
-        )
+        print(f"{logical_id:32} {mb(unzipped)} {mb(zipped)}   {mb(unzipped + layer_unzipped)} {mb(total)}{flag}")
 
 
 if __name__ == "__main__":
