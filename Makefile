@@ -36,11 +36,19 @@ invoke: install
 token: install
 	@$(BIN)/python -m devtools.token --role "$(ROLE)" --sub "$(SUB)" $(if $(MERCHANT),--merchant "$(MERCHANT)")
 
-lint: install
+# checkov has a virtualenv of its own too: its dependencies are not the service's.
+CHECKOV := .venv-checkov/bin/checkov
+$(CHECKOV):
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet checkov==3.3.30
+
+lint: install $(CHECKOV)
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
 	@# informational rules too (I3011 and the like): the template is clean of them, and should stay so
 	$(BIN)/cfn-lint --include-checks I -- template.yaml
+	@# every check skipped is in .checkov.yaml, with its reason
+	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 	$(BIN)/mypy
 	@# each handler file is called app.py, so mypy takes them one at a time (strict, like the package)
 	@for handler in functions/*/app.py; do $(BIN)/mypy --no-error-summary "$$handler" || exit 1; done
@@ -85,7 +93,7 @@ replay: install
 	$(BIN)/python -m scripts.replay_stream_failures --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)" $(if $(DRY_RUN),--dry-run)
 
 clean:
-	rm -rf $(VENV) .venv-sam .pytest_cache .aws-sam node_modules .local-stack
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack
 
 bench: install build  ## print the AWS calls each kind of request makes, the local stack's start-up time, each function's size
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'

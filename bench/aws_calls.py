@@ -127,10 +127,12 @@ def main() -> None:
         measure("refund, to review (shipped)", (ship("o-4")(), refund("o-4"))[1])
         measure("refund, asked again", refund("o-3"))
         in_review = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-4"})
-        review_id = json.loads(invoke("orders_api", in_review)["body"])["refund_id"]
+        in_review_id = json.loads(invoke("orders_api", in_review)["body"])["refund_id"]
 
-        def decide(action: str, caller: dict, order_id: str = "o-4", body: dict | None = None) -> Callable[[], dict]:
-            path = {"order_id": order_id, "refund_id": review_id}
+        def decide(
+            action: str, caller: dict, refund_id: str, order_id: str, body: dict | None = None
+        ) -> Callable[[], dict]:
+            path = {"order_id": order_id, "refund_id": refund_id}
             return lambda: invoke(
                 "refund_requests_api", api_event(f"refund_requests_api_{action}", caller=caller, path=path, body=body)
             )
@@ -141,14 +143,13 @@ def main() -> None:
                 "refund_requests_api", api_event("refund_requests_api_list", caller=buyer(), path={"order_id": "o-4"})
             ),
         )
-        measure("approve a request in review", decide("approve", merchant()))
-        measure("approve it again (200, unchanged)", decide("approve", merchant()))
-        review_id = json.loads(refund("o-91")()["body"])["refund_id"]  # 600 yuan, over the policy: to review
-        measure(
-            "reject a request in review", decide("reject", merchant(), "o-91", {"reason_code": "BUYER_AGREED_TO_KEEP"})
-        )
-        review_id = json.loads(refund("o-91")()["body"])["refund_id"]
-        measure("cancel a request in review (the buyer)", decide("cancel", buyer(), "o-91"))
+        measure("approve a request in review", decide("approve", merchant(), in_review_id, "o-4"))
+        measure("approve it again (200, unchanged)", decide("approve", merchant(), in_review_id, "o-4"))
+        to_reject = json.loads(refund("o-91")()["body"])["refund_id"]  # 600 yuan, over the policy: to review
+        rejection = {"reason_code": "BUYER_AGREED_TO_KEEP"}
+        measure("reject a request in review", decide("reject", merchant(), to_reject, "o-91", rejection))
+        to_cancel = json.loads(refund("o-91")()["body"])["refund_id"]
+        measure("cancel a request in review (the buyer)", decide("cancel", buyer(), to_cancel, "o-91"))
         measure("shipment", ship("o-5"))
         measure("shipment of a refunded order (409)", ship("o-3"))
         measure(
@@ -183,8 +184,7 @@ def main() -> None:
         result = {"type": "REFUND_PAYOUT_FAILED", "refund_id": refunded, "payout_id": f"{refunded}:1"}
         result |= {"failure_code": "ACCOUNT_CLOSED", "failed_at": "2026-11-26T12:00:00+08:00"}
         measure("payment result (one message)", lambda: invoke("payment_results", sqs_batch(result)))
-        review_id = refunded
-        measure("payout retry (ops)", decide("payout_retry", {"sub": "ops-1", "role": "ops"}, "o-6"))
+        measure("payout retry (ops)", decide("payout_retry", {"sub": "ops-1", "role": "ops"}, refunded, "o-6"))
 
 
 if __name__ == "__main__":

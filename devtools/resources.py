@@ -123,6 +123,8 @@ def create_all(
     create_secrets(template, client("secretsmanager"), resolve, jwt_secret)
     for logical_id in template.of_type("AWS::Serverless::Api"):
         resolve.refs[logical_id] = "local"
+    for logical_id in template.functions:
+        resolve.refs[logical_id] = template.physical_name(logical_id)
     return resolve
 
 

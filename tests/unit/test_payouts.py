@@ -10,7 +10,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import PayoutStatus
 from fastrefund.logic import payouts
 from fastrefund.logic.payouts import UnknownPayout, parse_result
-from fastrefund.logic.refund_requests import RefundRequest, request_refund
+from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
 
@@ -25,9 +25,7 @@ def store() -> InMemoryStore:
 
 def auto_refund(store) -> str:
     store.orders.add_paid(order())
-    refund, _ = request_refund(
-        "o-1", RefundRequest(), Caller(sub="b-1", role=Role.BUYER), store, default_rulebook(), NOW
-    )
+    refund, _ = request_refund("o-1", {}, Caller(sub="b-1", role=Role.BUYER), store, default_rulebook(), NOW)
     return refund.refund_id
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.notices import NOTICES, PAYOUTS
 from fastrefund.logic.reconciliation import republish_overdue
-from fastrefund.logic.refund_requests import RefundRequest, request_refund
+from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
@@ -17,9 +17,7 @@ GRACE = timedelta(minutes=5)
 def auto_refunded(store: InMemoryStore):
     """An order auto-refunded at NOW whose notice and payout were never published (the stream lost them)."""
     store.orders.add_paid(order())
-    refund, _ = request_refund(
-        "o-1", RefundRequest(), Caller(sub="b-1", role=Role.BUYER), store, default_rulebook(), NOW
-    )
+    refund, _ = request_refund("o-1", {}, Caller(sub="b-1", role=Role.BUYER), store, default_rulebook(), NOW)
     return refund
 
 

@@ -9,7 +9,7 @@ from fastrefund.domain.errors import OrderClosed, OrderNotFound, TemporarilyUnav
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import OrderStatus, Reason, RefundStatus, Route, Shipment
 from fastrefund.logic import settling
-from fastrefund.logic.refund_requests import RefundRequest, request_refund
+from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
@@ -29,7 +29,7 @@ def _no_backoff(monkeypatch):
 
 
 def ask(store: InMemoryStore, order_id: str = "o-1"):
-    return request_refund(order_id, RefundRequest(reason="changed my mind"), BUYER, store, default_rulebook(), NOW)
+    return request_refund(order_id, {"reason": "changed my mind"}, BUYER, store, default_rulebook(), NOW)
 
 
 def with_policy(store: InMemoryStore, **limits) -> None:

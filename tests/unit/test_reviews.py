@@ -17,7 +17,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import OrderStatus, PayoutStatus, Reason, RefundStatus, ResolvedBy, Shipment
 from fastrefund.logic import reviews, settling
 from fastrefund.logic.eligibility import check_eligibility
-from fastrefund.logic.refund_requests import RefundRequest, request_refund
+from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.reviews import Rejection
 from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
@@ -45,7 +45,7 @@ def store() -> InMemoryStore:
 
 
 def ask(store, at=NOW):
-    refund, _ = request_refund("o-1", RefundRequest(), BUYER, store, default_rulebook(), at)
+    refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), at)
     return refund
 
 

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, ClassVar, Literal, Protocol
 
 from pydantic import AwareDatetime, ConfigDict, Field
 
@@ -50,6 +50,12 @@ class Outbound(Protocol):
 class _Published(Frozen):
     # Every field is in every message, defaults included: the published schema says so.
     model_config = ConfigDict(frozen=True, extra="forbid", json_schema_serialization_defaults_required=True)
+    # The fields that are also SNS message attributes, for subscribers' filter policies.
+    FILTERED_ON: ClassVar[tuple[str, ...]] = ("merchant_id",)
+
+    def attributes(self) -> dict[str, str]:
+        """The SNS message attributes that subscribers' filter policies select on."""
+        return {name: str(getattr(self, name)) for name in self.FILTERED_ON}
 
 
 class _Notice(_Published):
@@ -60,13 +66,10 @@ class _Notice(_Published):
     refund_id: str
     amount_fen: int = Field(description="the refund's amount in fen (1 yuan = 100 fen)")
 
+    FILTERED_ON = ("merchant_id", "notice_type")
+
     def message_id(self) -> str:
         return self.notice_id
-
-    def attributes(self) -> dict[str, str]:
-        """The SNS message attributes that subscribers' filter policies select on."""
-        notice_type: str = self.notice_type
-        return {"merchant_id": self.merchant_id, "notice_type": notice_type}
 
 
 def _about(notice_type: str, refund: Refund) -> dict[str, Any]:
@@ -166,9 +169,6 @@ class PayoutInstruction(_Published):
 
     def message_id(self) -> str:
         return self.payout_id
-
-    def attributes(self) -> dict[str, str]:
-        return {"merchant_id": self.merchant_id}
 
 
 def payout_owed(refund: Refund) -> PayoutInstruction | None:

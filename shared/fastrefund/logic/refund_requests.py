@@ -112,8 +112,6 @@ def request_refund(
 
 
 def _parsed(body: object) -> RefundRequest:
-    if isinstance(body, RefundRequest):
-        return body
     try:
         return RefundRequest.model_validate(body or {})
     except ValidationError as exc:
