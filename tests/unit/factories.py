@@ -23,7 +23,7 @@ PAID_AT = datetime.fromisoformat(PAID_ORDER["paid_at"])
 
 @cache
 def default_rulebook() -> RuleBook:
-    """The rule configuration that template.yaml deploys (the table in RULES.md)."""
+    """The rule configuration that template.yaml deploys (the table in docs/rules.md)."""
     return parse_rulebook(Template.load().resources["RulesParameter"]["Properties"]["Value"])
 
 

@@ -1,4 +1,4 @@
-"""The rule configuration: the deployed default is RULES.md's table; a malformed one fails loudly."""
+"""The rule configuration: the deployed default is docs/rules.md's table; a malformed one fails loudly."""
 
 import json
 
