@@ -8,6 +8,7 @@ the function's logs go to stderr.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -46,7 +47,9 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"EVENT={args.event} is not a file (the samples are in events/)")
     os.environ.update(json.loads(env_file.read_text(encoding="utf-8"))[function.logical_id])
     try:
-        answer = invoke(function, json.loads(args.event.read_text(encoding="utf-8")))
+        # The function's logs and metrics (Powertools writes them to stdout) go to stderr: stdout is the answer.
+        with contextlib.redirect_stdout(sys.stderr):
+            answer = invoke(function, json.loads(args.event.read_text(encoding="utf-8")))
     except EndpointConnectionError as exc:
         raise SystemExit(f"the local stack does not answer ({exc}): is `make run` still running?") from exc
     print(json.dumps(answer, indent=2, default=str))
