@@ -98,4 +98,5 @@ clean:
 bench: install build  ## print the AWS calls each kind of request makes, the local stack's start-up time, each function's size
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
 	$(BIN)/python -m bench.local_stack_startup
+	$(BIN)/python -m bench.local_api_throughput
 	$(BIN)/python -m bench.deployed_sizes

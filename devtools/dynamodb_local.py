@@ -44,6 +44,10 @@ class DynamoDBLocal:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> "DynamoDBLocal":
+        return self.launch().wait_until_listening(timeout)
+
+    def launch(self) -> "DynamoDBLocal":
+        """Start the JVM and return at once: it takes seconds to listen (see wait_until_listening)."""
         jar = find_jar()
         storage = ["-dbPath", str(self.persist_dir)] if self.persist_dir else ["-inMemory"]
         self.process = subprocess.Popen(
@@ -52,6 +56,10 @@ class DynamoDBLocal:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
+        return self
+
+    def wait_until_listening(self, timeout: float = 30) -> "DynamoDBLocal":
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -60,7 +68,7 @@ class DynamoDBLocal:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
                 return self
             except OSError:
-                time.sleep(0.1)
+                time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"DynamoDB Local did not listen on port {self.port} within {timeout} s")
 

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from devtools.local_lambda import LocalFunctions
+from devtools.local_lambda import FunctionError, FunctionTimedOut, LocalFunctions
 from devtools.template import ApiRoute, Resolver, Template
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
@@ -94,8 +94,8 @@ class LocalApi:
         }
         try:
             policy = self.functions.invoke(self.authorizer, event)
-        except Exception as refused:  # the authorizer says "Unauthorized" by raising, as on AWS
-            if str(refused) != "Unauthorized":
+        except FunctionError as refused:  # the authorizer says "Unauthorized" by raising, as on AWS
+            if refused.error_message != "Unauthorized":
                 raise
             return self._gateway_response("UNAUTHORIZED", HTTPStatus.UNAUTHORIZED, "Unauthorized"), {}
         if any(statement["Effect"] != "Allow" for statement in policy["policyDocument"]["Statement"]):
@@ -160,6 +160,11 @@ class LocalApi:
                 body = self.rfile.read(length) if length else b""
                 try:
                     status, headers, answer = api.handle(self.command, self.path, dict(self.headers.items()), body)
+                except FunctionTimedOut as exc:  # past the function's Timeout: stopped, as API Gateway tells it
+                    print(f"api: {self.command} {self.path} timed out: {exc}", file=sys.stderr)
+                    status, headers, answer = api._gateway_response(
+                        "INTEGRATION_TIMEOUT", 504, "Endpoint request timed out"
+                    )
                 except Exception as exc:  # a crash of the function: API Gateway's 502
                     print(f"api: {self.command} {self.path} failed: {exc!r}", file=sys.stderr)
                     status, headers, answer = api._gateway_response("INTEGRATION_FAILURE", 502, "Internal server error")

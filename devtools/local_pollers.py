@@ -4,6 +4,7 @@ with their batch sizes, filter criteria, partial batch failures, redrive and on-
 import json
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,9 +22,9 @@ IDLE_SECONDS = 0.3
 
 
 class _Poller(threading.Thread):
-    def __init__(self, name: str, stopping: threading.Event) -> None:
+    def __init__(self, name: str, stopping: threading.Event, idle_seconds: float = IDLE_SECONDS) -> None:
         super().__init__(name=name, daemon=True)
-        self.stopping = stopping
+        self.stopping, self.idle_seconds = stopping, idle_seconds
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -33,7 +34,7 @@ class _Poller(threading.Thread):
                 print(f"{self.name}: {exc!r}", file=sys.stderr)
                 busy = False
             if not busy:
-                self.stopping.wait(IDLE_SECONDS)
+                self.stopping.wait(self.idle_seconds)
 
     def poll_once(self) -> bool:
         raise NotImplementedError
@@ -52,8 +53,10 @@ class SqsPoller(_Poller):
         queue_url: str,
         queue_arn: str,
         batch_size: int,
+        number: int = 1,
     ) -> None:
-        super().__init__(f"sqs->{function}", stopping)
+        # The extra pollers of a queue look less often while it is empty: moto serves one request at a time.
+        super().__init__(f"sqs->{function}#{number}", stopping, IDLE_SECONDS * number)
         self.functions, self.function, self.sqs = functions, function, sqs
         self.queue_url, self.queue_arn, self.batch_size = queue_url, queue_arn, batch_size
 
@@ -109,12 +112,17 @@ class StreamPoller(_Poller):
         self.streams, self.stream_arn, self.sqs, self.on_failure_url = streams, stream_arn, sqs, on_failure_url
         self.patterns = filter_patterns(event_source)
         self.positions: dict[str, str] = {}
-        self.shards: dict[str, str] = {}  # sequence number -> shard, for the on-failure messages
-        self.delivery = StreamDelivery(
-            handler=lambda event: functions.invoke(function, event),
-            batch_size=props.get("BatchSize", 100),
-            max_retries=props.get("MaximumRetryAttempts", 10),
-        )
+        self.shards: dict[str, str] = {}  # sequence number -> shard
+        self.deliveries: dict[str, StreamDelivery] = {}  # by shard: each has its own retries
+
+        def new_delivery() -> StreamDelivery:
+            return StreamDelivery(
+                handler=lambda event: functions.invoke(function, event),
+                batch_size=props.get("BatchSize", 100),
+                max_retries=props.get("MaximumRetryAttempts", 10),
+            )
+
+        self.new_delivery = new_delivery
 
     def poll_once(self) -> bool:
         records = [
@@ -124,15 +132,23 @@ class StreamPoller(_Poller):
         ]
         if not records:
             return False
-        self.delivery.deliver(records)
-        print(f"{self.name}: {len(records)} records delivered", file=sys.stderr)
-        while self.delivery.given_up:
-            batch = self.delivery.given_up.pop(0)
-            shard = self.shards[batch[0]["dynamodb"]["SequenceNumber"]]
-            description = on_failure_message(self.stream_arn, shard, batch)
+        by_shard: dict[str, list[dict[str, Any]]] = {}
+        for record in records:
+            by_shard.setdefault(self.shards[record["dynamodb"]["SequenceNumber"]], []).append(record)
+        # One consumer per shard, as Lambda runs a stream: the shards at once, each in its order.
+        with ThreadPoolExecutor(len(by_shard)) as consumers:
+            list(consumers.map(self._consume, by_shard.items()))
+        return True
+
+    def _consume(self, shard_records: tuple[str, list[dict[str, Any]]]) -> None:
+        shard, records = shard_records
+        delivery = self.deliveries.setdefault(shard, self.new_delivery())
+        delivery.deliver(records)
+        print(f"{self.name}: {len(records)} records of {shard} delivered", file=sys.stderr)
+        while delivery.given_up:
+            description = on_failure_message(self.stream_arn, shard, delivery.given_up.pop(0))
             if self.on_failure_url:
                 self.sqs.send_message(QueueUrl=self.on_failure_url, MessageBody=json.dumps(description))
-        return True
 
 
 class SchedulePoller(_Poller):

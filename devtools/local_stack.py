@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,13 @@ from devtools.dynamodb_local import DynamoDBLocal
 from devtools.event_sources import rate_seconds
 from devtools.local_api import LocalApi
 from devtools.local_identity import local_secret
-from devtools.local_lambda import LocalFunctions
+from devtools.local_lambda import DEFAULT_CONCURRENCY, LocalFunctions
 from devtools.local_pollers import SchedulePoller, SqsPoller, StreamPoller
 from devtools.moto_server import MotoServer
 from devtools.template import ROOT, Resolver, Template
 from devtools.template_check import problems
 
+SQS_POLLERS = 5  # how many batches Lambda reads from a queue at once before it scales (at most the function's)
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
@@ -48,6 +50,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--state-dir", type=Path, default=Path(env("LOCAL_STATE_DIR", str(ROOT / ".local-stack"))))
     parser.add_argument("--template", type=Path, default=ROOT / "template.yaml")
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(env("LOCAL_CONCURRENCY", str(DEFAULT_CONCURRENCY))),
+        help="execution environments per function without ReservedConcurrentExecutions (default 4)",
+    )
+    parser.add_argument(
         "--schedule-seconds",
         type=float,
         default=float(env("LOCAL_SCHEDULE_SECONDS", "0")) or None,
@@ -64,10 +72,14 @@ class LocalStack:
         self.dynamodb = DynamoDBLocal(args.dynamodb_port, args.persist)
         self.moto = MotoServer(args.moto_port)
         self.api: LocalApi | None = None
+        self.functions: LocalFunctions | None = None
+        self._sessions = threading.local()  # boto3 sessions are not safe across threads: one per thread
 
     def client(self, service: str) -> Any:
+        if not hasattr(self._sessions, "session"):
+            self._sessions.session = boto3.session.Session(**_lower(CREDENTIALS))
         endpoint = self.dynamodb.endpoint if service.startswith("dynamodb") else self.moto.endpoint
-        return boto3.client(service, endpoint_url=endpoint, **_lower(CREDENTIALS))
+        return self._sessions.session.client(service, endpoint_url=endpoint)
 
     def start(self) -> dict[str, Any]:
         found = problems(self.template)
@@ -77,20 +89,20 @@ class LocalStack:
         self._check_ports_free()
         if self.args.persist:
             self.args.persist.mkdir(parents=True, exist_ok=True)
-        self.dynamodb.start()
-        self.moto.start()
-        resolve = self._create_resources()
-        os.environ.update(self._function_environment(resolve))
-        functions = LocalFunctions(self.template)
-        self.api = LocalApi(self.template, resolve, functions, self.args.api_port).start()
-        self._start_pollers(functions, resolve)
+        resolve = self._start_services_and_resources()
+        self.functions = LocalFunctions(self.template, self._function_variables(resolve), self.args.concurrency)
+        self.api = LocalApi(self.template, resolve, self.functions, self.args.api_port).start()
+        self._start_pollers(self.functions, resolve)
         return self._write_outputs(resolve)
 
     def stop(self) -> None:
         self.stopping.set()
-        for part in (self.api, self.moto, self.dynamodb):
-            if part:
-                part.stop()
+        for part in (self.api, self.functions, self.moto, self.dynamodb):
+            try:
+                if part:
+                    part.stop()
+            except Exception as exc:  # stop the rest all the same: DynamoDB Local is a process of its own
+                print(f"stopping {type(part).__name__}: {exc!r}", file=sys.stderr)
 
     def _check_ports_free(self) -> None:
         """Refuse a taken port before starting anything: a DynamoDB Local already on it would otherwise
@@ -112,19 +124,22 @@ class LocalStack:
                         f' e.g. make run ARGS="{flag.split()[0]} {port + 1}"'
                     ) from None
 
-    def _create_resources(self) -> Resolver:
-        # With --persist, the tables kept from an earlier run are used as they are.
-        return resources.create_all(self.template, self.client, local_secret(), keep_existing_tables=True)
+    def _start_services_and_resources(self) -> Resolver:
+        """DynamoDB Local's JVM boots while moto starts and its resources are made: the two at once."""
+        self.dynamodb.launch()
+        resolve = Resolver(self.template)
 
-    def _function_environment(self, resolve: Resolver) -> dict[str, str]:
-        return {
-            **CREDENTIALS,
-            "AWS_ENDPOINT_URL": self.moto.endpoint,
-            "AWS_ENDPOINT_URL_DYNAMODB": self.dynamodb.endpoint,
-            "AWS_ENDPOINT_URL_DYNAMODBSTREAMS": self.dynamodb.endpoint,
-            "POWERTOOLS_TRACE_DISABLED": "true",
-            **resources.function_environment(self.template, resolve),
-        }
+        def messaging() -> None:
+            self.moto.start()
+            resources.create_the_rest(self.template, self.client, resolve, local_secret())
+
+        with ThreadPoolExecutor(1) as side:
+            made = side.submit(messaging)
+            self.dynamodb.wait_until_listening()
+            # With --persist, the tables kept from an earlier run are used as they are.
+            resources.create_tables(self.template, self.client("dynamodb"), resolve, keep_existing=True)
+            made.result()
+        return resolve
 
     def _start_pollers(self, functions: LocalFunctions, resolve: Resolver) -> None:
         sqs, streams = self.client("sqs"), self.client("dynamodbstreams")
@@ -134,9 +149,12 @@ class LocalStack:
                 if source["Type"] == "SQS":
                     arn = resolve(settings["Queue"])
                     url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
-                    poller = SqsPoller(
-                        self.stopping, functions, logical_id, sqs, url, arn, settings.get("BatchSize", 10)
-                    )
+                    # Lambda reads a queue with several pollers, up to ScalingConfig.MaximumConcurrency
+                    wanted = settings.get("ScalingConfig", {}).get("MaximumConcurrency", SQS_POLLERS)
+                    for number in range(1, min(wanted, functions.pools[logical_id].size) + 1):
+                        batch_size = settings.get("BatchSize", 10)
+                        SqsPoller(self.stopping, functions, logical_id, sqs, url, arn, batch_size, number).start()
+                    continue
                 elif source["Type"] == "DynamoDB":
                     failure = settings.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
                     failure_url = None
@@ -175,13 +193,13 @@ class LocalStack:
             },
         }
         self.args.state_dir.mkdir(parents=True, exist_ok=True)
-        _write_whole(self.args.state_dir / "env.json", self._env_vars_file(resolve))
+        _write_whole(self.args.state_dir / "env.json", self._function_variables(resolve))
         _write_whole(self.args.state_dir / "outputs.json", state)  # last: whoever waits for it finds both
         return state
 
-    def _env_vars_file(self, resolve: Resolver) -> dict[str, dict[str, str]]:
-        """Each function's environment on this stack, in the shape of `sam local invoke --env-vars`
-        (by logical id); `make invoke` reads it too."""
+    def _function_variables(self, resolve: Resolver) -> dict[str, dict[str, str]]:
+        """Each function's environment on this stack, by logical id: what its environments get, and
+        .local-stack/env.json (the shape of `sam local invoke --env-vars`, read by `make invoke` too)."""
         shared = {
             **CREDENTIALS,
             "AWS_ENDPOINT_URL": self.moto.endpoint,

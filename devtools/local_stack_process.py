@@ -28,6 +28,10 @@ class RunningStack:
         self._reader = threading.Thread(target=self._output.extend, args=(self.process.stdout,), daemon=True)
         self._reader.start()
 
+    def output(self) -> str:
+        """What the stack has printed so far."""
+        return "".join(self._output)
+
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)

@@ -10,7 +10,6 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
 
@@ -35,6 +34,10 @@ class MotoServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> "MotoServer":
+        # Imported here, not with the module: every Lambda environment the local stack starts imports this
+        # module again (multiprocessing's spawn), and moto takes most of a second to import.
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # not a line per request
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(self.host, self.port, app, threaded=True, request_handler=MotoRequestHandler)

@@ -116,6 +116,13 @@ def create_all(
     that knows their local names, ARNs and URLs. `client(service)` makes a boto3 client for a service."""
     resolve = Resolver(template)
     create_tables(template, client("dynamodb"), resolve, keep_existing=keep_existing_tables)
+    create_the_rest(template, client, resolve, jwt_secret)
+    return resolve
+
+
+def create_the_rest(template: Template, client: Callable[[str], Any], resolve: Resolver, jwt_secret: str) -> None:
+    """Everything but the tables (which need nothing of these, nor these of them): queues, topics and
+    their subscriptions, parameters, secrets, and the names of the API and the functions."""
     create_queues(template, client("sqs"), resolve)
     create_topics(template, client("sns"), resolve)
     create_subscriptions(template, client("sns"), resolve)
@@ -125,7 +132,6 @@ def create_all(
         resolve.refs[logical_id] = "local"
     for logical_id in template.functions:
         resolve.refs[logical_id] = template.physical_name(logical_id)
-    return resolve
 
 
 def function_environment(template: Template, resolve: Resolver) -> dict[str, str]:

@@ -10,13 +10,15 @@ from typing import Any
 LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 
-def call(api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None) -> tuple[int, dict]:
+def call(
+    api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None, timeout: float = 10
+) -> tuple[int, dict]:
     request = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body).encode() if body else None)
     request.add_header("Content-Type", "application/json")
     if bearer:
         request.add_header("Authorization", f"Bearer {bearer}")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"{}")
