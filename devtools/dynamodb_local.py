@@ -33,10 +33,16 @@ def find_jar() -> Path:
     return jars[-1]
 
 
+# For a quick start (the local stack): the JVM's quick compiler only and one GC thread take about a
+# second less of the machine's CPU while everything else starts too; fine for local traffic.
+QUICK_START = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
 class DynamoDBLocal:
-    def __init__(self, port: int | None = None, persist_dir: Path | None = None) -> None:
+    def __init__(self, port: int | None = None, persist_dir: Path | None = None, quick_start: bool = False) -> None:
         self.port = port or free_port()
         self.persist_dir = persist_dir
+        self.jvm_options = QUICK_START if quick_start else []
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -50,8 +56,9 @@ class DynamoDBLocal:
         """Start the JVM and return at once: it takes seconds to listen (see wait_until_listening)."""
         jar = find_jar()
         storage = ["-dbPath", str(self.persist_dir)] if self.persist_dir else ["-inMemory"]
+        server = [*storage, "-port", str(self.port)]
         self.process = subprocess.Popen(
-            ["java", "-Djava.library.path=DynamoDBLocal_lib", "-jar", jar.name, *storage, "-port", str(self.port)],
+            ["java", *self.jvm_options, "-Djava.library.path=DynamoDBLocal_lib", "-jar", jar.name, *server],
             cwd=jar.parent,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

@@ -62,7 +62,6 @@ def _environment_main(
     function = template.functions[logical_id]
     harness.load_module(function)
     connection.send((time.time() - created) * 1000)  # ready: the init's duration
-    memory_mb = int(function.setting("MemorySize", 128))
     while True:
         try:
             event = connection.recv()
@@ -73,10 +72,7 @@ def _environment_main(
         except Exception as exc:  # what Lambda reports for an unhandled error
             traceback.print_exc()
             outcome = ("error", (type(exc).__name__, str(exc)))
-        used_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-        connection.send((outcome, used_mb))
-        if used_mb > memory_mb:
-            return  # Lambda ends an environment that went past its memory
+        connection.send((outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
 
 
 @dataclass
@@ -165,11 +161,11 @@ class LocalFunctions:
             file=sys.stderr,
             flush=True,
         )
-        if environment.process.is_alive() and used_mb <= memory:
-            pool.give_back(environment)
-        else:
+        if used_mb > memory:  # Lambda stops an invocation whose environment outgrows its MemorySize
             environment.stop()
             pool.lose()
+            raise FunctionCrashed("Runtime.OutOfMemory", f"used {used_mb} MB of {memory} MB")
+        pool.give_back(environment)
         kind, value = outcome
         if kind == "error":
             raise FunctionError(*value)

@@ -69,7 +69,7 @@ class LocalStack:
         self.args = args
         self.template = Template.load(args.template)
         self.stopping = threading.Event()
-        self.dynamodb = DynamoDBLocal(args.dynamodb_port, args.persist)
+        self.dynamodb = DynamoDBLocal(args.dynamodb_port, args.persist, quick_start=True)
         self.moto = MotoServer(args.moto_port)
         self.api: LocalApi | None = None
         self.functions: LocalFunctions | None = None

@@ -34,7 +34,11 @@ class RunningStack:
 
     def stop(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # the last resort: DynamoDB Local's JVM may outlive it
+            self.process.wait()
         self._reader.join(timeout=30)
         return self.process.returncode, "".join(self._output)
 

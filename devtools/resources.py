@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from devtools.template import Resolver, Template
@@ -11,8 +12,10 @@ _CREATE_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "Globa
 
 
 def create_tables(template: Template, dynamodb: Any, resolve: Resolver, keep_existing: bool = False) -> None:
-    """Each table with its keys, indexes, stream and TTL; `keep_existing` uses a table kept from before."""
-    for logical_id, props in template.of_type("AWS::DynamoDB::Table").items():
+    """Each table with its keys, indexes, stream and TTL, all at once (a boto3 client may be shared by
+    threads); `keep_existing` uses a table kept from before."""
+
+    def create(logical_id: str, props: dict[str, Any]) -> None:
         name = template.physical_name(logical_id)
         request = {key: props[key] for key in _CREATE_TABLE_KEYS if key in props}
         stream = props.get("StreamSpecification")
@@ -33,6 +36,10 @@ def create_tables(template: Template, dynamodb: Any, resolve: Resolver, keep_exi
         resolve.attributes[(logical_id, "Arn")] = description["TableArn"]
         if "LatestStreamArn" in description:
             resolve.attributes[(logical_id, "StreamArn")] = description["LatestStreamArn"]
+
+    tables = template.of_type("AWS::DynamoDB::Table")
+    with ThreadPoolExecutor(max(1, len(tables))) as creating:
+        list(creating.map(create, tables, tables.values()))
 
 
 def create_queues(template: Template, sqs: Any, resolve: Resolver) -> None:

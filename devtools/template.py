@@ -16,7 +16,11 @@ ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 
 
-class _CfnLoader(yaml.SafeLoader):
+# libyaml's parser where PyYAML has it (ten times faster: every local Lambda environment reads the template)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _CfnLoader(_SafeLoader):
     """Reads CloudFormation's short forms (!Ref X, !GetAtt X.Y, !Sub ...) as their long forms."""
 
 

@@ -13,5 +13,4 @@ def local_stack(tmp_path) -> Iterator[RunningStack]:
     stack = wait_until_answering(process, tmp_path)
     yield stack
     if process.poll() is None:
-        process.kill()
-        process.communicate()
+        stack.stop()  # as Ctrl-C does: a killed stack would leave DynamoDB Local's JVM behind
