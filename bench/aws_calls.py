@@ -175,6 +175,7 @@ def main() -> None:
             "review deadline sweep, nothing due",
             lambda: invoke("review_deadlines", event("review_deadlines_scheduled")),
         )
+        measure("reconciliation, nothing overdue", lambda: invoke("reconciler", event("reconciler_scheduled")))
         stream = notifier_batch(100)
         measure("notifier, a stream batch of 100 auto-refunds", lambda: invoke("notifier", stream))
         print(f"  -> {calls['sns:PublishBatch'] / len(stream['Records']):.2f} SNS calls per notice")

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from fastrefund.domain.models import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import Publisher, Refunds
+from fastrefund.logic.stream_publishing import confirm
 from fastrefund.runtime.observability import logger
 
 MAX_PER_SHARD = 100  # requests read per index shard and run; the next run goes on
@@ -27,9 +28,9 @@ def republish_overdue(refunds: Refunds, outbox: Outbox, publisher: Publisher, no
     unpublished = publisher.publish([message for message, _ in owing])
     sent = [(message, refund) for message, refund in owing if message.message_id() not in unpublished]
     for message, refund in sent:
-        refunds.confirm_published(outbox, refund)
         logger.warning(
             f"{outbox.name} sent again: owed and not confirmed published",
             extra={"message_id": message.message_id(), "order_id": refund.order_id, "refund_id": refund.refund_id},
         )
+    confirm(outbox, refunds, [refund for _, refund in sent])
     return len(sent)
