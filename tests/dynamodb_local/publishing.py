@@ -3,6 +3,7 @@ stream delivered to a publisher as Lambda would, and the queues drained."""
 
 import json
 from collections.abc import Iterator
+from http import HTTPStatus
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -10,7 +11,7 @@ from moto.server import ThreadedMotoServer
 from devtools.dynamodb_local import free_port
 from devtools.event_sources import StreamDelivery, filter_patterns, on_failure_message, passes, read_stream
 from tests.dynamodb_local import workers
-from tests.support import invoke
+from tests.support import api_event, buyer, invoke, merchant, response_json
 
 MERCHANTS = ("m-a", "m-b", "m-c", "m-d")
 
@@ -81,3 +82,18 @@ def deliver_stream(local_tables, function: str, logical_id: str, event_name: str
         for batch in delivery.given_up
     ]
     return delivery, len(records), on_failure
+
+
+def refund_approved(order_id: str, merchant_id: str, buyer_id: str) -> tuple[dict, bool]:
+    """The buyer asks for a refund through the API; one that goes to review is approved by its merchant.
+    The refund as first answered, and whether it went through review."""
+    request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
+    response = invoke("orders_api", request)
+    assert response["statusCode"] == HTTPStatus.CREATED
+    refund = response_json(response)
+    if refund["status"] != "PENDING_REVIEW":
+        return refund, False
+    path = {"order_id": order_id, "refund_id": refund["refund_id"]}
+    approval = api_event("refund_requests_api_approve", caller=merchant(merchant_id), path=path)
+    assert response_json(invoke("refund_requests_api", approval))["status"] == "APPROVED"
+    return refund, True

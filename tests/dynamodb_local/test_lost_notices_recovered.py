@@ -5,7 +5,6 @@ every message owed and unconfirmed and sends it, once; and the operator's replay
 queue sends the same messages (same ids) and empties the queue."""
 
 import json
-from http import HTTPStatus
 
 import pytest
 from botocore.exceptions import ClientError
@@ -13,8 +12,8 @@ from botocore.exceptions import ClientError
 from fastrefund.runtime import aws_clients
 from scripts.replay_stream_failures import replay
 from tests.dynamodb_local import workers
-from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain
-from tests.support import api_event, buyer, enrol_since, event, invoke, merchant, pay, response_json
+from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved
+from tests.support import enrol_since, event, invoke, pay
 
 ORDERS = 12  # a third over the guarantee's limit: to review, then approved by the merchant
 
@@ -42,14 +41,7 @@ def approvals() -> dict[str, str]:
     for n in range(ORDERS):
         order_id, merchant_id = f"o-{n}", MERCHANTS[n % len(MERCHANTS)]
         pay(order_id=order_id, merchant_id=merchant_id, buyer_id=f"b-{n}", paid_amount_fen=45000 if n % 3 else 19900)
-        request = api_event("orders_api_refund_request", caller=buyer(f"b-{n}"), path={"order_id": order_id}, body={})
-        response = invoke("orders_api", request)
-        assert response["statusCode"] == HTTPStatus.CREATED
-        refund = response_json(response)
-        if refund["status"] == "PENDING_REVIEW":
-            path = {"order_id": order_id, "refund_id": refund["refund_id"]}
-            approval = api_event("refund_requests_api_approve", caller=merchant(merchant_id), path=path)
-            assert response_json(invoke("refund_requests_api", approval))["status"] == "APPROVED"
+        refund, _ = refund_approved(order_id, merchant_id, f"b-{n}")
         refunds[refund["refund_id"]] = merchant_id
     return refunds
 

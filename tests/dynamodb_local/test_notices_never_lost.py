@@ -7,15 +7,14 @@ their ids."""
 import json
 import random
 from collections import Counter, defaultdict
-from http import HTTPStatus
 
 import jsonschema
 from botocore.exceptions import ClientError
 
 from devtools.template import ROOT
 from fastrefund.runtime import aws_clients
-from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain
-from tests.support import api_event, buyer, enrol_since, invoke, merchant, paid_order_message, response_json, sqs_batch
+from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved
+from tests.support import enrol_since, invoke, paid_order_message, sqs_batch
 
 REFUNDS = 1000
 IN_REVIEW_SHARE = 0.4  # orders over the guarantee's limit: to review, then approved by their merchant
@@ -67,14 +66,8 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
     # ...each asked for through the API: auto-refunded, or to review and then approved by its merchant
     refunds, reviewed = {}, set()
     for order_id, merchant_id, buyer_id, _ in orders:
-        request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
-        response = invoke("orders_api", request)
-        assert response["statusCode"] == HTTPStatus.CREATED
-        refund = response_json(response)
-        if refund["status"] == "PENDING_REVIEW":
-            path = {"order_id": order_id, "refund_id": refund["refund_id"]}
-            approval = api_event("refund_requests_api_approve", caller=merchant(merchant_id), path=path)
-            assert response_json(invoke("refund_requests_api", approval))["status"] == "APPROVED"
+        refund, in_review = refund_approved(order_id, merchant_id, buyer_id)
+        if in_review:
             reviewed.add(refund["refund_id"])
         refunds[refund["refund_id"]] = merchant_id
 
