@@ -4,6 +4,7 @@ delivering a DynamoDB stream in batches with partial-failure retries from the ea
 
 import json
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -131,9 +132,13 @@ class StreamDelivery:
         while pending:
             batch = pending[: self.batch_size]
             self.invocations += 1
-            response = self.handler({"Records": batch}) or {}
-            failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
             sequences = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            try:
+                response = self.handler({"Records": batch}) or {}
+            except Exception as exc:  # an error, a timeout, a crash: the whole batch again, as Lambda does
+                print(f"stream batch failed: {exc!r}", file=sys.stderr)
+                response = {"batchItemFailures": [{"itemIdentifier": sequence} for sequence in sequences]}
+            failed = {failure["itemIdentifier"] for failure in response.get("batchItemFailures", [])}
             first_failed = next((i for i, sequence in enumerate(sequences) if sequence in failed), None)
             if first_failed is None:
                 pending, retries = pending[len(batch) :], 0

@@ -61,6 +61,22 @@ def test_a_batch_that_keeps_failing_goes_to_the_on_failure_destination_after_the
     ]
 
 
+def test_a_function_that_raises_gets_the_whole_batch_again_and_loses_no_record():
+    calls = []
+
+    def crashing_once(event: dict) -> dict:
+        calls.append(len(event["Records"]))
+        if len(calls) == 1:
+            raise TimeoutError("the environment was stopped")  # a timeout or a crash: no answer at all
+        return {"batchItemFailures": []}
+
+    delivery = StreamDelivery(crashing_once, batch_size=3, max_retries=2)
+    delivery.deliver([record(n) for n in range(1, 5)])
+
+    assert calls == [3, 3, 1]
+    assert delivery.given_up == []
+
+
 def test_the_sqs_poller_deletes_successes_and_sqs_redrives_failures(monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     with mock_aws():
