@@ -1,12 +1,11 @@
 """The daily limit, stated once (rules.DailyRoom), holds the same in both places it is applied: the rules
-engine judging the usage it read, and the refund transaction's condition on the stored usage.
+engine judging the usage it read, and the reservation's condition on the stored usage.
 
 On AWS's DynamoDB Local, at every boundary: exactly at the limit, one under, one over, for the yuan
 total and for the count, and on a day with no usage stored yet.
 """
 
 import itertools
-import uuid
 from datetime import UTC, date, datetime
 
 import pytest
@@ -15,37 +14,36 @@ from hypothesis import strategies as st
 
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.domain.models import AutoRefundPolicy, PolicyUsage
-from fastrefund.domain.rules import would_exceed_daily_limit
+from fastrefund.domain.rules import DailyRoom, would_exceed_daily_limit
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.store import get_store
 from fastrefund.runtime.config import get_config
-from tests.unit.factories import order, refund_of
 
 DAY = date(2026, 11, 26)
 DECIDED_AT = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
 _numbers = itertools.count()
 
 
-def committed_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | None, amount_fen: int) -> bool:
-    """Store a paid order, the merchant's policy and the day's usage (none: no item), then try the
-    merchant-route transaction: True when it committed, False when the stored usage refused it."""
-    number = next(_numbers)
-    merchant_id, order_id = f"m-agree-{number}", f"o-agree-{number}"
-    store, client = get_store(), dynamo.client()
-    paid = order(order_id=order_id, merchant_id=merchant_id, paid_amount_fen=amount_fen, badge_at_payment=False)
-    store.orders.add_paid(paid)
-    store.merchants.set_auto_refund_policy(merchant_id, policy, DECIDED_AT)
-    merchant, _ = store.merchants.get_with_usage(merchant_id, DAY)
+def reserved_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | None, amount_fen: int) -> bool:
+    """Store the day's usage (none: no item), then try the merchant route's reservation: True when it was
+    counted, False when the stored usage refused it (and then it counted nothing)."""
+    merchant_id = f"m-agree-{next(_numbers)}"
     if usage is not None:
         item = keys.usage(merchant_id, DAY) | dynamo.encode(
             {"amount_fen": usage.amount_fen, "refund_count": usage.count}
         )
-        client.put_item(TableName=get_config().policy_usage_table, Item=item)
-    refund = refund_of(paid, refund_id=str(uuid.uuid4()), decided_at=DECIDED_AT)
+        dynamo.client().put_item(TableName=get_config().policy_usage_table, Item=item)
+    counters = get_store().usage
+    before = counters.get(merchant_id, DAY)
     try:
-        store.refunds.commit_auto_refund(refund, paid, merchant, DAY)
-    except DailyLimitReached:
+        assert (
+            counters.reserve(merchant_id, DAY, "v1", DailyRoom.of(policy, amount_fen), amount_fen, DECIDED_AT) == before
+        )
+    except DailyLimitReached as refused:
+        assert refused.usage == before == counters.get(merchant_id, DAY)
         return False
+    after = counters.get(merchant_id, DAY)
+    assert (after.amount_fen, after.count) == (before.amount_fen + amount_fen, before.count + 1)
     return True
 
 
@@ -53,7 +51,7 @@ def assert_both_agree(policy: AutoRefundPolicy, usage: PolicyUsage | None, amoun
     judged = usage or PolicyUsage(day=DAY)
     rules_admit = not would_exceed_daily_limit(policy, judged, amount_fen)
 
-    assert committed_with_stored_usage(policy, usage, amount_fen) == rules_admit, (policy, usage, amount_fen)
+    assert reserved_with_stored_usage(policy, usage, amount_fen) == rules_admit, (policy, usage, amount_fen)
 
 
 def limits(amount_fen: int | None = 100_000, count: int | None = None) -> AutoRefundPolicy:

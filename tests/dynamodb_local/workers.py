@@ -1,6 +1,7 @@
 """What each worker process runs: the real handlers, with events built like API Gateway's."""
 
 import os
+import random
 import time
 
 from tests.support import api_event, buyer, invoke, merchant, response_json
@@ -71,3 +72,31 @@ def decide(
     _at(start_at)
     response = invoke("refund_requests_api", request)
     return response["statusCode"], response_json(response)
+
+
+def refund_until_killed(environment: dict[str, str], order_ids: list[str], buyer_id: str, seed: int, ready, go) -> None:
+    """A container asking for refunds of `order_ids` one after another through the orders API, slowed down
+    before and after the reservation and the commit (by up to 30 ms each) so that a SIGKILL from the test
+    lands anywhere on the commit path: before the reservation, between it and the commit, after both."""
+    start(environment)
+    from fastrefund.repositories.refunds import RefundsRepository
+    from fastrefund.repositories.usage import DailyUsageRepository
+
+    pause = random.Random(seed).uniform
+
+    def slowed(method):
+        def call(*args, **kwargs):
+            time.sleep(pause(0, 0.03))
+            result = method(*args, **kwargs)
+            time.sleep(pause(0, 0.03))
+            return result
+
+        return call
+
+    RefundsRepository.commit_auto_refund = slowed(RefundsRepository.commit_auto_refund)
+    DailyUsageRepository.reserve = slowed(DailyUsageRepository.reserve)
+    ask_refund("o-warm-up", buyer_id, 0)  # a cold start (the handler's imports, the rules) before the clock runs
+    ready.set()
+    go.wait()
+    for order_id in order_ids:
+        ask_refund(order_id, buyer_id, 0)

@@ -38,7 +38,7 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
         case "review_deadlines":
             assert result == {"decided": 0, "failed": 0}
         case "reconciler":  # the refunds just made owe notices, but not for 5 minutes yet
-            assert result == {"notices": 0, "payouts": 0}
+            assert result == {"notices": 0, "payouts": 0, "usage_taken_back": 0}
 
 
 def with_ids_that_exist(sample: str) -> dict:

@@ -1,17 +1,18 @@
 """In-memory implementations of the logic's ports (fastrefund.logic.ports), for unit tests without AWS.
 
 They keep the repositories' contracts: a conditional write either happens whole or reports why not,
-and the refund transaction checks what the DynamoDB one checks (the order still PAID, no refund yet,
-the stored usage within the policy's room, the policy unchanged). `before_commit` lets a test make
-something happen between the decision's read and its write, as a concurrent request would.
+the refund transaction checks what the DynamoDB one checks (the order still PAID, no refund yet), and the
+reservation on the day's usage what its conditional update checks (the stored usage within the policy's
+room, the policy version). `before_commit` and `before_reserve` let a test make something happen between
+the decision's read and its write, as a concurrent request would.
 """
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from fastrefund.domain.clock import to_storage
+from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.errors import (
     DailyLimitReached,
     OrderChanged,
@@ -30,11 +31,13 @@ from fastrefund.domain.models import (
     PolicyUsage,
     Refund,
     RefundStatus,
+    Route,
     Shipment,
     Subscription,
     SubscriptionProtocol,
 )
 from fastrefund.domain.notices import Outbound, Outbox
+from fastrefund.domain.reservations import Bucket, bucket_of
 from fastrefund.domain.rules import DailyRoom
 
 
@@ -81,26 +84,32 @@ class InMemoryOrders:
 
 @dataclass
 class InMemoryMerchants:
-    settings: dict[str, MerchantSettings] = field(default_factory=dict)
+    stored: dict[str, MerchantSettings] = field(default_factory=dict)
     usage: dict[tuple[str, date], PolicyUsage] = field(default_factory=dict)
     enrolments: dict[str, list[tuple[datetime, bool]]] = field(default_factory=dict)
+    policy_versions: dict[tuple[str, date], str] = field(default_factory=dict)  # the usage counters' versions
 
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]:
         return (
-            self.settings.get(merchant_id, MerchantSettings(merchant_id=merchant_id)),
+            self.stored.get(merchant_id, MerchantSettings(merchant_id=merchant_id)),
             self.usage.get((merchant_id, day), PolicyUsage(day=day)),
         )
 
+    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
+        return self.stored.get(merchant_id, MerchantSettings(merchant_id=merchant_id))
+
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
         current, _ = self.get_with_usage(merchant_id, at.date())
-        self.settings[merchant_id] = current.model_copy(
+        self.stored[merchant_id] = current.model_copy(
             update={"fast_refund_enabled": enabled, "fast_refund_updated_at": at}
         )
         self.enrolments.setdefault(merchant_id, []).append((at, enabled))
 
     def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None:
         current, _ = self.get_with_usage(merchant_id, at.date())
-        self.settings[merchant_id] = current.model_copy(update={"auto_refund_policy": policy, "policy_updated_at": at})
+        self.stored[merchant_id] = current.model_copy(update={"auto_refund_policy": policy, "policy_updated_at": at})
+        for day in (china_day(at), china_day(at) + timedelta(days=1)):
+            self.policy_versions[(merchant_id, day)] = to_storage(at)
 
     def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
         changes = [enabled for at, enabled in sorted(self.enrolments.get(merchant_id, [])) if at <= instant]
@@ -110,7 +119,6 @@ class InMemoryMerchants:
 @dataclass
 class InMemoryRefunds:
     orders: InMemoryOrders
-    merchants: InMemoryMerchants
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
     confirmed: set[tuple[str, str]] = field(default_factory=set)  # (outbox, message id) confirmed published
@@ -165,21 +173,10 @@ class InMemoryRefunds:
         self._hold(refund, order, new_status=None)
         self.refunds[refund.refund_id] = refund
 
-    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
+    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
         self._happen_meanwhile()
-        if merchant is not None and merchant.auto_refund_policy is not None:
-            stored, used = self.merchants.get_with_usage(refund.merchant_id, day)
-            if not DailyRoom.of(merchant.auto_refund_policy, refund.amount_fen).admits(used):
-                raise DailyLimitReached(refund.merchant_id)
-            if stored.policy_updated_at != merchant.policy_updated_at:
-                raise PolicyChanged(refund.merchant_id)
         self._hold(refund, order, new_status=OrderStatus.REFUNDED)
         self.refunds[refund.refund_id] = refund
-        if merchant is not None and merchant.auto_refund_policy is not None:
-            _, used = self.merchants.get_with_usage(refund.merchant_id, day)
-            self.merchants.usage[(refund.merchant_id, day)] = used.model_copy(
-                update={"amount_fen": used.amount_fen + refund.amount_fen, "count": used.count + 1}
-            )
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()
@@ -240,6 +237,74 @@ class InMemoryRefunds:
 
 
 @dataclass
+class InMemoryUsage:
+    """The day's usage counters, kept in InMemoryMerchants (whose get_with_usage reads them), with their
+    buckets as the counter item keeps them."""
+
+    merchants: InMemoryMerchants
+    buckets: dict[tuple[str, date], dict[int, tuple[int, int]]] = field(default_factory=dict)
+    to_reconcile: set[tuple[str, date]] = field(default_factory=set)
+    before_reserve: list[Callable[[], None]] = field(default_factory=list)  # one per reservation, first first
+
+    def get(self, merchant_id: str, day: date) -> PolicyUsage:
+        return self.merchants.usage.get((merchant_id, day), PolicyUsage(day=day))
+
+    def reserve(
+        self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime
+    ) -> PolicyUsage:
+        if self.before_reserve:
+            self.before_reserve.pop(0)()
+        before = self.get(merchant_id, day)
+        if self.merchants.policy_versions.get((merchant_id, day), policy_version) != policy_version:
+            raise PolicyChanged(merchant_id)
+        if not room.admits(before):
+            raise DailyLimitReached(merchant_id, before)
+        self.merchants.policy_versions[(merchant_id, day)] = policy_version
+        self._count(merchant_id, day, bucket_of(at), amount_fen, 1)
+        self.to_reconcile.add((merchant_id, day))
+        return before
+
+    def release(self, merchant_id: str, day: date, amount_fen: int, at: datetime) -> bool:
+        if bucket_of(at) not in self.buckets.get((merchant_id, day), {}):
+            return False
+        self._count(merchant_id, day, bucket_of(at), -amount_fen, -1)
+        return True
+
+    def counters_to_reconcile(self) -> list[tuple[str, date]]:
+        return sorted(self.to_reconcile)
+
+    def open_buckets(self, merchant_id: str, day: date) -> list[Bucket]:
+        held = self.buckets.get((merchant_id, day), {})
+        return [Bucket(merchant_id, day, start, *held[start]) for start in sorted(held)]
+
+    def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
+        held = self.buckets.get((bucket.merchant_id, bucket.day), {})
+        if held.get(bucket.start) != (bucket.amount_fen, bucket.count):
+            return False
+        del held[bucket.start]
+        used = self.get(bucket.merchant_id, bucket.day)
+        self.merchants.usage[(bucket.merchant_id, bucket.day)] = used.model_copy(
+            update={"amount_fen": used.amount_fen - leaked_amount_fen, "count": used.count - leaked_count}
+        )
+        return True
+
+    def done_reconciling(self, merchant_id: str, day: date) -> bool:
+        if self.buckets.get((merchant_id, day)):
+            return False
+        self.to_reconcile.discard((merchant_id, day))
+        return True
+
+    def _count(self, merchant_id: str, day: date, bucket: int, amount_fen: int, count: int) -> None:
+        used = self.get(merchant_id, day)
+        self.merchants.usage[(merchant_id, day)] = used.model_copy(
+            update={"amount_fen": used.amount_fen + amount_fen, "count": used.count + count}
+        )
+        held = self.buckets.setdefault((merchant_id, day), {})
+        reserved, number = held.get(bucket, (0, 0))
+        held[bucket] = (reserved + amount_fen, number + count)
+
+
+@dataclass
 class InMemorySubscriptions:
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
 
@@ -297,6 +362,16 @@ class InMemoryMerchantRefunds:
         page = chosen[:limit]
         return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
 
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
+        counted = [
+            refund.amount_fen
+            for refund in self.refunds.refunds.values()
+            if refund.merchant_id == merchant_id
+            and refund.route is Route.MERCHANT_AUTO_REFUND
+            and first <= refund.decided_at <= last
+        ]
+        return sum(counted), len(counted)
+
 
 @dataclass
 class InMemoryStore:
@@ -305,10 +380,12 @@ class InMemoryStore:
     subscriptions: InMemorySubscriptions = field(default_factory=InMemorySubscriptions)
     refunds: InMemoryRefunds = field(init=False)
     workbench: InMemoryMerchantRefunds = field(init=False)
+    usage: InMemoryUsage = field(init=False)
 
     def __post_init__(self) -> None:
-        self.refunds = InMemoryRefunds(self.orders, self.merchants)
+        self.refunds = InMemoryRefunds(self.orders)
         self.workbench = InMemoryMerchantRefunds(self.refunds)
+        self.usage = InMemoryUsage(self.merchants)
 
 
 @dataclass

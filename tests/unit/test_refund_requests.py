@@ -153,20 +153,53 @@ def test_a_day_used_up_meanwhile_sends_the_request_to_review_with_the_reason(sto
     store.orders.add_paid(order(paid_amount_fen=45000))
     store.orders.add_paid(order(order_id="o-2", buyer_id="b-1", paid_amount_fen=45000))
     with_policy(store, daily_limit_amount_fen=50000)
-    store.refunds.before_commit.append(lambda: ask(store, "o-2"))
+    store.usage.before_reserve.append(lambda: ask(store, "o-2"))
 
     refund, _ = ask(store)
 
     assert refund.status is RefundStatus.PENDING_REVIEW
     assert Reason.DAILY_LIMIT_REACHED in refund.reasons
+    assert refund.inputs.usage_before.amount_fen == 45000  # the usage the reservation was refused on
     assert store.merchants.usage[("m-1", DAY)].amount_fen == 45000  # never past the limit
+
+
+def test_a_reservation_not_yet_committed_already_counts_against_the_limit(store):
+    # Given o-2 is asked for while o-1's refund is reserved and not yet committed
+    store.orders.add_paid(order(paid_amount_fen=45000))
+    store.orders.add_paid(order(order_id="o-2", buyer_id="b-1", paid_amount_fen=45000))
+    with_policy(store, daily_limit_amount_fen=50000)
+    others: list = []
+    store.refunds.before_commit.append(lambda: others.append(ask(store, "o-2")[0]))
+
+    refund, _ = ask(store)
+
+    assert refund.status is RefundStatus.AUTO_REFUNDED
+    assert others[0].status is RefundStatus.PENDING_REVIEW
+    assert others[0].reasons[-1] is Reason.DAILY_LIMIT_REACHED
+    assert store.merchants.usage[("m-1", DAY)].amount_fen == 45000
+
+
+def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(store):
+    # Given the order is shipped after the merchant-route refund was reserved, before it commits
+    store.orders.add_paid(order(paid_amount_fen=45000))
+    with_policy(store, daily_limit_amount_fen=50000)
+    parcel = Shipment(carrier="SF", tracking_number="SF1", shipped_at=NOW)
+    store.refunds.before_commit.append(lambda: store.orders.ship("o-1", parcel, None))
+
+    refund, _ = ask(store)
+
+    # Then the request goes to review and the day's usage is as if it had never been reserved
+    assert refund.status is RefundStatus.PENDING_REVIEW
+    assert Reason.ORDER_SHIPPED in refund.reasons
+    used = store.merchants.usage[("m-1", DAY)]
+    assert (used.amount_fen, used.count) == (0, 0)
 
 
 def test_a_policy_switched_off_while_deciding_is_obeyed(store):
     store.orders.add_paid(order(paid_amount_fen=45000))
     with_policy(store)
     switched_off = policy(enabled=False)
-    store.refunds.before_commit.append(
+    store.usage.before_reserve.append(
         lambda: store.merchants.set_auto_refund_policy("m-1", switched_off, NOW - timedelta(minutes=1))
     )
 

@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from fastrefund.domain.models import PolicyUsage
+
 
 def field_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     """pydantic's validation errors as the `details` callers and operators read: which field, and why."""
@@ -119,10 +121,11 @@ class OrderChanged(RaceLost):
 
 
 class DailyLimitReached(RaceLost):
-    """The merchant policy's daily limit was used up between the read and the write."""
+    """The day's usage, as stored, leaves no room for the refund under the merchant policy's daily limit."""
 
-    def __init__(self, merchant_id: str) -> None:
+    def __init__(self, merchant_id: str, usage: PolicyUsage) -> None:
         super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit")
+        self.usage = usage
 
 
 class PolicyChanged(RaceLost):

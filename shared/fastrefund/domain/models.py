@@ -10,7 +10,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, StrictBool, model_validator
 
-from fastrefund.domain.clock import Instant
+from fastrefund.domain.clock import Instant, to_storage
 
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
 MAX_FEN = 10**12  # the contract: every *_fen integer is at most 10^12
@@ -148,6 +148,11 @@ class MerchantSettings(Frozen):
     fast_refund_updated_at: Instant | None = None
     auto_refund_policy: AutoRefundPolicy | None = None
     policy_updated_at: Instant | None = None
+
+    @property
+    def policy_version(self) -> str:
+        """The auto-refund policy's version, as the day's usage counter carries it: when it was last set."""
+        return to_storage(self.policy_updated_at) if self.policy_updated_at else ""
 
 
 class PolicyUsage(Frozen):

@@ -23,6 +23,8 @@ from fastrefund.domain.models import (
     SubscriptionProtocol,
 )
 from fastrefund.domain.notices import Outbound, Outbox
+from fastrefund.domain.reservations import Bucket
+from fastrefund.domain.rules import DailyRoom
 
 
 class Orders(Protocol):
@@ -46,6 +48,10 @@ class Orders(Protocol):
 
 class Merchants(Protocol):
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]: ...
+
+    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
+        """The merchant's settings; with `cached`, possibly a copy read a few seconds ago."""
+        ...
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None: ...
 
@@ -88,9 +94,9 @@ class Refunds(Protocol):
         longer as read."""
         ...
 
-    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
-        """Refund the order, all or nothing (with the policy's daily usage, for the merchant route);
-        raises a RaceLost when something changed since the decision's read."""
+    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
+        """Refund the order with the new request, all or nothing; a RaceLost when the order changed since
+        the decision's read."""
         ...
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
@@ -104,6 +110,37 @@ class Refunds(Protocol):
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
         """Store the new payout state if the payout is still `seen`; RequestChanged otherwise."""
+        ...
+
+
+class DailyUsage(Protocol):
+    """The merchant policy's usage, per merchant and China day: what is reserved or committed."""
+
+    def get(self, merchant_id: str, day: date) -> PolicyUsage: ...
+
+    def reserve(
+        self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime
+    ) -> PolicyUsage:
+        """Count a refund decided at `at` if the stored usage leaves `room` and the counter works under
+        `policy_version`: the usage before it. DailyLimitReached (with the stored usage) or PolicyChanged
+        otherwise, counting nothing."""
+        ...
+
+    def release(self, merchant_id: str, day: date, amount_fen: int, at: datetime) -> bool:
+        """Take back the reservation made at `at` for a refund that was not committed; False when it was
+        not taken back here (the reconciliation does it)."""
+        ...
+
+    def counters_to_reconcile(self) -> list[tuple[str, date]]: ...
+
+    def open_buckets(self, merchant_id: str, day: date) -> list[Bucket]: ...
+
+    def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
+        """Take the leaked reservations back and forget the bucket, if it still holds what was read."""
+        ...
+
+    def done_reconciling(self, merchant_id: str, day: date) -> bool:
+        """Stop reconciling the counter, if it has no open bucket."""
         ...
 
 
@@ -128,6 +165,10 @@ class MerchantRefunds(Protocol):
         after: tuple[str, str, str] | None,
     ) -> MerchantRefundsPage: ...
 
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
+        """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive)."""
+        ...
+
 
 class Store(Protocol):
     """Every repository a use case may need, as one argument."""
@@ -146,6 +187,9 @@ class Store(Protocol):
 
     @property
     def workbench(self) -> MerchantRefunds: ...
+
+    @property
+    def usage(self) -> DailyUsage: ...
 
 
 class Publisher(Protocol):

@@ -1,8 +1,11 @@
 """Asking for a refund: decided at once, and committed in one transaction when a route approves.
 
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
-the merchant's settings and the day's usage only when the platform guarantee does not approve. Writes:
-one transaction over the order and the new request (and the day's usage, for the merchant's policy).
+when the platform guarantee does not approve, the merchant's settings (a copy up to a few seconds old)
+and, only for a request that goes to review under a policy, the day's usage. Writes: one transaction over
+the order and the new request; the merchant route first reserves the refund on the day's usage (one
+single-item write, which checks the daily limit and the policy version), and takes the reservation back
+if the transaction is cancelled. So an auto-refund is 2 calls on the platform route, 3 on the merchant's.
 """
 
 import uuid
@@ -13,7 +16,15 @@ from pydantic import AwareDatetime, Field, ValidationError
 
 from fastrefund.domain import rules
 from fastrefund.domain.clock import china_day, to_api
-from fastrefund.domain.errors import InvalidBody, OrderClosed, OrderNotFound, TooManyRequests
+from fastrefund.domain.errors import (
+    DailyLimitReached,
+    InvalidBody,
+    OrderClosed,
+    OrderNotFound,
+    PolicyChanged,
+    RaceLost,
+    TooManyRequests,
+)
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import (
     MAX_REQUESTS_PER_ORDER,
@@ -123,22 +134,57 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
     platform = rules.platform_check(order, rulebook, now)
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
-        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store, merchant=None)
+        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store)
+    try:
+        merchant = store.merchants.settings(order.merchant_id, cached=True)
+        return _by_merchant_policy(order, request, platform, merchant, store, rulebook, now)
+    except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
+        merchant = store.merchants.settings(order.merchant_id, cached=False)
+        return _by_merchant_policy(order, request, platform, merchant, store, rulebook, now)
 
-    merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
+
+def _by_merchant_policy(
+    order: Order,
+    request: RefundRequest,
+    platform: rules.RouteCheck,
+    merchant: MerchantSettings,
+    store: Store,
+    rulebook: RuleBook,
+    now: datetime,
+) -> Refund:
+    """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
+    otherwise hand the request to review. The usage is read only when the decision depends on it."""
+    day, policy = china_day(now), merchant.auto_refund_policy
+    usage = PolicyUsage(day=day)  # until read: the limits are checked by the reservation itself
     decision = rules.decide(order, platform, merchant, usage)
-    draft = _draft(order, request, now, platform.rule_version, merchant.auto_refund_policy, usage)
-    if decision.approved is None:
-        deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
-        return _hand_to_review(draft, order, decision.reasons, deadline, store)
-    return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store, merchant=merchant)
+    if decision.approved is not None and policy is not None:
+        room = rules.DailyRoom.of(policy, order.paid_amount_fen)
+        try:
+            usage = store.usage.reserve(
+                order.merchant_id, day, merchant.policy_version, room, order.paid_amount_fen, now
+            )
+        except DailyLimitReached as full:
+            usage = full.usage
+        else:
+            draft = _draft(order, request, now, platform.rule_version, policy, usage)
+            try:
+                return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store)
+            except RaceLost:
+                store.usage.release(order.merchant_id, day, order.paid_amount_fen, now)
+                raise
+    elif policy is not None:
+        usage = store.usage.get(order.merchant_id, day)  # to name the daily limit among the reasons if it binds
+    decision = rules.decide(order, platform, merchant, usage)
+    draft = _draft(order, request, now, platform.rule_version, policy, usage)
+    deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
+    return _hand_to_review(draft, order, decision.reasons, deadline, store)
 
 
-def _commit(draft: Refund, order: Order, route: Route, store: Store, merchant: MerchantSettings | None) -> Refund:
+def _commit(draft: Refund, order: Order, route: Route, store: Store) -> Refund:
     refund = draft.model_copy(
         update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
     )
-    store.refunds.commit_auto_refund(refund, order, merchant, china_day(refund.decided_at))
+    store.refunds.commit_auto_refund(refund, order)
     logger.info("order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen})
     return refund
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models import MerchantRefundsPage, Refund
+from fastrefund.domain.models import MerchantRefundsPage, Refund, Route
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.refunds import from_item
 
@@ -62,3 +62,30 @@ class WorkbenchRepository:
         last = dynamo.decode(start) if start else None
         position = (last["decided_at"], last["order_id"], last["refund_id"]) if last else None
         return MerchantRefundsPage(refunds=refunds, last=position)
+
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
+        """The amount and the number of the merchant's refunds auto-approved under its own policy and
+        decided between `first` and `last` (inclusive): what the day's usage must count for that stretch."""
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": MERCHANT_INDEX,
+            "KeyConditionExpression": "merchant_id = :merchant_id AND decided_at BETWEEN :first AND :last",
+            "FilterExpression": "#route = :route",
+            "ProjectionExpression": "amount_fen",
+            "ExpressionAttributeNames": {"#route": "route"},
+            "ExpressionAttributeValues": dynamo.values(
+                merchant_id=merchant_id,
+                first=to_storage(first),
+                last=to_storage(last),
+                route=Route.MERCHANT_AUTO_REFUND.value,
+            ),
+        }
+        amount_fen = count = 0
+        while True:
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(**query)
+            amount_fen += sum(dynamo.decode(item)["amount_fen"] for item in response["Items"])
+            count += len(response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return amount_fen, count
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]

@@ -3,23 +3,26 @@
 One item per merchant holds the current settings (sort key SETTINGS); one item per change of
 enrolment (sort key ENROLMENT#<UTC instant>) keeps the history, so that an order paid earlier is
 judged by the enrolment in force when it was paid, however late its event arrives.
+
+A refund may decide on settings read a few seconds ago (`settings(..., cached=True)`): the reservation on
+the day's usage checks the policy version the counter carries, which every policy change writes to today's
+and tomorrow's counters in the same transaction, so a stale copy can never approve under an old policy.
 """
 
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 
-from fastrefund.domain.clock import to_storage
+from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
+from fastrefund.repositories.usage import policy_version_update, usage_from_item
+
+SETTINGS_MAX_AGE_SECONDS = 5.0  # how old a container's copy of a merchant's settings may be
+SETTINGS_CACHED_MAX = 10_000  # merchants whose settings one container keeps at most
 
 
 def from_item(item: dynamo.Item) -> MerchantSettings:
     return dynamo.model_of(MerchantSettings, item)
-
-
-def usage_from_item(day: date, item: dynamo.Item | None) -> PolicyUsage:
-    if not item:
-        return PolicyUsage(day=day)
-    return PolicyUsage(day=day, amount_fen=item.get("amount_fen", 0), count=item.get("refund_count", 0))
 
 
 class MerchantsRepository:
@@ -28,6 +31,24 @@ class MerchantsRepository:
     def __init__(self, table_name: str, usage_table_name: str) -> None:
         self.table_name = table_name
         self.usage_table_name = usage_table_name
+        self._cached: dict[str, tuple[float, MerchantSettings]] = {}
+
+    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
+        """The merchant's settings; with `cached`, possibly as read up to SETTINGS_MAX_AGE_SECONDS ago."""
+        if cached and merchant_id in self._cached:
+            read_at, settings = self._cached[merchant_id]
+            if time.monotonic() - read_at < SETTINGS_MAX_AGE_SECONDS:
+                return settings
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().get_item(
+                TableName=self.table_name, Key=keys.merchant(merchant_id), ConsistentRead=True
+            )
+        item = response.get("Item")
+        settings = from_item(dynamo.decode(item)) if item else MerchantSettings(merchant_id=merchant_id)
+        if len(self._cached) >= SETTINGS_CACHED_MAX:
+            self._cached.clear()
+        self._cached[merchant_id] = (time.monotonic(), settings)
+        return settings
 
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]:
         """The settings and that day's policy usage, in one round trip.
@@ -49,6 +70,7 @@ class MerchantsRepository:
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
         """Change the enrolment and append it to the history, both or neither."""
+        self._cached.pop(merchant_id, None)
         stamp = to_storage(at)
         with dynamo.translate_transient_errors():
             dynamo.client().transact_write_items(
@@ -73,13 +95,25 @@ class MerchantsRepository:
             )
 
     def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None:
+        """Store the policy and its version (`at`), and make today's and tomorrow's usage counters work under
+        it, all or nothing: a decision on a copy of the settings read before is refused at its reservation.
+        Tomorrow's too, so that a copy read before midnight cannot make tomorrow's counter under the old one."""
+        self._cached.pop(merchant_id, None)
+        version, today = to_storage(at), china_day(at)
+        settings = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": keys.merchant(merchant_id),
+                "UpdateExpression": "SET auto_refund_policy = :policy, policy_updated_at = :at",
+                "ExpressionAttributeValues": dynamo.values(policy=policy.model_dump(mode="json"), at=version),
+            }
+        }
+        counters = [
+            policy_version_update(self.usage_table_name, merchant_id, day, version)
+            for day in (today, today + timedelta(days=1))
+        ]
         with dynamo.translate_transient_errors():
-            dynamo.client().update_item(
-                TableName=self.table_name,
-                Key=keys.merchant(merchant_id),
-                UpdateExpression="SET auto_refund_policy = :policy, policy_updated_at = :at",
-                ExpressionAttributeValues=dynamo.values(policy=policy.model_dump(mode="json"), at=to_storage(at)),
-            )
+            dynamo.client().transact_write_items(TransactItems=[settings, *counters])
 
     def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
         """Whether the merchant was in the fast refund service at that instant (the last change before it)."""

@@ -3,23 +3,21 @@
 Every write that changes what an order allows (a new request, an approval, a rejection, a withdrawal)
 is one transaction over the request and the order, conditioned on the order being as the decision read
 it: a shipment, a close or another decision in between cancels it, and the logic decides again. The
-auto-refund also checks and counts the merchant policy's daily usage and checks the policy is the one
-the decision read: all or none.
+merchant policy's daily usage is not part of any of them: a merchant-route refund reserves it first, with
+a single-item write (repositories.usage), so that no transaction touches the merchant's hot counter.
 """
 
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import start_of_china_day, to_storage
+from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import (
-    DailyLimitReached,
     OrderChanged,
-    PolicyChanged,
     RaceLost,
     RefundExists,
     RequestChanged,
@@ -27,8 +25,6 @@ from fastrefund.domain.errors import (
     WriteConflict,
 )
 from fastrefund.domain.models import (
-    AutoRefundPolicy,
-    MerchantSettings,
     Order,
     OrderStatus,
     Payout,
@@ -36,11 +32,9 @@ from fastrefund.domain.models import (
     RefundStatus,
 )
 from fastrefund.domain.notices import OUTBOXES, PAYOUTS, Outbox
-from fastrefund.domain.rules import DailyRoom
 from fastrefund.repositories import dynamo, keys, orders
 from fastrefund.runtime import aws_clients
 
-USAGE_KEPT_DAYS = 3  # a day's usage counter expires (TTL) this many days after the day ends
 # The sparse index of requests in review, by deadline: only a PENDING_REVIEW item carries `in_review`.
 REVIEWS_DUE_INDEX = "ReviewsDue"
 IN_REVIEW = "PENDING_REVIEW"
@@ -81,12 +75,10 @@ def from_item(item: dynamo.Item) -> Refund:
 
 
 class RefundsRepository:
-    def __init__(self, table_name: str, orders_table: str, usage_table: str, merchants_table: str) -> None:
+    def __init__(self, table_name: str, orders_table: str) -> None:
         self.table_name = table_name
         self.orders_table = orders_table
         self.orders = orders.OrdersRepository(orders_table)
-        self.usage_table = usage_table
-        self.merchants_table = merchants_table
 
     # ------------------------------------------------------------------ reads
 
@@ -180,18 +172,12 @@ class RefundsRepository:
         read (`order`): otherwise a RaceLost."""
         self._transact([self._hold_the_order(refund, order, new_status=None), self._add_refund(refund)])
 
-    def commit_auto_refund(self, refund: Refund, order: Order, merchant: MerchantSettings | None, day: date) -> None:
-        """Refund the order, all or nothing. `merchant` (the settings the decision read) is given for
-        the merchant-policy route only: the policy must still be the one read, and its daily limits
-        are checked and counted, in the same transaction.
+    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
+        """Refund the order, if it is still as read (`order`), with the new request, all or nothing.
 
-        Raises a RaceLost (RefundExists, OrderChanged, DailyLimitReached, PolicyChanged, WriteConflict)
-        when cancelled.
+        Raises a RaceLost (RefundExists, OrderChanged, WriteConflict) when cancelled.
         """
-        parts = [self._hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self._add_refund(refund)]
-        if merchant is not None and merchant.auto_refund_policy is not None:
-            parts += [self._count_usage(refund, merchant.auto_refund_policy, day), self._policy_unchanged(merchant)]
-        self._transact(parts)
+        self._transact([self._hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self._add_refund(refund)])
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the approved request (it was `was`) and refund its order (still as read), together."""
@@ -335,47 +321,6 @@ class RefundsRepository:
         }
         return TransactionPart({"Put": put}, lambda _: RequestChanged(f"refund {refund.refund_id} changed"))
 
-    def _count_usage(self, refund: Refund, policy: AutoRefundPolicy, day: date) -> "TransactionPart":
-        # The limits are checked against the stored total, not the one read before deciding: under any
-        # concurrency the day's total never passes the limit. The room is the rules engine's own.
-        room = DailyRoom.of(policy, refund.amount_fen)
-        conditions, limits = [], {}
-        if room.amount_fen is not None:
-            # A day with no usage yet has room for any refund the limit itself admits.
-            fresh_day = "attribute_not_exists(amount_fen) OR " if room.amount_fen >= 0 else ""
-            conditions.append(f"({fresh_day}amount_fen <= :room_fen)")
-            limits["room_fen"] = room.amount_fen
-        if room.count is not None:
-            conditions.append("(attribute_not_exists(refund_count) OR refund_count <= :room_count)")
-            limits["room_count"] = room.count
-        expires = start_of_china_day(day) + timedelta(days=1 + USAGE_KEPT_DAYS)
-        update = {
-            "TableName": self.usage_table,
-            "Key": keys.usage(refund.merchant_id, day),
-            "UpdateExpression": (
-                "SET amount_fen = if_not_exists(amount_fen, :zero) + :amount,"
-                " refund_count = if_not_exists(refund_count, :zero) + :one, expires_at = :expires_at"
-            ),
-            "ExpressionAttributeValues": dynamo.values(
-                zero=0, one=1, amount=refund.amount_fen, expires_at=int(expires.timestamp()), **limits
-            ),
-        }
-        if conditions:
-            update["ConditionExpression"] = " AND ".join(conditions)
-        return TransactionPart({"Update": update}, lambda _: DailyLimitReached(refund.merchant_id))
-
-    def _policy_unchanged(self, merchant: MerchantSettings) -> "TransactionPart":
-        # A merchant who switches the policy off is obeyed at once, even by a decision already made.
-        check: dict[str, Any] = {
-            "TableName": self.merchants_table,
-            "Key": keys.merchant(merchant.merchant_id),
-            "ConditionExpression": "attribute_not_exists(policy_updated_at)",
-        }
-        if merchant.policy_updated_at is not None:
-            check["ConditionExpression"] = "policy_updated_at = :seen"
-            check["ExpressionAttributeValues"] = dynamo.values(seen=to_storage(merchant.policy_updated_at))
-        return TransactionPart({"ConditionCheck": check}, lambda _: PolicyChanged(merchant.merchant_id))
-
 
 @dataclass(frozen=True)
 class TransactionPart:
@@ -386,9 +331,8 @@ class TransactionPart:
 
 
 # When several conditions fail at once, the answer that tells the caller most comes first: an existing
-# request is returned as it stands, whatever became of the order; then the order's own state; then the
-# merchant's day and policy, which only send the request to be decided again.
-PRECEDENCE = (RefundExists, RequestChanged, OrderChanged, DailyLimitReached, PolicyChanged)
+# request is returned as it stands, whatever became of the order; then the order's own state.
+PRECEDENCE = (RefundExists, RequestChanged, OrderChanged)
 
 
 def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:

@@ -8,6 +8,7 @@ from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
+from fastrefund.repositories.usage import DailyUsageRepository
 from fastrefund.runtime.config import get_config
 
 
@@ -18,6 +19,7 @@ class Store:
     refunds: RefundsRepository
     subscriptions: SubscriptionsRepository
     workbench: WorkbenchRepository
+    usage: DailyUsageRepository
 
 
 @functools.cache
@@ -26,9 +28,8 @@ def get_store() -> Store:
     return Store(
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
-        refunds=RefundsRepository(
-            config.refunds_table, config.orders_table, config.policy_usage_table, config.merchants_table
-        ),
+        refunds=RefundsRepository(config.refunds_table, config.orders_table),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
         workbench=WorkbenchRepository(config.refunds_table),
+        usage=DailyUsageRepository(config.policy_usage_table),
     )
