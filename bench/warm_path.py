@@ -1,0 +1,203 @@
+"""The warm path's cost against its floor: the same AWS calls made by a bare boto3 script.
+
+    make bench        (or: .venv/bin/python -m bench.warm_path)
+
+On AWS's DynamoDB Local (in its own JVM, so the CPU measured here is the caller's alone). For each kind of
+request (the platform refund, the merchant-policy refund with its settings cached, the eligibility GET)
+the handler is invoked warm, as API Gateway would, and the floor replays the very calls that handler made
+(recorded from botocore, with each new order's ids put in) through one boto3 client: no validation, no
+routing, no logging. The two alternate, request by request, so that both see the same machine. Then the
+import of the orders handler against `import boto3` + a DynamoDB client, in fresh interpreters.
+
+At 512 MB a Lambda has about 0.29 of a vCPU, so on Lambda the CPU ratio is the one that shows.
+"""
+
+import copy
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.session
+
+from devtools import resources
+from devtools.dynamodb_local import DynamoDBLocal
+from devtools.harness import invoke_named as invoke
+from devtools.sample_events import api_event, buyer
+from devtools.template import Resolver, Template
+
+REQUESTS = 150  # per kind, for the handler and for the floor each
+ROOT = Path(__file__).resolve().parent.parent
+
+Call = tuple[str, dict[str, Any]]  # (client method, its keyword arguments)
+recorded: list[Call] | None = None
+
+
+def record(params: dict[str, Any], model: Any, **_: object) -> None:
+    if recorded is not None:
+        recorded.append((botocore.xform_name(model.name), copy.deepcopy(params)))
+
+
+def record_calls_of_every_new_client() -> None:
+    create_client = botocore.session.Session.create_client
+
+    def recording(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-parameter-build", record)
+        return client
+
+    botocore.session.Session.create_client = recording
+
+
+def calls_of(request: Callable[[], dict]) -> list[Call]:
+    global recorded
+    recorded = []
+    response = request()
+    assert response["statusCode"] in (200, 201), response
+    made, recorded = recorded, None
+    return made
+
+
+def replayed(calls: list[Call], ids: dict[str, str]) -> list[Call]:
+    """The calls with another order's ids (and a new refund id) put in."""
+    text = json.dumps(calls)
+    for old, new in ids.items():
+        text = text.replace(old, new)
+    # botocore fills in a transaction's idempotency token itself: a replay must get its own
+    return [
+        (method, {k: v for k, v in params.items() if k != "ClientRequestToken"}) for method, params in json.loads(text)
+    ]
+
+
+def timed(run: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def setup(engine: DynamoDBLocal, rules_file: Path) -> None:
+    os.environ.update(
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_ENDPOINT_URL_DYNAMODB=engine.endpoint,
+        POWERTOOLS_TRACE_DISABLED="true",
+        POWERTOOLS_METRICS_NAMESPACE="FastRefund",
+        POWERTOOLS_SERVICE_NAME="fast-refund",
+        POWERTOOLS_LOG_LEVEL="WARNING",
+    )
+    template = Template.load(prefix="bench")
+    resolve = Resolver(template)
+    resources.create_tables(template, boto3.client("dynamodb", endpoint_url=engine.endpoint), resolve)
+    resources.name_the_rest(template, resolve)
+    rules_file.write_text(template.resources["RulesParameter"]["Properties"]["Value"])
+    os.environ.update(resources.function_environment(template, resolve), RULES_FILE=str(rules_file))
+    os.environ.pop("RULES_PARAMETER_NAME", None)
+
+
+def seed() -> None:
+    from fastrefund.domain.clock import utc_now
+    from fastrefund.domain.models import AutoRefundPolicy, Order
+    from fastrefund.repositories.store import get_store
+
+    store, paid_at = get_store(), utc_now() - timedelta(hours=1)
+    policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50_000, daily_limit_amount_fen=10**11)
+    store.merchants.set_auto_refund_policy("m-1", policy, utc_now() - timedelta(minutes=1))
+    for kind, amount, badge in (("p", 19_900, True), ("m", 45_000, False), ("e", 19_900, True)):
+        for n in range(2 * REQUESTS + 2):
+            order = {
+                "order_id": f"{kind}-{n}",
+                "merchant_id": "m-1",
+                "buyer_id": "b-1",
+                "product_id": "p-1",
+                "product_type": "PHYSICAL",
+                "paid_amount_fen": amount,
+                "paid_at": paid_at,
+                "status": "PAID",
+                "badge_at_payment": badge,
+            }
+            store.orders.add_paid(Order.model_validate(order))
+
+
+def refund(order_id: str) -> Callable[[], dict]:
+    event = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={})
+    return lambda: invoke("orders_api", event)
+
+
+def eligibility(order_id: str) -> Callable[[], dict]:
+    event = api_event("orders_api_eligibility", caller=buyer(), path={"order_id": order_id})
+    return lambda: invoke("orders_api", event)
+
+
+def compare(label: str, kind: str, request: Callable[[str], Callable[[], dict]], writes: bool) -> None:
+    client = boto3.client("dynamodb")
+    request(f"{kind}-{2 * REQUESTS + 1}")()  # warm: a merchant's settings are then in the container's copy
+    template_calls = calls_of(request(f"{kind}-0"))
+    refund_id = next(
+        (params["Item"]["refund_id"]["S"] for _, ps in template_calls for params in _puts(ps)), "no refund"
+    )
+    handler, floor = [], []
+    for n in range(1, REQUESTS + 1):
+        handler.append(timed(request(f"{kind}-{2 * n - 1}")))
+        ids = {f'"{kind}-0"': f'"{kind}-{2 * n}"', refund_id: str(uuid.uuid4())} if writes else {}
+        calls = replayed(template_calls, ids)
+        floor.append(timed(lambda calls=calls: [getattr(client, method)(**params) for method, params in calls]))
+    wall = statistics.median(w for w, _ in handler), statistics.median(w for w, _ in floor)
+    cpu = statistics.mean(c for _, c in handler), statistics.mean(c for _, c in floor)
+    print(
+        f"{label:<44} {len(template_calls)} calls  wall {wall[0] * 1000:5.2f} / {wall[1] * 1000:5.2f} ms"
+        f" = {wall[0] / wall[1]:.2f}x   CPU {cpu[0] * 1000:5.2f} / {cpu[1] * 1000:5.2f} ms = {cpu[0] / cpu[1]:.2f}x"
+    )
+
+
+def _puts(params: dict[str, Any]) -> list[dict[str, Any]]:
+    return [item["Put"] for item in params.get("TransactItems", []) if "Put" in item]
+
+
+def import_cpu(statement: str, runs: int = 5) -> float:
+    """The median CPU seconds of `statement` in a fresh interpreter (the service's folders on its path)."""
+    program = (
+        "import sys, time; sys.path[:0] = ['shared', 'functions/orders_api']; t = time.process_time(); "
+        f"{statement}; print(time.process_time() - t)"
+    )
+    # As in Lambda (LAMBDA_TASK_ROOT): elsewhere the X-Ray SDK makes a sampling client when imported (~0.2 s)
+    environment = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", LAMBDA_TASK_ROOT=str(ROOT))
+    times = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=ROOT, env=environment
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    return statistics.median(times)
+
+
+def main() -> None:
+    record_calls_of_every_new_client()
+    with DynamoDBLocal() as engine:
+        setup(engine, Path(os.environ.get("TMPDIR", "/tmp")) / "bench-rules.json")
+        seed()
+        eligibility("e-0")()  # a cold start: the handler's imports, the rules
+        print(f"warm path, {REQUESTS} requests each: handler / the same calls from bare boto3 (wall median, CPU mean)")
+        compare("refund, platform route", "p", refund, writes=True)
+        compare("refund, merchant policy route (settings cached)", "m", refund, writes=True)
+        compare("eligibility GET", "e", eligibility, writes=False)
+    floor = import_cpu("import boto3; boto3.client('dynamodb')")
+    libraries = import_cpu("import boto3, pydantic, aws_lambda_powertools; boto3.client('dynamodb')")
+    handler = import_cpu("import app; from fastrefund.runtime import aws_clients; aws_clients.client('dynamodb')")
+    print(f"import CPU (median of 5, as in Lambda): orders handler + client {handler * 1000:.0f} ms")
+    print(f"  boto3 + client {floor * 1000:.0f} ms: {handler / floor:.2f}x")
+    print(f"  boto3 + pydantic + Powertools + client {libraries * 1000:.0f} ms: {handler / libraries:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
