@@ -64,3 +64,16 @@ def test_a_policy_change_also_binds_tomorrows_counter(merchant_with_policy):
             "m-1", tomorrow, stale.policy_version, DailyRoom.of(stale.auto_refund_policy, 45000), 45000, utc_now()
         )
     assert get_store().usage.get("m-1", tomorrow).amount_fen == 0
+
+
+def test_a_policy_switched_on_elsewhere_is_obeyed_at_once(local_tables):
+    store = get_store()
+    for order_id in ("o-1", "o-2"):
+        store.orders.add_paid(order(order_id=order_id, paid_amount_fen=45000, badge_at_payment=False))
+    # Given this container read the merchant's settings (no policy) a moment ago
+    assert ask("o-1").reasons[-1] is Reason.POLICY_DISABLED
+    # When another container switches a policy on
+    another_container().set_auto_refund_policy("m-1", policy(), utc_now())
+
+    # Then the next request is approved by it, not refused on the copy
+    assert ask("o-2").route is Route.MERCHANT_AUTO_REFUND

@@ -1,8 +1,9 @@
 """Asking for a refund: decided at once, and committed in one transaction when a route approves.
 
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
-when the platform guarantee does not approve, the merchant's settings (a copy up to a few seconds old)
-and, only for a request that goes to review under a policy, the day's usage. Writes: one transaction over
+when the platform guarantee does not approve, the merchant's settings (for an approval, a copy up to a
+few seconds old: its reservation checks the policy version) and, only for a request that goes to review
+under a policy, the day's usage. Writes: one transaction over
 the order and the new request; the merchant route first reserves the refund on the day's usage (one
 single-item write, which checks the daily limit and the policy version), and takes the reservation back
 if the transaction is cancelled. So an auto-refund is 2 calls on the platform route, 3 on the merchant's.
@@ -135,8 +136,12 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
         return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store)
+    merchant = store.merchants.settings(order.merchant_id, cached=True)
+    if rules.decide(order, platform, merchant, PolicyUsage(day=china_day(now))).approved is None:
+        # Only an approval is checked against the stored policy (by its reservation): a refusal is decided
+        # on fresh settings, so that a policy just switched on is obeyed at once too.
+        merchant = store.merchants.settings(order.merchant_id, cached=False)
     try:
-        merchant = store.merchants.settings(order.merchant_id, cached=True)
         return _by_merchant_policy(order, request, platform, merchant, store, rulebook, now)
     except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
         merchant = store.merchants.settings(order.merchant_id, cached=False)

@@ -7,5 +7,7 @@ that template.yaml sets for every function.
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
 logger = Logger()
-tracer = Tracer()
+# Only botocore is traced (every AWS call a subsegment): patching every library X-Ray knows would import
+# sqlite3, http.client's instrumentation and the rest on each cold start, for calls the service never makes.
+tracer = Tracer(patch_modules=("botocore",))
 metrics = Metrics()
