@@ -136,16 +136,17 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
         return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store)
-    merchant = store.merchants.settings(order.merchant_id, cached=True)
-    if rules.decide(order, platform, merchant, PolicyUsage(day=china_day(now))).approved is None:
+    day = china_day(now)
+    merchant, usage = store.merchants.settings(order.merchant_id, cached=True), None
+    if rules.decide(order, platform, merchant, PolicyUsage(day=day)).approved is None:
         # Only an approval is checked against the stored policy (by its reservation): a refusal is decided
-        # on fresh settings, so that a policy just switched on is obeyed at once too.
-        merchant = store.merchants.settings(order.merchant_id, cached=False)
+        # on fresh settings, read with the day's usage, so that a policy just switched on is obeyed at once.
+        merchant, usage = store.merchants.get_with_usage(order.merchant_id, day)
     try:
-        return _by_merchant_policy(order, request, platform, merchant, store, rulebook, now)
+        return _by_merchant_policy(order, request, platform, merchant, usage, store, rulebook, now)
     except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
         merchant = store.merchants.settings(order.merchant_id, cached=False)
-        return _by_merchant_policy(order, request, platform, merchant, store, rulebook, now)
+        return _by_merchant_policy(order, request, platform, merchant, None, store, rulebook, now)
 
 
 def _by_merchant_policy(
@@ -153,15 +154,16 @@ def _by_merchant_policy(
     request: RefundRequest,
     platform: rules.RouteCheck,
     merchant: MerchantSettings,
+    usage: PolicyUsage | None,
     store: Store,
     rulebook: RuleBook,
     now: datetime,
 ) -> Refund:
     """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
-    otherwise hand the request to review. The usage is read only when the decision depends on it."""
+    otherwise hand the request to review. `usage` is the day's usage if already read: until then the
+    limits are left to the reservation, and the usage is read only if the request goes to review."""
     day, policy = china_day(now), merchant.auto_refund_policy
-    usage = PolicyUsage(day=day)  # until read: the limits are checked by the reservation itself
-    decision = rules.decide(order, platform, merchant, usage)
+    decision = rules.decide(order, platform, merchant, usage or PolicyUsage(day=day))
     if decision.approved is not None and policy is not None:
         room = rules.DailyRoom.of(policy, order.paid_amount_fen)
         try:
@@ -177,9 +179,9 @@ def _by_merchant_policy(
             except RaceLost:
                 store.usage.release(order.merchant_id, day, order.paid_amount_fen, now)
                 raise
-    elif policy is not None:
+    elif usage is None and policy is not None:
         usage = store.usage.get(order.merchant_id, day)  # to name the daily limit among the reasons if it binds
-    decision = rules.decide(order, platform, merchant, usage)
+    decision = rules.decide(order, platform, merchant, usage or PolicyUsage(day=day))
     draft = _draft(order, request, now, platform.rule_version, policy, usage)
     deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
     return _hand_to_review(draft, order, decision.reasons, deadline, store)
