@@ -1,12 +1,14 @@
 """A discrete-event model of one merchant's limit-checked auto-refunds on DynamoDB, for what DynamoDB
 Local cannot show (it runs one transaction at a time and never reports a conflict): per-merchant
-throughput, conflict rate and latency at offered loads from 10 to 3,000 refunds a second, for today's
-commit path and for a reservation path (issue 12's design, not built yet).
+throughput, conflict rate and latency at offered loads from 10 to 3,000 refunds a second, for the
+previous commit path and for the reservation path (docs/daily-usage.md: built with 1 counter shard;
+more shards are designed, not built).
 
-today        read order; read settings + usage; one transaction over {order, refund, the day's usage
-             counter, ConditionCheck on the settings}. A transaction that finds an item of it held by
-             another transaction is cancelled (TransactionConflict); the service re-reads and tries
-             again (logic/settling.py: 4 attempts, 10-50 ms x attempt between), then answers 503.
+one txn      (the previous design) read order; read settings + usage; one transaction over {order,
+             refund, the day's usage counter, ConditionCheck on the settings}. A transaction that
+             finds an item of it held by another transaction is cancelled (TransactionConflict); the
+             service re-reads and tries again (logic/settling.py: 4 attempts, 10-50 ms x attempt
+             between), then answers 503.
 reservation  read order (settings cached in the container); a single-item conditional UpdateItem that
              reserves the amount on one of N shards of the day's counter (standard writes to one item
              are applied one after another: no conflicts); then one transaction over {order, refund},
@@ -104,7 +106,7 @@ def call(engine: Engine, items: list[str], wcu: int, transaction: bool) -> Step:
     return "throttled"
 
 
-def today(engine: Engine, n: int, latencies: list[float]) -> Step:
+def one_transaction(engine: Engine, n: int, latencies: list[float]) -> Step:
     started = engine.now
     for attempt in range(COMMIT_ATTEMPTS):
         yield ("wait", round_trip(engine) + round_trip(engine))  # the order, then settings and usage
@@ -159,7 +161,11 @@ def simulate(design: Any, offered_per_second: int, seed: int = 7) -> dict[str, f
 
 
 def main() -> None:
-    designs = {"today": today, "reservation, 1 shard": reservation(1), "reservation, 4 shards": reservation(4)}
+    designs = {
+        "one txn (previous)": one_transaction,
+        "reservation (built)": reservation(1),
+        "reservation, 4 shards": reservation(4),
+    }
     print("One merchant's limit-checked auto-refunds, modelled (see the assumptions in bench/hot_merchant_model.py)")
     print(f"{'offered/s':>9}  {'design':22} {'done/s':>7} {'conflicts':>9} {'503s':>6} {'p99 ms':>8}")
     for load in LOADS:
