@@ -7,11 +7,14 @@ what leaked; it is taken back from the counter and the bucket is forgotten, in o
 Runs every minute: a leak is gone within BUCKET_SECONDS + SETTLE_SECONDS + 60 s (110 s) of its reservation.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from fastrefund.logic.ports import DailyUsage, MerchantRefunds
 from fastrefund.runtime.observability import logger
+
+COUNTERS_AT_ONCE = 16  # counters reconciled in parallel: ~3 calls each per settled bucket, all I/O
 
 
 @dataclass
@@ -20,33 +23,45 @@ class UsageCorrections:
     leaked_amount_fen: int = 0  # taken back from the counters
     leaked_count: int = 0
 
+    def __add__(self, other: "UsageCorrections") -> "UsageCorrections":
+        return UsageCorrections(
+            self.buckets + other.buckets,
+            self.leaked_amount_fen + other.leaked_amount_fen,
+            self.leaked_count + other.leaked_count,
+        )
+
 
 def reconcile_usage(usage: DailyUsage, refunds: MerchantRefunds, now: datetime) -> UsageCorrections:
+    """Reconcile every counter with reservations not yet reconciled, several at a time."""
+    with ThreadPoolExecutor(COUNTERS_AT_ONCE) as pool:
+        done = pool.map(lambda counter: _reconcile(usage, refunds, *counter, now), usage.counters_to_reconcile())
+        return sum(done, UsageCorrections())
+
+
+def _reconcile(
+    usage: DailyUsage, refunds: MerchantRefunds, merchant_id: str, day: date, now: datetime
+) -> UsageCorrections:
     corrections = UsageCorrections()
-    for merchant_id, day in usage.counters_to_reconcile():
-        buckets = usage.open_buckets(merchant_id, day)
-        settled = [bucket for bucket in buckets if bucket.settled_by(now)]
-        closed = 0
-        for bucket in settled:
-            committed_fen, committed = refunds.auto_refunded_by_policy(merchant_id, bucket.first, bucket.last)
-            leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed
-            if not usage.close_bucket(bucket, leaked_fen, leaked):
-                continue  # it changed since read (a late release): the next run looks again
-            closed += 1
-            corrections.buckets += 1
-            if (leaked_fen, leaked) != (0, 0):
-                corrections.leaked_amount_fen += leaked_fen
-                corrections.leaked_count += leaked
-                logger.warning(
-                    "reservations without a refund taken back from the day's usage",
-                    extra={
-                        "merchant_id": merchant_id,
-                        "day": day.isoformat(),
-                        "bucket": bucket.start,
-                        "amount_fen": leaked_fen,
-                        "count": leaked,
-                    },
-                )
-        if closed == len(buckets):
-            usage.done_reconciling(merchant_id, day)
+    buckets = usage.open_buckets(merchant_id, day)
+    for bucket in (bucket for bucket in buckets if bucket.settled_by(now)):
+        committed_fen, committed = refunds.auto_refunded_by_policy(merchant_id, bucket.first, bucket.last)
+        leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed
+        if not usage.close_bucket(bucket, leaked_fen, leaked):
+            continue  # it changed since read (a late release): the next run looks again
+        corrections.buckets += 1
+        if (leaked_fen, leaked) != (0, 0):
+            corrections.leaked_amount_fen += leaked_fen
+            corrections.leaked_count += leaked
+            logger.warning(
+                "reservations without a refund taken back from the day's usage",
+                extra={
+                    "merchant_id": merchant_id,
+                    "day": day.isoformat(),
+                    "bucket": bucket.start,
+                    "amount_fen": leaked_fen,
+                    "count": leaked,
+                },
+            )
+    if corrections.buckets == len(buckets):
+        usage.done_reconciling(merchant_id, day)
     return corrections
