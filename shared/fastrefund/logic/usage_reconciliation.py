@@ -34,13 +34,14 @@ class UsageCorrections:
 def reconcile_usage(usage: DailyUsage, refunds: MerchantRefunds, now: datetime) -> UsageCorrections:
     """Reconcile every counter with reservations not yet reconciled, several at a time."""
     with ThreadPoolExecutor(COUNTERS_AT_ONCE) as pool:
-        done = pool.map(lambda counter: _reconcile(usage, refunds, *counter, now), usage.counters_to_reconcile())
+        done = pool.map(lambda counter: _reconcile(usage, refunds, counter, now), usage.counters_to_reconcile())
         return sum(done, UsageCorrections())
 
 
 def _reconcile(
-    usage: DailyUsage, refunds: MerchantRefunds, merchant_id: str, day: date, now: datetime
+    usage: DailyUsage, refunds: MerchantRefunds, counter: tuple[str, date], now: datetime
 ) -> UsageCorrections:
+    merchant_id, day = counter
     corrections = UsageCorrections()
     buckets = usage.open_buckets(merchant_id, day)
     for bucket in (bucket for bucket in buckets if bucket.settled_by(now)):
