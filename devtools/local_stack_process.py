@@ -46,7 +46,7 @@ class RunningStack:
 def start_stack(state_dir: Path, *extra: str) -> subprocess.Popen[str]:
     ports = ["--api-port", str(free_port()), "--moto-port", str(free_port()), "--dynamodb-port", str(free_port())]
     return subprocess.Popen(
-        [sys.executable, "-m", "devtools.local_stack", *ports, "--state-dir", str(state_dir), *extra],
+        [sys.executable, "-m", "devtools", *ports, "--state-dir", str(state_dir), *extra],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -34,28 +34,24 @@ def publish_changes(
 ) -> PartialItemFailureResponse:
     """Publish what each record's change newly owes of `outbox`, and confirm it on the request; the
     outbox names the metrics (NoticesPublished and NoticePublishFailures for notices)."""
-    messages: dict[str, Sequence[Outbound]] = {}  # by the record's sequence number
-    states: dict[str, Refund] = {}  # each record's request as the change left it
+    # by the record's sequence number: the request as the change left it, and the messages it newly owes
+    changes: dict[str, tuple[Refund, Sequence[Outbound]]] = {}
 
     def read_messages(record: DynamoDBRecord) -> None:
         stream_record = record.raw_event["dynamodb"]
         before, after = read_change(stream_record)
-        messages[stream_record["SequenceNumber"]] = outbox.newly_owed(before, after)
-        states[stream_record["SequenceNumber"]] = after
+        changes[stream_record["SequenceNumber"]] = (after, outbox.newly_owed(before, after))
 
     with processor(records=event["Records"], handler=read_messages):
         processor.process()
-    outgoing = [message for found in messages.values() for message in found]
+    outgoing = [message for _, found in changes.values() for message in found]
     unpublished = publisher.publish(outgoing)
 
     failures = processor.response()["batchItemFailures"] + [
-        {"itemIdentifier": sequence} for sequence, found in messages.items() if any_in(found, unpublished)
+        {"itemIdentifier": sequence} for sequence, (_, found) in changes.items() if any_in(found, unpublished)
     ]
-    confirmed = confirm(
-        outbox,
-        refunds,
-        [states[sequence] for sequence, found in messages.items() if found and not any_in(found, unpublished)],
-    )
+    published_states = [after for after, found in changes.values() if found and not any_in(found, unpublished)]
+    confirmed = confirm(outbox, refunds, published_states)
     published, kind = len(outgoing) - len(unpublished), outbox.name.capitalize()
     metrics.add_metric(name=f"{kind}sPublished", unit=MetricUnit.Count, value=published)
     metrics.add_metric(name=f"{kind}PublishFailures", unit=MetricUnit.Count, value=len(unpublished))
