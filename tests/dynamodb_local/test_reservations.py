@@ -1,0 +1,57 @@
+"""The reservation's writes on AWS's DynamoDB Local: a commit cancelled after the reservation takes it back,
+a release after its bucket was reconciled changes nothing, and the reservation reports the usage before it."""
+
+from datetime import timedelta
+
+from fastrefund.domain.clock import china_day, utc_now
+from fastrefund.domain.identity import Caller, Role
+from fastrefund.domain.models import Reason, RefundStatus, Shipment
+from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
+from fastrefund.domain.rules import DailyRoom
+from fastrefund.logic.refund_requests import request_refund
+from fastrefund.logic.usage_reconciliation import reconcile_usage
+from fastrefund.repositories.refunds import RefundsRepository
+from fastrefund.repositories.store import get_store
+from tests.unit.factories import default_rulebook, order, policy
+
+BUYER = Caller(sub="b-1", role=Role.BUYER)
+
+
+def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_tables, monkeypatch):
+    store = get_store()
+    store.merchants.set_auto_refund_policy("m-1", policy(), utc_now() - timedelta(minutes=1))
+    store.orders.add_paid(order(order_id="o-1", paid_amount_fen=45000, badge_at_payment=False))
+    commit = RefundsRepository.commit_auto_refund
+
+    def shipped_first(self, refund, paid):  # the merchant ships between the reservation and the commit
+        store.orders.ship("o-1", Shipment(carrier="SF", tracking_number="SF1", shipped_at=utc_now()), None)
+        return commit(self, refund, paid)
+
+    monkeypatch.setattr(RefundsRepository, "commit_auto_refund", shipped_first)
+
+    refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), utc_now())
+
+    assert refund.status is RefundStatus.PENDING_REVIEW and Reason.ORDER_SHIPPED in refund.reasons
+    day = china_day(utc_now())
+    today = store.usage.get("m-1", day)
+    assert (today.amount_fen, today.count) == (0, 0)
+    [bucket] = store.usage.open_buckets("m-1", day)
+    assert (bucket.amount_fen, bucket.count) == (0, 0)  # reserved and released in the same bucket
+
+
+def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables):
+    usage, now = get_store().usage, utc_now()
+    day = china_day(now)
+    room = DailyRoom.of(policy(), 30000)
+    assert usage.reserve("m-1", day, "v1", room, 30000, now).amount_fen == 0
+    assert usage.reserve("m-1", day, "v1", room, 20000, now).amount_fen == 30000  # the usage before it
+
+    # Both reservations leaked (no refund committed); the reconciliation takes them back
+    settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
+    assert reconcile_usage(usage, get_store().workbench, settled).leaked_amount_fen == 50000
+    assert usage.counters_to_reconcile() == []
+
+    # Then a late release of one of them is refused, and the day's usage stays exact
+    assert not usage.release("m-1", day, 30000, now)
+    today = usage.get("m-1", day)
+    assert (today.amount_fen, today.count) == (0, 0)
