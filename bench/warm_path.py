@@ -169,8 +169,20 @@ def _puts(params: dict[str, Any]) -> list[dict[str, Any]]:
     return [item["Put"] for item in params.get("TransactItems", []) if "Put" in item]
 
 
-def import_cpu(statement: str, runs: int = 5) -> float:
-    """The median CPU seconds of `statement` in a fresh interpreter (the service's folders on its path)."""
+IMPORTS = {
+    "orders handler + client": "import app; from fastrefund.runtime import aws_clients; aws_clients.client('dynamodb')",
+    "boto3 + client": "import boto3; boto3.client('dynamodb')",
+    "boto3 + pydantic + the Powertools parts it uses + client": (
+        "import boto3, pydantic; from aws_lambda_powertools import Logger, Metrics, Tracer;"
+        " from aws_lambda_powertools.event_handler import APIGatewayRestResolver;"
+        " from aws_lambda_powertools.event_handler.openapi import params; boto3.client('dynamodb')"
+    ),
+}
+IMPORT_ROUNDS = 7
+
+
+def import_cpu(statement: str) -> float:
+    """The CPU seconds of `statement` in a fresh interpreter (the service's folders on its path)."""
     program = (
         "import sys, time; sys.path[:0] = ['shared', 'functions/orders_api']; t = time.process_time(); "
         f"{statement}; print(time.process_time() - t)"
@@ -179,15 +191,20 @@ def import_cpu(statement: str, runs: int = 5) -> float:
     # when imported, ~0.2 s)
     environment = dict(os.environ, AWS_DEFAULT_REGION="us-east-1", LAMBDA_TASK_ROOT=str(ROOT))
     environment.pop("POWERTOOLS_TRACE_DISABLED", None)
-    times = [
-        float(
-            subprocess.run(
-                [sys.executable, "-c", program], capture_output=True, text=True, check=True, cwd=ROOT, env=environment
-            ).stdout
-        )
-        for _ in range(runs)
-    ]
-    return statistics.median(times)
+    run = [sys.executable, "-c", program]
+    return float(subprocess.run(run, capture_output=True, text=True, check=True, cwd=ROOT, env=environment).stdout)
+
+
+def compare_imports() -> None:
+    """Each import in turn, round after round (so that all see the same machine), then the medians."""
+    times: dict[str, list[float]] = {label: [] for label in IMPORTS}
+    for _ in range(IMPORT_ROUNDS):
+        for label, statement in IMPORTS.items():
+            times[label].append(import_cpu(statement))
+    handler, *floors = (statistics.median(measured) for measured in times.values())
+    print(f"import CPU (median of {IMPORT_ROUNDS}, as in Lambda): orders handler + client {handler * 1000:.0f} ms")
+    for label, floor in zip(list(IMPORTS)[1:], floors, strict=True):
+        print(f"  {label} {floor * 1000:.0f} ms: {handler / floor:.2f}x")
 
 
 def main() -> None:
@@ -200,19 +217,7 @@ def main() -> None:
         compare("refund, platform route", "p", refund, writes=True)
         compare("refund, merchant policy route (settings cached)", "m", refund, writes=True)
         compare("eligibility GET", "e", eligibility, writes=False)
-    floor = import_cpu("import boto3; boto3.client('dynamodb')")
-    libraries = import_cpu(
-        "import boto3, pydantic; from aws_lambda_powertools import Logger, Metrics, Tracer;"
-        " from aws_lambda_powertools.event_handler import APIGatewayRestResolver;"
-        " from aws_lambda_powertools.event_handler.openapi import params; boto3.client('dynamodb')"
-    )
-    handler = import_cpu("import app; from fastrefund.runtime import aws_clients; aws_clients.client('dynamodb')")
-    print(f"import CPU (median of 5, as in Lambda): orders handler + client {handler * 1000:.0f} ms")
-    print(f"  boto3 + client {floor * 1000:.0f} ms: {handler / floor:.2f}x")
-    print(
-        f"  boto3 + pydantic + the Powertools parts it uses + client {libraries * 1000:.0f} ms:"
-        f" {handler / libraries:.2f}x"
-    )
+    compare_imports()
 
 
 if __name__ == "__main__":
