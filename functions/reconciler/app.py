@@ -39,7 +39,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         metrics.add_metric(name=f"{outbox.name.capitalize()}sRepublished", unit=MetricUnit.Count, value=sent)
         republished[f"{outbox.name}s"] = sent
     logger.info("unconfirmed messages reconciled", extra=republished)
-    usage = reconcile_usage(store.usage, store.workbench, now)
+    usage = reconcile_usage(store.usage, store.workbench, now, lambda: context.get_remaining_time_in_millis() / 1000)
     metrics.add_metric(name="UsageReservationsTakenBack", unit=MetricUnit.Count, value=usage.leaked_count)
-    logger.info("daily usage reconciled", extra={"buckets": usage.buckets, "taken_back": usage.leaked_count})
+    logger.info(
+        "daily usage reconciled",
+        extra={"buckets": usage.buckets, "taken_back": usage.leaked_count, "counters_left": usage.counters_left},
+    )
     return republished | {"usage_taken_back": usage.leaked_count}

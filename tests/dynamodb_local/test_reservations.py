@@ -12,7 +12,7 @@ from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.store import get_store
-from tests.unit.factories import default_rulebook, order, policy
+from tests.unit.factories import a_minute_left, default_rulebook, order, policy
 
 BUYER = Caller(sub="b-1", role=Role.BUYER)
 
@@ -48,7 +48,7 @@ def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables)
 
     # Both reservations leaked (no refund committed); the reconciliation takes them back
     settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
-    assert reconcile_usage(usage, get_store().workbench, settled).leaked_amount_fen == 50000
+    assert reconcile_usage(usage, get_store().workbench, settled, a_minute_left).leaked_amount_fen == 50000
     assert usage.counters_to_reconcile() == []
 
     # Then a late release of one of them is refused, and the day's usage stays exact

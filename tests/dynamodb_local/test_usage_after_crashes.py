@@ -23,7 +23,7 @@ from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.store import get_store
 from tests.dynamodb_local import workers
-from tests.unit.factories import order, policy
+from tests.unit.factories import a_minute_left, order, policy
 
 ROUNDS = 12
 CONTAINERS = 6
@@ -115,7 +115,7 @@ def test_killed_containers_never_pass_the_limit_and_reconciliation_makes_usage_e
 
         # And once the round's buckets have settled, the reconciliation makes the counter exact
         settled = utc_now() + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
-        reconcile_usage(get_store().usage, get_store().workbench, settled)
+        reconcile_usage(get_store().usage, get_store().workbench, settled, a_minute_left)
         counter = get_store().usage.get(merchant_id, day)
         assert (counter.amount_fen, counter.count) == (approved_fen, approved), number
     # The kills did land between a reservation and its commit (else this test proved nothing)

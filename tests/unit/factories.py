@@ -70,3 +70,8 @@ def refund_of(paid: Order, route: Route = Route.MERCHANT_AUTO_REFUND, **changes:
         ),
     }
     return Refund.model_validate(fields | changes)
+
+
+def a_minute_left() -> float:
+    """A run's remaining time (seconds) with plenty to spare, for the reconciliation."""
+    return 60.0

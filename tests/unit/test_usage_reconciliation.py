@@ -10,7 +10,7 @@ from fastrefund.domain.models import RefundStatus
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS, Bucket, bucket_of
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy
+from tests.unit.factories import PAID_AT, a_minute_left, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)
@@ -54,22 +54,27 @@ def test_a_reservation_whose_process_died_is_taken_back_once_its_bucket_settles(
     assert usage(store) == (90_000, 3)  # too high, never too low
 
     # When the reconciliation runs before the bucket settles, nothing changes
-    assert reconcile_usage(store.usage, store.workbench, SETTLED - timedelta(seconds=BUCKET_SECONDS)).buckets == 0
+    assert (
+        reconcile_usage(
+            store.usage, store.workbench, SETTLED - timedelta(seconds=BUCKET_SECONDS), a_minute_left
+        ).buckets
+        == 0
+    )
     assert usage(store) == (90_000, 3)
 
     # Then once it has settled, the counter is the sum of what was committed, and the counter leaves the index
-    corrections = reconcile_usage(store.usage, store.workbench, SETTLED)
+    corrections = reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
     assert (corrections.buckets, corrections.leaked_amount_fen, corrections.leaked_count) == (1, 30_000, 1)
     assert usage(store) == (60_000, 2)
     assert store.usage.counters_to_reconcile() == []
-    assert reconcile_usage(store.usage, store.workbench, SETTLED + timedelta(minutes=1)).buckets == 0
+    assert reconcile_usage(store.usage, store.workbench, SETTLED + timedelta(minutes=1), a_minute_left).buckets == 0
 
 
 def test_a_day_without_crashes_is_left_as_it_is(store):
     ask(store, "o-1")
     ask(store, "o-2")
 
-    corrections = reconcile_usage(store.usage, store.workbench, SETTLED)
+    corrections = reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
 
     assert (corrections.buckets, corrections.leaked_amount_fen) == (1, 0)
     assert usage(store) == (60_000, 2)
@@ -80,7 +85,7 @@ def test_a_release_after_the_bucket_was_reconciled_changes_nothing(store):
     store.refunds.before_commit.append(crash)
     with pytest.raises(Crash):
         ask(store, "o-1")
-    reconcile_usage(store.usage, store.workbench, SETTLED)
+    reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
     assert usage(store) == (0, 0)
 
     # Then its late release is refused: the reconciliation took the reservation back already
@@ -92,7 +97,7 @@ def test_the_freed_room_can_be_used_again(store):
     store.refunds.before_commit.append(crash)
     with pytest.raises(Crash):
         ask(store, "o-1")
-    reconcile_usage(store.usage, store.workbench, SETTLED)
+    reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
 
     refund, _ = ask(store, "o-2")
 
@@ -106,3 +111,17 @@ def test_a_bucket_settles_settle_seconds_after_it_ends(offset, settled):
 
     assert bucket.settled_by(ends + timedelta(seconds=SETTLE_SECONDS, microseconds=offset)) is settled
     assert bucket.first <= NOW <= bucket.last
+
+
+def test_a_run_short_of_time_leaves_the_counters_to_the_next(store):
+    store.refunds.before_commit.append(crash)
+    with pytest.raises(Crash):
+        ask(store, "o-1")
+
+    def no_time_left() -> float:
+        return 5.0
+
+    assert reconcile_usage(store.usage, store.workbench, SETTLED, no_time_left).counters_left == 1
+    assert usage(store) == (30_000, 1)
+    assert reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left).leaked_count == 1
+    assert usage(store) == (0, 0)

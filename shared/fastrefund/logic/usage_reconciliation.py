@@ -7,6 +7,8 @@ what leaked; it is taken back from the counter and the bucket is forgotten, in o
 Runs every minute: a leak is gone within BUCKET_SECONDS + SETTLE_SECONDS + 60 s (110 s) of its reservation.
 """
 
+import random
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -15,6 +17,7 @@ from fastrefund.logic.ports import DailyUsage, MerchantRefunds
 from fastrefund.runtime.observability import logger
 
 COUNTERS_AT_ONCE = 16  # counters reconciled in parallel: ~3 calls each per settled bucket, all I/O
+STOP_WITH_SECONDS_LEFT = 10  # a counter is not started with less time left in the run: the next run has it
 
 
 @dataclass
@@ -22,20 +25,32 @@ class UsageCorrections:
     buckets: int = 0  # settled buckets closed
     leaked_amount_fen: int = 0  # taken back from the counters
     leaked_count: int = 0
+    counters_left: int = 0  # not started for lack of time
 
     def __add__(self, other: "UsageCorrections") -> "UsageCorrections":
         return UsageCorrections(
             self.buckets + other.buckets,
             self.leaked_amount_fen + other.leaked_amount_fen,
             self.leaked_count + other.leaked_count,
+            self.counters_left + other.counters_left,
         )
 
 
-def reconcile_usage(usage: DailyUsage, refunds: MerchantRefunds, now: datetime) -> UsageCorrections:
-    """Reconcile every counter with reservations not yet reconciled, several at a time."""
+def reconcile_usage(
+    usage: DailyUsage, refunds: MerchantRefunds, now: datetime, seconds_left: Callable[[], float]
+) -> UsageCorrections:
+    """Reconcile every counter with reservations not yet reconciled, several at a time, in random order (a
+    run that runs out of time leaves different counters each time, never the same ones for good)."""
+    counters = usage.counters_to_reconcile()
+    random.shuffle(counters)
+
+    def reconcile(counter: tuple[str, date]) -> UsageCorrections:
+        if seconds_left() < STOP_WITH_SECONDS_LEFT:
+            return UsageCorrections(counters_left=1)
+        return _reconcile(usage, refunds, counter, now)
+
     with ThreadPoolExecutor(COUNTERS_AT_ONCE) as pool:
-        done = pool.map(lambda counter: _reconcile(usage, refunds, counter, now), usage.counters_to_reconcile())
-        return sum(done, UsageCorrections())
+        return sum(pool.map(reconcile, counters), UsageCorrections())
 
 
 def _reconcile(
