@@ -13,12 +13,11 @@ import warnings
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import boto3
-import botocore.session
 from moto import mock_aws
 
+from bench.botocore_hooks import on_every_new_client
 from devtools import local_identity, resources
 from devtools.harness import invoke_named as invoke
 from devtools.sample_events import api_event, buyer, event, merchant, paid_order_message, sqs_batch
@@ -31,19 +30,6 @@ def count(event_name: str, **_: object) -> None:
     # event names look like "before-call.dynamodb.TransactWriteItems"
     _, service, operation = event_name.split(".")
     calls[f"{service}:{operation}"] += 1
-
-
-def count_calls_of_every_new_client() -> None:
-    """Hooks `before-call` on each client made from now on, whatever session makes it (the functions'
-    cached DynamoDB client, Powertools' SSM provider)."""
-    create_client = botocore.session.Session.create_client
-
-    def counted(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(self, *args, **kwargs)
-        client.meta.events.register("before-call", count)
-        return client
-
-    botocore.session.Session.create_client = counted
 
 
 def measure(label: str, request: Callable[[], dict]) -> None:
@@ -78,7 +64,7 @@ def main() -> None:
         template = Template.load()
         resolve = resources.create_all(template, boto3.client, local_identity.local_secret())
         os.environ.update(resources.function_environment(template, resolve), POWERTOOLS_LOG_LEVEL="ERROR")
-        count_calls_of_every_new_client()
+        on_every_new_client("before-call", count)
 
         from fastrefund.domain.clock import utc_now
         from fastrefund.domain.models import AutoRefundPolicy

@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import botocore.session
+import botocore
 
+from bench.botocore_hooks import on_every_new_client
 from devtools import resources
 from devtools.dynamodb_local import DynamoDBLocal
 from devtools.harness import LambdaContext, catalogue, load_module
@@ -44,17 +45,6 @@ recorded: list[Call] | None = None
 def record(params: dict[str, Any], model: Any, **_: object) -> None:
     if recorded is not None:
         recorded.append((botocore.xform_name(model.name), copy.deepcopy(params)))
-
-
-def record_calls_of_every_new_client() -> None:
-    create_client = botocore.session.Session.create_client
-
-    def recording(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        client = create_client(self, *args, **kwargs)
-        client.meta.events.register("before-parameter-build", record)
-        return client
-
-    botocore.session.Session.create_client = recording
 
 
 def calls_of(request: Callable[[], dict]) -> list[Call]:
@@ -208,7 +198,7 @@ def compare_imports() -> None:
 
 
 def main() -> None:
-    record_calls_of_every_new_client()
+    on_every_new_client("before-parameter-build", record)
     with DynamoDBLocal() as engine:
         setup(engine, Path(os.environ.get("TMPDIR", "/tmp")) / "bench-rules.json")
         seed()
