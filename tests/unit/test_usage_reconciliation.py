@@ -1,7 +1,8 @@
 """The day's usage after a crash between a reservation and its commit, with the store in memory: too high
 (never too low) until the reservation's bucket settles, then exactly the sum of the refunds committed."""
 
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -30,6 +31,17 @@ def ask(store: InMemoryStore, order_id: str):
     return request_refund(order_id, {}, Caller(sub="b-1", role=Role.BUYER), store, default_rulebook(), NOW)
 
 
+def dies_after_reserving(store: InMemoryStore, order_id: str) -> None:
+    """The process asking for the order's refund dies between its reservation and its commit."""
+    store.refunds.before_commit.append(crash)
+    with pytest.raises(Crash):
+        ask(store, order_id)
+
+
+def reconcile(store: InMemoryStore, now: datetime, seconds_left: Callable[[], float] = a_minute_left):
+    return reconcile_usage(store.usage, store.workbench, now, seconds_left)
+
+
 @pytest.fixture
 def store() -> InMemoryStore:
     store = InMemoryStore()
@@ -47,45 +59,36 @@ def usage(store: InMemoryStore) -> tuple[int, int]:
 def test_a_reservation_whose_process_died_is_taken_back_once_its_bucket_settles(store):
     # Given o-1 and o-3 are refunded, and the process refunding o-2 dies after its reservation
     ask(store, "o-1")
-    store.refunds.before_commit.append(crash)
-    with pytest.raises(Crash):
-        ask(store, "o-2")
+    dies_after_reserving(store, "o-2")
     ask(store, "o-3")
     assert usage(store) == (90_000, 3)  # too high, never too low
 
     # When the reconciliation runs before the bucket settles, nothing changes
-    assert (
-        reconcile_usage(
-            store.usage, store.workbench, SETTLED - timedelta(seconds=BUCKET_SECONDS), a_minute_left
-        ).buckets
-        == 0
-    )
+    assert reconcile(store, SETTLED - timedelta(seconds=BUCKET_SECONDS)).buckets == 0
     assert usage(store) == (90_000, 3)
 
     # Then once it has settled, the counter is the sum of what was committed, and the counter leaves the index
-    corrections = reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
+    corrections = reconcile(store, SETTLED)
     assert (corrections.buckets, corrections.leaked_amount_fen, corrections.leaked_count) == (1, 30_000, 1)
     assert usage(store) == (60_000, 2)
     assert store.usage.counters_to_reconcile() == []
-    assert reconcile_usage(store.usage, store.workbench, SETTLED + timedelta(minutes=1), a_minute_left).buckets == 0
+    assert reconcile(store, SETTLED + timedelta(minutes=1)).buckets == 0
 
 
 def test_a_day_without_crashes_is_left_as_it_is(store):
     ask(store, "o-1")
     ask(store, "o-2")
 
-    corrections = reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
+    corrections = reconcile(store, SETTLED)
 
     assert (corrections.buckets, corrections.leaked_amount_fen) == (1, 0)
     assert usage(store) == (60_000, 2)
 
 
 def test_a_release_after_the_bucket_was_reconciled_changes_nothing(store):
-    # Given a process that stalls past the bucket's settling, between its cancelled commit and its release
-    store.refunds.before_commit.append(crash)
-    with pytest.raises(Crash):
-        ask(store, "o-1")
-    reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
+    # Given a process that stalls past the bucket's settling, between its reservation and its release
+    dies_after_reserving(store, "o-1")
+    reconcile(store, SETTLED)
     assert usage(store) == (0, 0)
 
     # Then its late release is refused: the reconciliation took the reservation back already
@@ -94,10 +97,8 @@ def test_a_release_after_the_bucket_was_reconciled_changes_nothing(store):
 
 
 def test_the_freed_room_can_be_used_again(store):
-    store.refunds.before_commit.append(crash)
-    with pytest.raises(Crash):
-        ask(store, "o-1")
-    reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left)
+    dies_after_reserving(store, "o-1")
+    reconcile(store, SETTLED)
 
     refund, _ = ask(store, "o-2")
 
@@ -114,14 +115,12 @@ def test_a_bucket_settles_settle_seconds_after_it_ends(offset, settled):
 
 
 def test_a_run_short_of_time_leaves_the_counters_to_the_next(store):
-    store.refunds.before_commit.append(crash)
-    with pytest.raises(Crash):
-        ask(store, "o-1")
+    dies_after_reserving(store, "o-1")
 
     def no_time_left() -> float:
         return 5.0
 
-    assert reconcile_usage(store.usage, store.workbench, SETTLED, no_time_left).counters_left == 1
+    assert reconcile(store, SETTLED, no_time_left).counters_left == 1
     assert usage(store) == (30_000, 1)
-    assert reconcile_usage(store.usage, store.workbench, SETTLED, a_minute_left).leaked_count == 1
+    assert reconcile(store, SETTLED).leaked_count == 1
     assert usage(store) == (0, 0)
