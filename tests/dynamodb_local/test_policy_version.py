@@ -54,7 +54,7 @@ def test_a_policy_switched_off_elsewhere_is_obeyed_by_a_container_holding_the_ol
 
 def test_a_policy_change_also_binds_tomorrows_counter(merchant_with_policy):
     # Given a copy of the settings read before a policy change
-    stale = get_store().merchants.settings("m-1", cached=True)
+    stale = get_store().merchants.recent_settings("m-1")
     another_container().set_auto_refund_policy("m-1", policy(max_refund_amount_fen=1000), utc_now())
     tomorrow = china_day(utc_now()) + timedelta(days=1)
 

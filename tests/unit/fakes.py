@@ -95,7 +95,7 @@ class InMemoryMerchants:
             self.usage.get((merchant_id, day), PolicyUsage(day=day)),
         )
 
-    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
+    def recent_settings(self, merchant_id: str) -> MerchantSettings:
         return self.stored.get(merchant_id, MerchantSettings(merchant_id=merchant_id))
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:

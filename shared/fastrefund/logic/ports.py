@@ -49,8 +49,8 @@ class Orders(Protocol):
 class Merchants(Protocol):
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]: ...
 
-    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
-        """The merchant's settings; with `cached`, possibly a copy read a few seconds ago."""
+    def recent_settings(self, merchant_id: str) -> MerchantSettings:
+        """The merchant's settings, possibly a copy read a few seconds ago."""
         ...
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None: ...
@@ -115,8 +115,6 @@ class Refunds(Protocol):
 
 class DailyUsage(Protocol):
     """The merchant policy's usage, per merchant and China day: what is reserved or committed."""
-
-    def get(self, merchant_id: str, day: date) -> PolicyUsage: ...
 
     def reserve(
         self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime

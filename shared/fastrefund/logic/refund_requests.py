@@ -1,16 +1,16 @@
 """Asking for a refund: decided at once, and committed in one transaction when a route approves.
 
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
-when the platform guarantee does not approve, the merchant's settings (for an approval, a copy up to a
-few seconds old: its reservation checks the policy version) and, only for a request that goes to review
-under a policy, the day's usage. Writes: one transaction over
-the order and the new request; the merchant route first reserves the refund on the day's usage (one
-single-item write, which checks the daily limit and the policy version), and takes the reservation back
-if the transaction is cancelled. So an auto-refund is 2 calls on the platform route, 3 on the merchant's.
+when the platform guarantee does not approve, the merchant's settings: for an approval, a copy up to a
+few seconds old (its reservation checks the policy version); otherwise read now, with the day's usage.
+Writes: one transaction over the order and the new request; the merchant route first reserves the refund
+on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
+the reservation back if the transaction is cancelled. So an auto-refund is 2 calls on the platform route,
+3 on the merchant's.
 """
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from pydantic import AwareDatetime, Field, ValidationError
@@ -136,34 +136,26 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
         return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store)
-    day = china_day(now)
-    merchant, usage = store.merchants.settings(order.merchant_id, cached=True), None
-    if rules.decide(order, platform, merchant, PolicyUsage(day=day)).approved is None:
-        # Only an approval is checked against the stored policy (by its reservation): a refusal is decided
-        # on fresh settings, read with the day's usage, so that a policy just switched on is obeyed at once.
-        merchant, usage = store.merchants.get_with_usage(order.merchant_id, day)
     try:
-        return _by_merchant_policy(order, request, platform, merchant, usage, store, rulebook, now)
+        return _by_merchant_policy(order, request, platform, store, rulebook, now, trust_copy=True)
     except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
-        merchant = store.merchants.settings(order.merchant_id, cached=False)
-        return _by_merchant_policy(order, request, platform, merchant, None, store, rulebook, now)
+        return _by_merchant_policy(order, request, platform, store, rulebook, now, trust_copy=False)
 
 
 def _by_merchant_policy(
     order: Order,
     request: RefundRequest,
     platform: rules.RouteCheck,
-    merchant: MerchantSettings,
-    usage: PolicyUsage | None,
     store: Store,
     rulebook: RuleBook,
     now: datetime,
+    trust_copy: bool,
 ) -> Refund:
     """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
-    otherwise hand the request to review. `usage` is the day's usage if already read: until then the
-    limits are left to the reservation, and the usage is read only if the request goes to review."""
-    day, policy = china_day(now), merchant.auto_refund_policy
-    decision = rules.decide(order, platform, merchant, usage or PolicyUsage(day=day))
+    otherwise hand the request to review."""
+    day = china_day(now)
+    merchant, usage, decision = _merchant_decision(order, platform, store, day, trust_copy)
+    policy = merchant.auto_refund_policy
     if decision.approved is not None and policy is not None:
         room = rules.DailyRoom.of(policy, order.paid_amount_fen)
         try:
@@ -172,6 +164,7 @@ def _by_merchant_policy(
             )
         except DailyLimitReached as full:
             usage = full.usage
+            decision = rules.decide(order, platform, merchant, usage)
         else:
             draft = _draft(order, request, now, platform.rule_version, policy, usage)
             try:
@@ -179,12 +172,28 @@ def _by_merchant_policy(
             except RaceLost:
                 store.usage.release(order.merchant_id, day, order.paid_amount_fen, now)
                 raise
-    elif usage is None and policy is not None:
-        usage = store.usage.get(order.merchant_id, day)  # to name the daily limit among the reasons if it binds
-    decision = rules.decide(order, platform, merchant, usage or PolicyUsage(day=day))
     draft = _draft(order, request, now, platform.rule_version, policy, usage)
     deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
     return _hand_to_review(draft, order, decision.reasons, deadline, store)
+
+
+def _merchant_decision(
+    order: Order, platform: rules.RouteCheck, store: Store, day: date, trust_copy: bool
+) -> tuple[MerchantSettings, PolicyUsage | None, rules.Decision]:
+    """The merchant's settings, the day's usage (None: not read) and the decision on them.
+
+    A copy of the settings up to a few seconds old is trusted only to approve, with the daily limits left
+    to the reservation (which also checks the copy's policy version); any other decision is made on the
+    settings and the day's usage read now, so that a policy just switched on is obeyed at once too, and a
+    refusal names the daily limit whenever it binds.
+    """
+    if trust_copy:
+        merchant = store.merchants.recent_settings(order.merchant_id)
+        decision = rules.decide(order, platform, merchant, PolicyUsage(day=day))
+        if decision.approved is not None:
+            return merchant, None, decision
+    merchant, usage = store.merchants.get_with_usage(order.merchant_id, day)
+    return merchant, usage, rules.decide(order, platform, merchant, usage)
 
 
 def _commit(draft: Refund, order: Order, route: Route, store: Store) -> Refund:

@@ -4,7 +4,7 @@ One item per merchant holds the current settings (sort key SETTINGS); one item p
 enrolment (sort key ENROLMENT#<UTC instant>) keeps the history, so that an order paid earlier is
 judged by the enrolment in force when it was paid, however late its event arrives.
 
-A refund may decide on settings read a few seconds ago (`settings(..., cached=True)`): the reservation on
+A refund may decide on settings read a few seconds ago (`recent_settings`): the reservation on
 the day's usage checks the policy version the counter carries, which every policy change writes to today's
 and tomorrow's counters in the same transaction, so a stale copy can never approve under an old policy.
 """
@@ -33,9 +33,9 @@ class MerchantsRepository:
         self.usage_table_name = usage_table_name
         self._cached: dict[str, tuple[float, MerchantSettings]] = {}
 
-    def settings(self, merchant_id: str, cached: bool) -> MerchantSettings:
-        """The merchant's settings; with `cached`, possibly as read up to SETTINGS_MAX_AGE_SECONDS ago."""
-        if cached and merchant_id in self._cached:
+    def recent_settings(self, merchant_id: str) -> MerchantSettings:
+        """The merchant's settings, possibly as this container read them up to SETTINGS_MAX_AGE_SECONDS ago."""
+        if merchant_id in self._cached:
             read_at, settings = self._cached[merchant_id]
             if time.monotonic() - read_at < SETTINGS_MAX_AGE_SECONDS:
                 return settings
