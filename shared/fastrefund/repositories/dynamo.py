@@ -2,6 +2,7 @@
 
 import contextlib
 import time
+import zlib
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -65,6 +66,12 @@ def translate_transient_errors() -> Iterator[None]:
         if aws_clients.error_code(exc) in _TRANSIENT:
             raise TemporarilyUnavailable("the data store is busy; retry shortly") from exc
         raise
+
+
+def shard_of(key: str, shards: int) -> str:
+    """A stable shard ("0" to shards-1) for a sparse index's partition key, so that no index partition
+    runs hot: the same key always lands in the same shard, whatever process computes it."""
+    return str(zlib.crc32(key.encode()) % shards)
 
 
 def condition_failed(exc: ClientError) -> bool:

@@ -7,7 +7,6 @@ merchant policy's daily usage is not part of any of them: a merchant-route refun
 a single-item write (repositories.usage), so that no transaction touches the merchant's hot counter.
 """
 
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,7 +53,7 @@ def owed_index(outbox: Outbox) -> str:
 def owed_marks(refund: Refund) -> dynamo.Item:
     """The owed marks of the messages the request's state owes (none once confirmed: see confirm_published)."""
     marks: dynamo.Item = {}
-    shard = str(zlib.crc32(refund.refund_id.encode()) % OWED_SHARDS)
+    shard = dynamo.shard_of(refund.refund_id, OWED_SHARDS)
     for outbox in OUTBOXES:
         message = outbox.owed(refund)
         if message is not None:

@@ -16,7 +16,6 @@ commit, the reconciliation compares the bucket with the refunds committed in it 
 difference (logic.usage_reconciliation, domain.reservations).
 """
 
-import zlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -89,7 +88,7 @@ class DailyUsageRepository:
             conditions.append("(attribute_not_exists(refund_count) OR refund_count <= :room_count)")
             limits["room_count"] = room.count
         bucket = bucket_of(at)
-        shard = str(zlib.crc32(merchant_id.encode()) % TO_RECONCILE_SHARDS)
+        shard = dynamo.shard_of(merchant_id, TO_RECONCILE_SHARDS)
         try:
             with dynamo.translate_transient_errors():
                 response = dynamo.client().update_item(
