@@ -66,7 +66,6 @@ def main() -> None:
         os.environ.update(resources.function_environment(template, resolve), POWERTOOLS_LOG_LEVEL="ERROR")
         on_every_new_client("before-call", count)
 
-        from fastrefund.domain.clock import utc_now
         from fastrefund.domain.models import AutoRefundPolicy
         from fastrefund.repositories.store import get_store
 
@@ -82,7 +81,18 @@ def main() -> None:
             lambda: invoke("order_events", sqs_batch(*(paid_order_message(order_id=f"o-new-{n}") for n in range(10)))),
         )
         policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=10_000_000)
-        get_store().merchants.set_auto_refund_policy("m-1", policy, utc_now())
+        measure(
+            "set the auto-refund policy (and deal today's rooms)",
+            lambda: invoke(
+                "merchants_api",
+                api_event(
+                    "merchants_api_put_auto_refund_policy",
+                    caller=merchant(),
+                    path={"merchant_id": "m-1"},
+                    body=policy.model_dump(mode="json"),
+                ),
+            ),
+        )
 
         def refund(order_id: str) -> Callable[[], dict]:
             return lambda: invoke(

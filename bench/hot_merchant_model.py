@@ -1,8 +1,8 @@
 """A discrete-event model of one merchant's limit-checked auto-refunds on DynamoDB, for what DynamoDB
 Local cannot show (it runs one transaction at a time and never reports a conflict): per-merchant
 throughput, conflict rate and latency at offered loads from 10 to 3,000 refunds a second, for the
-previous commit path and for the reservation path (docs/daily-usage.md: built with 1 counter shard;
-more shards are designed, not built).
+previous commit path and for the reservation path, on 1 counter (the default) or 4 (the policy's
+`usage_counters`; docs/daily-usage.md).
 
 one txn      (the previous design) read order; read settings + usage; one transaction over {order,
              refund, the day's usage counter, ConditionCheck on the settings}. A transaction that
@@ -10,9 +10,11 @@ one txn      (the previous design) read order; read settings + usage; one transa
              service re-reads and tries again (logic/settling.py: 4 attempts, 10-50 ms x attempt
              between), then answers 503.
 reservation  read order (settings cached in the container); a single-item conditional UpdateItem that
-             reserves the amount on one of N shards of the day's counter (standard writes to one item
-             are applied one after another: no conflicts); then one transaction over {order, refund},
-             which no other refund touches.
+             reserves the amount on one of the day's N counters, each its own partition (standard writes
+             to one item are applied one after another: no conflicts); then one transaction over {order,
+             refund}, which no other refund touches. Not modelled: the rare deal of the rooms (the day's
+             first refund, a policy change, the end of the day's allowance), a transaction over the
+             counters that a reservation meeting it retries.
 
 Assumptions (AWS documentation each comes from):
 - A partition serves at most 1,000 write capacity units a second ("Partitions and data distribution",
@@ -121,12 +123,12 @@ def one_transaction(engine: Engine, n: int, latencies: list[float]) -> Step:
     engine.counts["503"] += 1
 
 
-def reservation(shards: int) -> Any:
+def reservation(counters: int) -> Any:
     def flow(engine: Engine, n: int, latencies: list[float]) -> Step:
         started = engine.now
         yield ("wait", round_trip(engine))  # the order (the settings are cached)
-        shard = f"usage-counter-{engine.rng.randrange(shards)}"
-        if (yield from call(engine, [shard], wcu=1, transaction=False)) != "ok":
+        counter = f"usage-counter-{engine.rng.randrange(counters)}"
+        if (yield from call(engine, [counter], wcu=1, transaction=False)) != "ok":
             engine.counts["503"] += 1
             return
         engine.counts["transactions"] += 1
@@ -163,8 +165,8 @@ def simulate(design: Any, offered_per_second: int, seed: int = 7) -> dict[str, f
 def main() -> None:
     designs = {
         "one txn (previous)": one_transaction,
-        "reservation (built)": reservation(1),
-        "reservation, 4 shards": reservation(4),
+        "reservation, 1 counter": reservation(1),
+        "reservation, 4 counters": reservation(4),
     }
     print("One merchant's limit-checked auto-refunds, modelled (see the assumptions in bench/hot_merchant_model.py)")
     print(f"{'offered/s':>9}  {'design':22} {'done/s':>7} {'conflicts':>9} {'503s':>6} {'p99 ms':>8}")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.domain.models import AutoRefundPolicy, PolicyUsage
-from fastrefund.domain.rules import DailyRoom, would_exceed_daily_limit
+from fastrefund.domain.rules import would_exceed_daily_limit
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.store import get_store
 from fastrefund.runtime.config import get_config
@@ -36,9 +36,7 @@ def reserved_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | No
     counters = get_store().usage
     before = counters.get(merchant_id, DAY)
     try:
-        assert (
-            counters.reserve(merchant_id, DAY, "v1", DailyRoom.of(policy, amount_fen), amount_fen, DECIDED_AT) == before
-        )
+        assert counters.reserve(merchant_id, DAY, policy, "v1", amount_fen, DECIDED_AT).usage_before == before
     except DailyLimitReached as refused:
         assert refused.usage == before == counters.get(merchant_id, DAY)
         return False

@@ -10,7 +10,6 @@ from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import PolicyChanged
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import Reason, RefundStatus, Route
-from fastrefund.domain.rules import DailyRoom
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.store import get_store
@@ -60,9 +59,7 @@ def test_a_policy_change_also_binds_tomorrows_counter(merchant_with_policy):
 
     # Then not even tomorrow's first reservation (which makes tomorrow's counter) can use that copy
     with pytest.raises(PolicyChanged):
-        get_store().usage.reserve(
-            "m-1", tomorrow, stale.policy_version, DailyRoom.of(stale.auto_refund_policy, 45000), 45000, utc_now()
-        )
+        get_store().usage.reserve("m-1", tomorrow, stale.auto_refund_policy, stale.policy_version, 45000, utc_now())
     assert get_store().usage.get("m-1", tomorrow).amount_fen == 0
 
 

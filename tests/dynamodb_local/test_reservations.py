@@ -7,7 +7,6 @@ from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import Reason, RefundStatus, Shipment
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
-from fastrefund.domain.rules import DailyRoom
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.refunds import RefundsRepository
@@ -35,16 +34,15 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
     day = china_day(utc_now())
     today = store.usage.get("m-1", day)
     assert (today.amount_fen, today.count) == (0, 0)
-    [bucket] = store.usage.open_buckets("m-1", day)
+    [bucket] = store.usage.open_buckets("m-1", day, 0)
     assert (bucket.amount_fen, bucket.count) == (0, 0)  # reserved and released in the same bucket
 
 
 def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables):
     usage, now = get_store().usage, utc_now()
     day = china_day(now)
-    room = DailyRoom.of(policy(), 30000)
-    assert usage.reserve("m-1", day, "v1", room, 30000, now).amount_fen == 0
-    assert usage.reserve("m-1", day, "v1", room, 20000, now).amount_fen == 30000  # the usage before it
+    assert usage.reserve("m-1", day, policy(), "v1", 30000, now).usage_before.amount_fen == 0
+    assert usage.reserve("m-1", day, policy(), "v1", 20000, now).usage_before.amount_fen == 30000  # before it
 
     # Both reservations leaked (no refund committed); the reconciliation takes them back
     settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
@@ -52,6 +50,6 @@ def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables)
     assert usage.counters_to_reconcile() == []
 
     # Then a late release of one of them is refused, and the day's usage stays exact
-    assert not usage.release("m-1", day, 30000, now)
+    assert not usage.release("m-1", day, 0, 30000, now)
     today = usage.get("m-1", day)
     assert (today.amount_fen, today.count) == (0, 0)

@@ -3,8 +3,8 @@ DynamoDB Local: the limit is never passed, the counter is never below what was a
 reconciliation it is exactly the sum and the number of the merchant-route refunds approved.
 
 Each round: a merchant with a daily limit that binds (1,500 yuan and 12 refunds against 24 orders of
-50-300 yuan), 6 containers refunding 4 orders each at once, and about half of them killed at random
-instants of their run.
+50-300 yuan), its day's usage on one counter or (every other round) four, 6 containers refunding 4 orders
+each at once, and about half of them killed at random instants of their run.
 """
 
 import contextlib
@@ -52,9 +52,11 @@ def approved_by_policy(order_ids: list[str]) -> tuple[int, int]:
 def run_round(context, number: int, rng: random.Random) -> tuple[str, list[str]]:
     merchant_id, buyer_id = f"m-crash-{number}", f"b-crash-{number}"
     store = get_store()
+    limits = {"daily_limit_amount_fen": LIMIT_FEN, "daily_limit_count": LIMIT_COUNT}
+    counters = 1 if number % 2 == 0 else 4  # the day's usage on one counter, or on four every other round
     store.merchants.set_auto_refund_policy(
         merchant_id,
-        policy(max_refund_amount_fen=30_000, daily_limit_amount_fen=LIMIT_FEN, daily_limit_count=LIMIT_COUNT),
+        policy(max_refund_amount_fen=30_000, usage_counters=counters, **limits),
         utc_now() - timedelta(seconds=1),
     )
     order_ids = [f"o-crash-{number}-{index}" for index in range(CONTAINERS * ORDERS_EACH)]

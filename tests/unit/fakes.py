@@ -37,7 +37,7 @@ from fastrefund.domain.models import (
     SubscriptionProtocol,
 )
 from fastrefund.domain.notices import Outbound, Outbox
-from fastrefund.domain.reservations import Bucket, bucket_of
+from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
 from fastrefund.domain.rules import DailyRoom
 
 
@@ -105,11 +105,12 @@ class InMemoryMerchants:
         )
         self.enrolments.setdefault(merchant_id, []).append((at, enabled))
 
-    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None:
+    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
         current, _ = self.get_with_usage(merchant_id, at.date())
         self.stored[merchant_id] = current.model_copy(update={"auto_refund_policy": policy, "policy_updated_at": at})
         for day in (china_day(at), china_day(at) + timedelta(days=1)):
             self.policy_versions[(merchant_id, day)] = to_storage(at)
+        return to_storage(at)
 
     def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
         changes = [enabled for at, enabled in sorted(self.enrolments.get(merchant_id, [])) if at <= instant]
@@ -238,7 +239,7 @@ class InMemoryRefunds:
 
 @dataclass
 class InMemoryUsage:
-    """The day's usage counters, kept in InMemoryMerchants (whose get_with_usage reads them), with their
+    """The day's usage, kept in InMemoryMerchants (whose get_with_usage reads it), on one counter (0), with its
     buckets as the counter item keeps them."""
 
     merchants: InMemoryMerchants
@@ -250,32 +251,35 @@ class InMemoryUsage:
         return self.merchants.usage.get((merchant_id, day), PolicyUsage(day=day))
 
     def reserve(
-        self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime
-    ) -> PolicyUsage:
+        self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str, amount_fen: int, at: datetime
+    ) -> Reservation:
         if self.before_reserve:
             self.before_reserve.pop(0)()
         before = self.get(merchant_id, day)
         if self.merchants.policy_versions.get((merchant_id, day), policy_version) != policy_version:
             raise PolicyChanged(merchant_id)
-        if not room.admits(before):
+        if not DailyRoom.of(policy, amount_fen).admits(before):
             raise DailyLimitReached(merchant_id, before)
         self.merchants.policy_versions[(merchant_id, day)] = policy_version
         self._count(merchant_id, day, bucket_of(at), amount_fen, 1)
         self.to_reconcile.add((merchant_id, day))
-        return before
+        return Reservation(0, before)
 
-    def release(self, merchant_id: str, day: date, amount_fen: int, at: datetime) -> bool:
+    def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
+        pass  # one counter, whose room is the limit minus its usage: nothing to deal
+
+    def release(self, merchant_id: str, day: date, counter: int, amount_fen: int, at: datetime) -> bool:
         if bucket_of(at) not in self.buckets.get((merchant_id, day), {}):
             return False
         self._count(merchant_id, day, bucket_of(at), -amount_fen, -1)
         return True
 
-    def counters_to_reconcile(self) -> list[tuple[str, date]]:
-        return sorted(self.to_reconcile)
+    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
+        return [(merchant_id, day, 0) for merchant_id, day in sorted(self.to_reconcile)]
 
-    def open_buckets(self, merchant_id: str, day: date) -> list[Bucket]:
+    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]:
         held = self.buckets.get((merchant_id, day), {})
-        return [Bucket(merchant_id, day, start, *held[start]) for start in sorted(held)]
+        return [Bucket(merchant_id, day, counter, start, *held[start]) for start in sorted(held)]
 
     def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
         held = self.buckets.get((bucket.merchant_id, bucket.day), {})
@@ -288,7 +292,7 @@ class InMemoryUsage:
         )
         return True
 
-    def done_reconciling(self, merchant_id: str, day: date) -> bool:
+    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
         if self.buckets.get((merchant_id, day)):
             return False
         self.to_reconcile.discard((merchant_id, day))
@@ -362,7 +366,7 @@ class InMemoryMerchantRefunds:
         page = chosen[:limit]
         return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
 
-    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         counted = [
             refund.amount_fen
             for refund in self.refunds.refunds.values()
@@ -370,7 +374,7 @@ class InMemoryMerchantRefunds:
             and refund.route is Route.MERCHANT_AUTO_REFUND
             and first <= refund.decided_at <= last
         ]
-        return sum(counted), len(counted)
+        return {0: (sum(counted), len(counted))} if counted else {}
 
 
 @dataclass

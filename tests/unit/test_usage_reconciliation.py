@@ -92,7 +92,7 @@ def test_a_release_after_the_bucket_was_reconciled_changes_nothing(store):
     assert usage(store) == (0, 0)
 
     # Then its late release is refused: the reconciliation took the reservation back already
-    assert not store.usage.release("m-1", DAY, 30_000, NOW)
+    assert not store.usage.release("m-1", DAY, 0, 30_000, NOW)
     assert usage(store) == (0, 0)
 
 
@@ -107,7 +107,7 @@ def test_the_freed_room_can_be_used_again(store):
 
 @pytest.mark.parametrize("offset, settled", [(-1, False), (0, True)], ids=["a-microsecond-before", "at"])
 def test_a_bucket_settles_settle_seconds_after_it_ends(offset, settled):
-    bucket = Bucket("m-1", DAY, bucket_of(NOW), 0, 0)
+    bucket = Bucket("m-1", DAY, 0, bucket_of(NOW), 0, 0)
     ends = bucket.last + timedelta(microseconds=1)
 
     assert bucket.settled_by(ends + timedelta(seconds=SETTLE_SECONDS, microseconds=offset)) is settled

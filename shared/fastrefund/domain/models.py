@@ -15,6 +15,7 @@ from fastrefund.domain.clock import Instant, to_storage
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
 MAX_FEN = 10**12  # the contract: every *_fen integer is at most 10^12
 MAX_COUNT = 10**6  # the contract: daily_limit_count is at most 10^6
+MAX_USAGE_COUNTERS = 8  # how many counters may share one merchant's daily limit
 Fen = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
 Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 Carrier = Annotated[str, Field(min_length=1, max_length=32)]
@@ -134,6 +135,15 @@ class AutoRefundPolicy(Frozen):
     daily_limit_count: Annotated[int | None, Strict(), Field(ge=1, le=MAX_COUNT, description="refunds per day")] = None
     product_scope: ProductScope = ProductScope()
     include_virtual: StrictBool = False
+    usage_counters: Annotated[
+        int,
+        Strict(),
+        Field(
+            ge=1,
+            le=MAX_USAGE_COUNTERS,
+            description="counters sharing the daily limit: each takes about 1,000 refunds a second",
+        ),
+    ] = 1
 
     @model_validator(mode="after")
     def _daily_limit_required_when_enabled(self) -> Self:
@@ -225,7 +235,14 @@ class DecisionInputs(Frozen):
     badge_at_payment: bool
     rule_version: str
     policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
-    usage_before: PolicyUsage | None = Field(default=None, description="the day's policy usage before this refund")
+    usage_before: PolicyUsage | None = Field(
+        default=None,
+        description="the day's policy usage before this refund, when known: read for the decision, or the day's"
+        " only counter as the reservation found it",
+    )
+    usage_counter: int | None = Field(
+        default=None, description="which of the day's usage counters counted this refund (merchant route)"
+    )
 
 
 class Refund(Frozen):

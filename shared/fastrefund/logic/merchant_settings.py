@@ -64,5 +64,7 @@ def set_auto_refund_policy(
     merchant_id: str, policy: AutoRefundPolicy, caller: Caller, store: Store, now: datetime
 ) -> SettingsView:
     caller.require_merchant(merchant_id, MERCHANT_ONLY)
-    store.merchants.set_auto_refund_policy(merchant_id, policy, now)
+    version = store.merchants.set_auto_refund_policy(merchant_id, policy, now)
+    if policy.enabled:  # deal today's rooms under it now, before the next wave of refunds meets them undealt
+        store.usage.open_day(merchant_id, china_day(now), policy, version)
     return get_settings(merchant_id, caller, store, now)

@@ -23,8 +23,7 @@ from fastrefund.domain.models import (
     SubscriptionProtocol,
 )
 from fastrefund.domain.notices import Outbound, Outbox
-from fastrefund.domain.reservations import Bucket
-from fastrefund.domain.rules import DailyRoom
+from fastrefund.domain.reservations import Bucket, Reservation
 
 
 class Orders(Protocol):
@@ -55,7 +54,9 @@ class Merchants(Protocol):
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None: ...
 
-    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None: ...
+    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
+        """Store the policy: its version."""
+        ...
 
     def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool: ...
 
@@ -114,30 +115,37 @@ class Refunds(Protocol):
 
 
 class DailyUsage(Protocol):
-    """The merchant policy's usage, per merchant and China day: what is reserved or committed."""
+    """The merchant policy's usage, per merchant and China day, on one or more counters: what is reserved or
+    committed."""
 
     def reserve(
-        self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime
-    ) -> PolicyUsage:
-        """Count a refund decided at `at` if the stored usage leaves `room` and the counter works under
-        `policy_version`: the usage before it. DailyLimitReached (with the stored usage) or PolicyChanged
-        otherwise, counting nothing."""
+        self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str, amount_fen: int, at: datetime
+    ) -> Reservation:
+        """Count a refund decided at `at` under `policy` (version `policy_version`) if the day's usage leaves
+        room for it: where it was counted. DailyLimitReached (with the day's usage), PolicyChanged or
+        WriteConflict otherwise, counting nothing."""
         ...
 
-    def release(self, merchant_id: str, day: date, amount_fen: int, at: datetime) -> bool:
-        """Take back the reservation made at `at` for a refund that was not committed; False when it was
-        not taken back here (the reconciliation does it)."""
+    def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
+        """Make the day's counters ready for reservations under `policy` now (best effort)."""
         ...
 
-    def counters_to_reconcile(self) -> list[tuple[str, date]]: ...
+    def release(self, merchant_id: str, day: date, counter: int, amount_fen: int, at: datetime) -> bool:
+        """Take back the reservation made at `at` on `counter` for a refund that was not committed; False when
+        it was not taken back here (the reconciliation does it)."""
+        ...
 
-    def open_buckets(self, merchant_id: str, day: date) -> list[Bucket]: ...
+    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
+        """(merchant_id, day, counter) of every counter with reservations not reconciled yet."""
+        ...
+
+    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]: ...
 
     def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
         """Take the leaked reservations back and forget the bucket, if it still holds what was read."""
         ...
 
-    def done_reconciling(self, merchant_id: str, day: date) -> bool:
+    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
         """Stop reconciling the counter, if it has no open bucket."""
         ...
 
@@ -163,8 +171,9 @@ class MerchantRefunds(Protocol):
         after: tuple[str, str, str] | None,
     ) -> MerchantRefundsPage: ...
 
-    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
-        """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive)."""
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
+        """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive), by
+        the usage counter that counted them."""
         ...
 
 

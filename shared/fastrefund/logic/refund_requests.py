@@ -157,20 +157,19 @@ def _by_merchant_policy(
     merchant, usage, decision = _merchant_decision(order, platform, store, day, trust_copy)
     policy = merchant.auto_refund_policy
     if decision.approved is not None and policy is not None:
-        room = rules.DailyRoom.of(policy, order.paid_amount_fen)
+        amount_fen = order.paid_amount_fen
         try:
-            usage = store.usage.reserve(
-                order.merchant_id, day, merchant.policy_version, room, order.paid_amount_fen, now
-            )
+            reservation = store.usage.reserve(order.merchant_id, day, policy, merchant.policy_version, amount_fen, now)
         except DailyLimitReached as full:
             usage = full.usage
             decision = rules.decide(order, platform, merchant, usage)
         else:
-            draft = _draft(order, request, now, platform.rule_version, policy, usage)
+            usage = reservation.usage_before or usage
+            draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter)
             try:
                 return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store)
             except RaceLost:
-                store.usage.release(order.merchant_id, day, order.paid_amount_fen, now)
+                store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
                 raise
     draft = _draft(order, request, now, platform.rule_version, policy, usage)
     deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
@@ -221,6 +220,7 @@ def _draft(
     rule_version: str | None,
     policy: AutoRefundPolicy | None = None,
     usage: PolicyUsage | None = None,
+    usage_counter: int | None = None,
 ) -> Refund:
     """The refund of the whole paid amount, not yet decided, with the decision's inputs for audit."""
     version = rule_version or ""
@@ -246,5 +246,6 @@ def _draft(
             rule_version=version,
             policy=policy,
             usage_before=usage,
+            usage_counter=usage_counter,
         ),
     )

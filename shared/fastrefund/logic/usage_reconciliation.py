@@ -1,10 +1,11 @@
-"""Makes each day's usage counter exact again after a crash between a reservation and its commit.
+"""Makes each day's usage counters exact again after a crash between a reservation and its commit.
 
 A reservation that no commit follows (its process died, or its commit's outcome was never known) leaves
-the counter too high: safe for the limit, wrong for the merchant. Once a bucket has settled (no request
-of it can still commit or release), what it reserved minus the merchant-route refunds committed in it is
-what leaked; it is taken back from the counter and the bucket is forgotten, in one conditional write.
-Runs every minute: a leak is gone within BUCKET_SECONDS + SETTLE_SECONDS + 60 s (110 s) of its reservation.
+its counter too high: safe for the limit, wrong for the merchant. Once a bucket has settled (no request
+of it can still commit or release), what it reserved on a counter minus the merchant-route refunds that
+counter counted in it is what leaked; it is taken back from the counter (its room given back) and the
+bucket is forgotten, in one conditional write. Runs every minute: a leak is gone within BUCKET_SECONDS +
+SETTLE_SECONDS + 60 s (110 s) of its reservation.
 """
 
 import random
@@ -13,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from fastrefund.domain.reservations import Bucket
 from fastrefund.logic.ports import DailyUsage, MerchantRefunds
 from fastrefund.runtime.observability import logger
 
@@ -25,7 +27,7 @@ class UsageCorrections:
     buckets: int = 0  # settled buckets closed
     leaked_amount_fen: int = 0  # taken back from the counters
     leaked_count: int = 0
-    counters_left: int = 0  # not started for lack of time
+    counters_left: int = 0  # not started for lack of time (the counters of the days not started)
 
     def __add__(self, other: "UsageCorrections") -> "UsageCorrections":
         return UsageCorrections(
@@ -39,45 +41,59 @@ class UsageCorrections:
 def reconcile_usage(
     usage: DailyUsage, refunds: MerchantRefunds, now: datetime, seconds_left: Callable[[], float]
 ) -> UsageCorrections:
-    """Reconcile every counter with reservations not yet reconciled, several at a time, in random order (a
-    run that runs out of time leaves different counters each time, never the same ones for good)."""
-    counters = usage.counters_to_reconcile()
-    random.shuffle(counters)
+    """Reconcile every merchant's day with reservations not yet reconciled, several at a time, in random order
+    (a run that runs out of time leaves different days each time, never the same ones for good)."""
+    days: dict[tuple[str, date], list[int]] = {}
+    for merchant_id, day, counter in usage.counters_to_reconcile():
+        days.setdefault((merchant_id, day), []).append(counter)
+    listed = list(days.items())
+    random.shuffle(listed)
 
-    def reconcile(counter: tuple[str, date]) -> UsageCorrections:
+    def reconcile(listed_day: tuple[tuple[str, date], list[int]]) -> UsageCorrections:
+        (merchant_id, day), counters = listed_day
         if seconds_left() < STOP_WITH_SECONDS_LEFT:
-            return UsageCorrections(counters_left=1)
-        return _reconcile(usage, refunds, counter, now)
+            return UsageCorrections(counters_left=len(counters))
+        return _reconcile(usage, refunds, merchant_id, day, counters, now)
 
     with ThreadPoolExecutor(COUNTERS_AT_ONCE) as pool:
-        return sum(pool.map(reconcile, counters), UsageCorrections())
+        return sum(pool.map(reconcile, listed), UsageCorrections())
 
 
 def _reconcile(
-    usage: DailyUsage, refunds: MerchantRefunds, counter: tuple[str, date], now: datetime
+    usage: DailyUsage, refunds: MerchantRefunds, merchant_id: str, day: date, counters: list[int], now: datetime
 ) -> UsageCorrections:
-    merchant_id, day = counter
+    """Close the settled buckets of a merchant's day on each of its listed counters: the refunds committed in a
+    bucket are read once for all the counters."""
     corrections = UsageCorrections()
-    buckets = usage.open_buckets(merchant_id, day)
-    for bucket in (bucket for bucket in buckets if bucket.settled_by(now)):
-        committed_fen, committed = refunds.auto_refunded_by_policy(merchant_id, bucket.first, bucket.last)
-        leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed
-        if not usage.close_bucket(bucket, leaked_fen, leaked):
-            continue  # it changed since read (a late release): the next run looks again
-        corrections.buckets += 1
-        if (leaked_fen, leaked) != (0, 0):
-            corrections.leaked_amount_fen += leaked_fen
-            corrections.leaked_count += leaked
-            logger.warning(
-                "reservations without a refund taken back from the day's usage",
-                extra={
-                    "merchant_id": merchant_id,
-                    "day": day.isoformat(),
-                    "bucket": bucket.start,
-                    "amount_fen": leaked_fen,
-                    "count": leaked,
-                },
-            )
-    if corrections.buckets == len(buckets):
-        usage.done_reconciling(merchant_id, day)
+    open_buckets = {counter: usage.open_buckets(merchant_id, day, counter) for counter in counters}
+    settled: dict[int, list[Bucket]] = {}
+    for bucket in (bucket for buckets in open_buckets.values() for bucket in buckets if bucket.settled_by(now)):
+        settled.setdefault(bucket.start, []).append(bucket)
+    closed = {counter: 0 for counter in counters}
+    for same_stretch in settled.values():
+        committed = refunds.auto_refunded_by_policy(merchant_id, same_stretch[0].first, same_stretch[0].last)
+        for bucket in same_stretch:
+            committed_fen, committed_count = committed.get(bucket.counter, (0, 0))
+            leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed_count
+            if not usage.close_bucket(bucket, leaked_fen, leaked):
+                continue  # it changed since read (a late release): the next run looks again
+            closed[bucket.counter] += 1
+            corrections.buckets += 1
+            if (leaked_fen, leaked) != (0, 0):
+                corrections.leaked_amount_fen += leaked_fen
+                corrections.leaked_count += leaked
+                logger.warning(
+                    "reservations without a refund taken back from the day's usage",
+                    extra={
+                        "merchant_id": merchant_id,
+                        "day": day.isoformat(),
+                        "counter": bucket.counter,
+                        "bucket": bucket.start,
+                        "amount_fen": leaked_fen,
+                        "count": leaked,
+                    },
+                )
+    for counter in counters:
+        if closed[counter] == len(open_buckets[counter]):
+            usage.done_reconciling(merchant_id, day, counter)
     return corrections

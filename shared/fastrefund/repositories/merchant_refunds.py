@@ -63,15 +63,16 @@ class WorkbenchRepository:
         position = (last["decided_at"], last["order_id"], last["refund_id"]) if last else None
         return MerchantRefundsPage(refunds=refunds, last=position)
 
-    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> tuple[int, int]:
+    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """The amount and the number of the merchant's refunds auto-approved under its own policy and
-        decided between `first` and `last` (inclusive): what the day's usage must count for that stretch."""
+        decided between `first` and `last` (inclusive), by the usage counter that counted them: what each of
+        the day's counters must hold for that stretch."""
         query: dict[str, Any] = {
             "TableName": self.table_name,
             "IndexName": MERCHANT_INDEX,
             "KeyConditionExpression": "merchant_id = :merchant_id AND decided_at BETWEEN :first AND :last",
             "FilterExpression": "#route = :route",
-            "ProjectionExpression": "amount_fen",
+            "ProjectionExpression": "amount_fen, inputs.usage_counter",
             "ExpressionAttributeNames": {"#route": "route"},
             "ExpressionAttributeValues": dynamo.values(
                 merchant_id=merchant_id,
@@ -80,12 +81,14 @@ class WorkbenchRepository:
                 route=Route.MERCHANT_AUTO_REFUND.value,
             ),
         }
-        amount_fen = count = 0
+        by_counter: dict[int, tuple[int, int]] = {}
         while True:
             with dynamo.translate_transient_errors():
                 response = dynamo.client().query(**query)
-            amount_fen += sum(dynamo.decode(item)["amount_fen"] for item in response["Items"])
-            count += len(response["Items"])
+            for item in map(dynamo.decode, response["Items"]):
+                counter = item.get("inputs", {}).get("usage_counter") or 0
+                amount_fen, count = by_counter.get(counter, (0, 0))
+                by_counter[counter] = (amount_fen + item["amount_fen"], count + 1)
             if "LastEvaluatedKey" not in response:
-                return amount_fen, count
+                return by_counter
             query["ExclusiveStartKey"] = response["LastEvaluatedKey"]

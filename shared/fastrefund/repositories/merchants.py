@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.usage import policy_version_update, usage_from_item
+from fastrefund.repositories.usage import DailyUsageRepository, policy_version_updates, usage_of
 
 SETTINGS_MAX_AGE_SECONDS = 5.0  # how old a container's copy of a merchant's settings may be
 SETTINGS_CACHED_MAX = 10_000  # merchants whose settings one container keeps at most
@@ -30,7 +30,7 @@ class MerchantsRepository:
 
     def __init__(self, table_name: str, usage_table_name: str) -> None:
         self.table_name = table_name
-        self.usage_table_name = usage_table_name
+        self.usage = DailyUsageRepository(usage_table_name)
         self._cached: dict[str, tuple[float, MerchantSettings]] = {}
 
     def recent_settings(self, merchant_id: str) -> MerchantSettings:
@@ -51,22 +51,30 @@ class MerchantsRepository:
         return settings
 
     def get_with_usage(self, merchant_id: str, day: date) -> tuple[MerchantSettings, PolicyUsage]:
-        """The settings and that day's policy usage, in one round trip.
+        """The settings and that day's policy usage, in one round trip when the day's counters are as many
+        as this container last saw the policy use (one, for most merchants); two otherwise.
 
         A merchant that never changed a setting has the defaults: not enrolled, no policy.
         """
+        first = self._counters_last_seen(merchant_id)
         found = dynamo.batch_get(
             {
                 self.table_name: {"Keys": [keys.merchant(merchant_id)], "ConsistentRead": True},
-                self.usage_table_name: {"Keys": [keys.usage(merchant_id, day)], "ConsistentRead": True},
+                self.usage.table_name: {
+                    "Keys": [keys.usage(merchant_id, day, counter) for counter in range(first)],
+                    "ConsistentRead": True,
+                },
             }
         )
         settings = [from_item(item) for item in found.get(self.table_name, [])]
-        usage = found.get(self.usage_table_name, [])
-        return (
-            settings[0] if settings else MerchantSettings(merchant_id=merchant_id),
-            usage_from_item(day, usage[0] if usage else None),
-        )
+        read = {keys.usage_counter_of(item["merchant_id"])[1]: item for item in found.get(self.usage.table_name, [])}
+        counters = self.usage.counters(merchant_id, day, first=first, read=read)
+        return settings[0] if settings else MerchantSettings(merchant_id=merchant_id), usage_of(day, counters.values())
+
+    def _counters_last_seen(self, merchant_id: str) -> int:
+        _, settings = self._cached.get(merchant_id, (0.0, None))
+        policy = settings.auto_refund_policy if settings else None
+        return policy.usage_counters if policy else 1
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
         """Change the enrolment and append it to the history, both or neither."""
@@ -94,10 +102,11 @@ class MerchantsRepository:
                 ]
             )
 
-    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> None:
+    def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
         """Store the policy and its version (`at`), and make today's and tomorrow's usage counters work under
-        it, all or nothing: a decision on a copy of the settings read before is refused at its reservation.
-        Tomorrow's too, so that a copy read before midnight cannot make tomorrow's counter under the old one."""
+        it, all or nothing: their rooms are withdrawn until dealt under it, so a decision on a copy of the
+        settings read before is refused at its reservation. Tomorrow's too, so that a copy read before midnight
+        cannot deal tomorrow's rooms under the old one."""
         self._cached.pop(merchant_id, None)
         version, today = to_storage(at), china_day(at)
         settings = {
@@ -109,11 +118,13 @@ class MerchantsRepository:
             }
         }
         counters = [
-            policy_version_update(self.usage_table_name, merchant_id, day, version)
+            part
             for day in (today, today + timedelta(days=1))
+            for part in policy_version_updates(self.usage.table_name, merchant_id, day, version)
         ]
         with dynamo.translate_transient_errors():
             dynamo.client().transact_write_items(TransactItems=[settings, *counters])
+        return version
 
     def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
         """Whether the merchant was in the fast refund service at that instant (the last change before it)."""

@@ -1,21 +1,30 @@
-"""The merchant policy's daily usage: one counter per merchant and China day, reserved before a refund commits.
+"""The merchant policy's daily usage: a few counters per merchant and China day, reserved before a refund commits.
 
-The counter (`amount_fen`, `refund_count`) holds what is reserved or committed. A merchant-route refund
-reserves its amount with one conditional single-item update (the limit checked against the stored total,
-the policy version against the one the decision read), then commits order and request in a transaction
-that does not touch the counter, and releases the reservation when that transaction is cancelled. No
-transaction ever touches the counter while refunds are being approved, so a busy merchant's refunds never
-cancel one another (TransactionConflict): the item takes them one after the other, ~1,000 a second.
+Each counter (`amount_fen`, `refund_count`) holds what is reserved or committed on it, and its room (`room_fen`,
+`room_count`): what it may still take. The day's rooms are dealt from the limit minus the day's usage
+(domain.reservations.Rooms), so that the counters together never take more than the limit leaves. A
+merchant-route refund reserves on one counter with a single conditional update (room enough, dealt under the
+policy version the decision read), then commits order and request in a transaction that does not touch the
+counter, and releases the reservation (giving its room back) when that transaction is cancelled. No
+transaction touches a counter while refunds are being reserved on it, so a busy merchant's refunds never
+cancel one another, and each counter (its own partition) takes ~1,000 of them a second.
 
-A process that dies between its reservation and its commit leaves the counter too high, never too low:
-the limit still holds. To find such leaks, each reservation is also counted in its time bucket
-(`r_<start>` and `n_<start>`, top-level attributes: DynamoDB cannot create a map and update inside it in
-one expression), the bucket's start joins the set `buckets`, and the counter carries `to_reconcile` (a
-shard, the key of the sparse index the reconciliation reads). Once no request of a bucket can still
-commit, the reconciliation compares the bucket with the refunds committed in it and takes back the
-difference (logic.usage_reconciliation, domain.reservations).
+When no counter has room for a refund, or the day's rooms were not dealt under the current policy yet (a new
+day, a policy change), the rooms are dealt again: every counter of the day read, then all of them rewritten in
+one transaction with the refund counted, each on condition that it did not change since read (`revision`).
+Rare (the day's first refund, a policy change, the end of the day's allowance), so it seldom meets a refund.
+
+A process that dies between its reservation and its commit leaves a counter too high, never too low: the
+limit still holds. To find such leaks, each reservation is also counted in its time bucket (`r_<start>` and
+`n_<start>`, top-level attributes: DynamoDB cannot create a map and update inside it in one expression), the
+bucket's start joins the set `buckets`, and the counter carries `to_reconcile` (a shard, the key of the sparse
+index the reconciliation reads). Once no request of a bucket can still commit, the reconciliation compares the
+bucket with the refunds committed on that counter in it and takes back the difference
+(logic.usage_reconciliation, domain.reservations).
 """
 
+import random
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -23,8 +32,8 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import start_of_china_day
 from fastrefund.domain.errors import DailyLimitReached, PolicyChanged, TemporarilyUnavailable, WriteConflict
-from fastrefund.domain.models import PolicyUsage
-from fastrefund.domain.reservations import Bucket, bucket_of
+from fastrefund.domain.models import MAX_USAGE_COUNTERS, AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.reservations import Bucket, Reservation, Rooms, bucket_of
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.repositories import dynamo, keys
 from fastrefund.runtime import aws_clients
@@ -35,27 +44,44 @@ TO_RECONCILE_INDEX = "UsageToReconcile"
 TO_RECONCILE_SHARDS = 8
 
 
-def usage_from_item(day: date, item: dynamo.Item | None) -> PolicyUsage:
-    if not item:
-        return PolicyUsage(day=day)
-    return PolicyUsage(day=day, amount_fen=item.get("amount_fen", 0), count=item.get("refund_count", 0))
+def usage_of(day: date, counters: Iterable[dynamo.Item]) -> PolicyUsage:
+    """The day's usage: what its counters hold together."""
+    counters = list(counters)
+    return PolicyUsage(
+        day=day,
+        amount_fen=sum(item.get("amount_fen", 0) for item in counters),
+        count=sum(item.get("refund_count", 0) for item in counters),
+    )
+
+
+def counters_in_use(counters: dict[int, dynamo.Item]) -> int:
+    """How many counters the day has, as its counter 0 records it (more than the policy's own number on a day
+    the number was lowered: the others still hold usage)."""
+    return int(counters.get(0, {}).get("counters", 1))
 
 
 def expiry(day: date) -> int:
     return int((start_of_china_day(day) + timedelta(days=1 + USAGE_KEPT_DAYS)).timestamp())
 
 
-def policy_version_update(table_name: str, merchant_id: str, day: date, policy_version: str) -> dict[str, Any]:
-    """The transaction part that makes a day's counter work under a new policy version: a reservation
-    decided under an older one is then refused (PolicyChanged)."""
-    return {
-        "Update": {
-            "TableName": table_name,
-            "Key": keys.usage(merchant_id, day),
-            "UpdateExpression": "SET policy_version = :version, expires_at = :expires_at",
-            "ExpressionAttributeValues": dynamo.values(version=policy_version, expires_at=expiry(day)),
+def policy_version_updates(table_name: str, merchant_id: str, day: date, policy_version: str) -> list[dict[str, Any]]:
+    """The transaction parts that make a day's counters work under a new policy version: every counter the
+    day may have loses its room (a reservation decided under the older version is refused: PolicyChanged),
+    and the rooms are dealt again under the new one by the next reservation (or `open_day`)."""
+    return [
+        {
+            "Update": {
+                "TableName": table_name,
+                "Key": keys.usage(merchant_id, day, counter),
+                "UpdateExpression": (
+                    "SET policy_version = :version, expires_at = :expires_at"
+                    " REMOVE rooms_for, room_fen, room_count ADD revision :one"
+                ),
+                "ExpressionAttributeValues": dynamo.values(version=policy_version, expires_at=expiry(day), one=1),
+            }
         }
-    }
+        for counter in range(MAX_USAGE_COUNTERS)
+    ]
 
 
 class DailyUsageRepository:
@@ -63,93 +89,221 @@ class DailyUsageRepository:
         self.table_name = table_name
 
     def get(self, merchant_id: str, day: date) -> PolicyUsage:
-        with dynamo.translate_transient_errors():
-            response = dynamo.client().get_item(
-                TableName=self.table_name, Key=keys.usage(merchant_id, day), ConsistentRead=True
-            )
-        return usage_from_item(day, dynamo.decode(response["Item"]) if "Item" in response else None)
+        return usage_of(day, self.counters(merchant_id, day).values())
+
+    def counters(
+        self, merchant_id: str, day: date, first: int = 1, read: dict[int, dynamo.Item] | None = None
+    ) -> dict[int, dynamo.Item]:
+        """The day's counters by number (those that exist): the `first` ones (or those already `read` of them),
+        then any others counter 0 says the day has."""
+        found = self.read(merchant_id, day, range(first)) if read is None else read
+        return found | self.read(merchant_id, day, range(first, counters_in_use(found)))
+
+    def read(self, merchant_id: str, day: date, numbers: Iterable[int]) -> dict[int, dynamo.Item]:
+        request = {"Keys": [keys.usage(merchant_id, day, counter) for counter in numbers], "ConsistentRead": True}
+        if not request["Keys"]:
+            return {}
+        found = dynamo.batch_get({self.table_name: request})
+        return {keys.usage_counter_of(item["merchant_id"])[1]: item for item in found.get(self.table_name, [])}
+
+    # ------------------------------------------------------------------ reservations
 
     def reserve(
-        self, merchant_id: str, day: date, policy_version: str, room: DailyRoom, amount_fen: int, at: datetime
-    ) -> PolicyUsage:
-        """Count one refund of `amount_fen` in the day's usage if the stored usage leaves `room` for it and
-        the counter works under `policy_version`; the usage before it.
+        self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str, amount_fen: int, at: datetime
+    ) -> Reservation:
+        """Count one refund of `amount_fen`, decided at `at` under `policy` (version `policy_version`), on one
+        of the day's counters: the first, in random order, whose room takes it; if none does, on rooms dealt
+        again from the day's usage.
 
-        Raises DailyLimitReached (with the stored usage) or PolicyChanged, counting nothing.
+        Raises DailyLimitReached (with the day's usage), PolicyChanged or WriteConflict, counting nothing.
         """
-        conditions = ["(attribute_not_exists(policy_version) OR policy_version = :version)"]
-        limits = {}
-        if room.amount_fen is not None:
-            # A day with no usage yet has room for any refund the limit itself admits.
-            fresh_day = "attribute_not_exists(amount_fen) OR " if room.amount_fen >= 0 else ""
-            conditions.append(f"({fresh_day}amount_fen <= :room_fen)")
-            limits["room_fen"] = room.amount_fen
-        if room.count is not None:
-            conditions.append("(attribute_not_exists(refund_count) OR refund_count <= :room_count)")
-            limits["room_count"] = room.count
-        bucket = bucket_of(at)
-        shard = dynamo.shard_of(merchant_id, TO_RECONCILE_SHARDS)
-        try:
-            with dynamo.translate_transient_errors():
-                response = dynamo.client().update_item(
-                    TableName=self.table_name,
-                    Key=keys.usage(merchant_id, day),
-                    UpdateExpression=(
-                        "SET amount_fen = if_not_exists(amount_fen, :zero) + :amount,"
-                        " refund_count = if_not_exists(refund_count, :zero) + :one,"
-                        " policy_version = :version, expires_at = :expires_at, to_reconcile = :shard"
-                        f" ADD r_{bucket} :amount, n_{bucket} :one, buckets :bucket"
-                    ),
-                    ConditionExpression=" AND ".join(conditions),
-                    ExpressionAttributeValues=dynamo.values(
-                        zero=0,
-                        one=1,
-                        amount=amount_fen,
-                        version=policy_version,
-                        expires_at=expiry(day),
-                        shard=shard,
-                        bucket={bucket},
-                        **limits,
-                    ),
-                    ReturnValues="UPDATED_OLD",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-        except ClientError as exc:
-            if aws_clients.error_code(exc) == "TransactionConflictException":  # a policy change in progress
-                raise WriteConflict("the merchant's settings are being changed") from exc
-            if not dynamo.condition_failed(exc):
-                raise
-            stored = dynamo.decode(exc.response.get("Item", {}))
-            if stored.get("policy_version", policy_version) != policy_version:
-                raise PolicyChanged(merchant_id) from exc
-            raise DailyLimitReached(merchant_id, usage_from_item(day, stored)) from exc
-        return usage_from_item(day, dynamo.decode(response.get("Attributes", {})))
+        numbers = random.sample(range(policy.usage_counters), policy.usage_counters)
+        for counter in numbers:
+            try:
+                before = self._take(merchant_id, day, counter, policy, policy_version, amount_fen, at)
+            except _Refused as refused:
+                stored = refused.stored
+                if stored.get("policy_version", policy_version) != policy_version:
+                    raise PolicyChanged(merchant_id) from None
+                if stored.get("rooms_for") != policy_version:
+                    break  # the rooms are not dealt under this policy (or cannot be: the day is over): deal them
+                if policy.usage_counters == 1 and counters_in_use({0: stored}) == 1:
+                    usage = usage_of(day, [stored])  # the day's only counter: its refusal shows the day's usage
+                    if not DailyRoom.of(policy, amount_fen).admits(usage):
+                        raise DailyLimitReached(merchant_id, usage) from None
+            else:
+                alone = policy.usage_counters == 1 and counters_in_use({0: before}) == 1
+                return Reservation(counter, usage_of(day, [before]) if alone else None)
+        return self._deal(merchant_id, day, policy, policy_version, (numbers[0], amount_fen, at))
 
-    def release(self, merchant_id: str, day: date, amount_fen: int, at: datetime) -> bool:
-        """Take back the reservation made at `at` for a refund that was not committed (its transaction was
-        cancelled). False when it was not taken back here: its bucket was reconciled already (which took it
-        back then), or the write failed (the reconciliation will take it back)."""
+    def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
+        """Deal the day's rooms under `policy` now rather than at the day's first refund (after a policy change:
+        so that a wave of refunds does not meet its undealt rooms all at once). Best effort."""
+        try:
+            self._deal(merchant_id, day, policy, policy_version, None)
+        except (PolicyChanged, WriteConflict, TemporarilyUnavailable, DailyLimitReached) as exc:
+            logger.info("the day's rooms are left to its next refund", extra={"why": type(exc).__name__})
+
+    def release(self, merchant_id: str, day: date, counter: int, amount_fen: int, at: datetime) -> bool:
+        """Take back the reservation made at `at` on `counter` for a refund that was not committed (its
+        transaction was cancelled), and give its room back. False when it was not taken back here: its bucket
+        was reconciled already (which took it back then), or the write failed (the reconciliation will)."""
         bucket = bucket_of(at)
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
                     TableName=self.table_name,
-                    Key=keys.usage(merchant_id, day),
+                    Key=keys.usage(merchant_id, day, counter),
                     UpdateExpression=(
-                        f"ADD amount_fen :minus, refund_count :minus_one, r_{bucket} :minus, n_{bucket} :minus_one"
+                        f"ADD amount_fen :minus, refund_count :minus_one, r_{bucket} :minus, n_{bucket} :minus_one,"
+                        " room_fen :amount, room_count :one, revision :one"
                     ),
                     ConditionExpression=f"attribute_exists(r_{bucket})",
-                    ExpressionAttributeValues=dynamo.values(minus=-amount_fen, minus_one=-1),
+                    ExpressionAttributeValues=dynamo.values(minus=-amount_fen, minus_one=-1, amount=amount_fen, one=1),
                 )
         except (ClientError, TemporarilyUnavailable) as exc:
             logger.warning("reservation not released here", extra={"merchant_id": merchant_id, "why": str(exc)})
             return False
         return True
 
+    def _take(
+        self,
+        merchant_id: str,
+        day: date,
+        counter: int,
+        policy: AutoRefundPolicy,
+        policy_version: str,
+        amount_fen: int,
+        at: datetime,
+    ) -> dynamo.Item:
+        """Reserve on one counter if its room, dealt under `policy_version`, takes the refund: the counter as it
+        was. _Refused (with the counter as stored) otherwise."""
+        count_limited = policy.daily_limit_count is not None
+        set_count_room = ", room_count = room_count - :one" if count_limited else ""
+        try:
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.usage(merchant_id, day, counter),
+                    UpdateExpression=(
+                        f"SET room_fen = room_fen - :amount{set_count_room}, {_COUNT_REFUND}"
+                        f" ADD {_bucket_additions(at)}, revision :one"
+                    ),
+                    ConditionExpression=(
+                        "rooms_for = :version AND room_fen >= :amount"
+                        + (" AND room_count >= :one" if count_limited else "")
+                    ),
+                    ExpressionAttributeValues=_refund_values(merchant_id, amount_fen, at)
+                    | dynamo.values(version=policy_version),
+                    ReturnValues="ALL_OLD",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                )
+        except ClientError as exc:
+            if aws_clients.error_code(exc) == "TransactionConflictException":  # rooms being dealt, a policy change
+                raise WriteConflict("the day's usage counters are being changed") from exc
+            if not dynamo.condition_failed(exc):
+                raise
+            raise _Refused(dynamo.decode(exc.response.get("Item", {}))) from exc
+        return dynamo.decode(response.get("Attributes", {}))
+
+    def _deal(
+        self,
+        merchant_id: str,
+        day: date,
+        policy: AutoRefundPolicy,
+        policy_version: str,
+        refund: tuple[int, int, datetime] | None,
+    ) -> Reservation:
+        """Read all the day's counters, count `refund` (counter, amount, decided at) if the day's usage leaves
+        room for it, and deal the rooms that are left over the counters, in one transaction on condition that no
+        counter changed since read."""
+        stored = self.counters(merchant_id, day, first=policy.usage_counters)
+        if any(item.get("policy_version", policy_version) != policy_version for item in stored.values()):
+            raise PolicyChanged(merchant_id)
+        usage = usage_of(day, stored.values())
+        taken = usage
+        if refund is not None:
+            if not DailyRoom.of(policy, refund[1]).admits(usage):
+                raise DailyLimitReached(merchant_id, usage)
+            taken = usage.model_copy(update={"amount_fen": usage.amount_fen + refund[1], "count": usage.count + 1})
+        with_usage = [counter for counter, item in stored.items() if item.get("amount_fen") or item.get("refund_count")]
+        in_use = max(policy.usage_counters, counters_in_use(stored), max(with_usage, default=0) + 1)
+        rooms = Rooms.dealt(policy, taken, in_use)
+        if rooms is None:  # the usage is over a limit lowered below it: the counters stay without room
+            raise DailyLimitReached(merchant_id, usage)
+        parts = [
+            self._dealt_counter(merchant_id, day, counter, stored.get(counter), rooms, policy_version, in_use, refund)
+            for counter in range(in_use)
+        ]
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().transact_write_items(TransactItems=parts)
+        except ClientError as exc:
+            if aws_clients.error_code(exc) == "TransactionCanceledException":  # a counter changed since read
+                raise WriteConflict("the day's usage counters changed while their rooms were dealt") from exc
+            raise
+        logger.info(
+            "the day's rooms dealt",
+            extra={"merchant_id": merchant_id, "counters": in_use, "usage_fen": taken.amount_fen, "rooms": rooms.fen},
+        )
+        counter = refund[0] if refund is not None else 0
+        return Reservation(counter, usage)
+
+    def _dealt_counter(
+        self,
+        merchant_id: str,
+        day: date,
+        counter: int,
+        stored: dynamo.Item | None,
+        rooms: Rooms,
+        policy_version: str,
+        in_use: int,
+        refund: tuple[int, int, datetime] | None,
+    ) -> dict[str, Any]:
+        sets = ["policy_version = :version", "rooms_for = :version", "room_fen = :room_fen", "expires_at = :expires_at"]
+        removes = []
+        additions = ["revision :one"]
+        values: dict[str, Any] = dynamo.values(
+            version=policy_version, room_fen=rooms.fen[counter], expires_at=expiry(day), one=1
+        )
+        if rooms.count is not None:
+            sets.append("room_count = :room_count")
+            values |= dynamo.values(room_count=rooms.count[counter])
+        else:
+            removes.append("room_count")
+        if counter == 0:
+            sets.append("counters = :in_use")
+            values |= dynamo.values(in_use=in_use)
+        if refund is not None and refund[0] == counter:
+            _, amount_fen, at = refund
+            sets.append(_COUNT_REFUND)
+            additions.insert(0, _bucket_additions(at))
+            values |= _refund_values(merchant_id, amount_fen, at)
+        if stored is None:
+            condition = "attribute_not_exists(merchant_id)"
+        elif "revision" not in stored:  # a counter written before revisions were kept: its usage unchanged
+            condition = "attribute_not_exists(revision) AND " + (
+                "amount_fen = :read_fen" if "amount_fen" in stored else "attribute_not_exists(amount_fen)"
+            )
+            values |= dynamo.values(read_fen=stored["amount_fen"]) if "amount_fen" in stored else {}
+        else:
+            condition = "revision = :revision"
+            values |= dynamo.values(revision=stored["revision"])
+        expression = f"SET {', '.join(sets)}" + (f" REMOVE {', '.join(removes)}" if removes else "")
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": keys.usage(merchant_id, day, counter),
+                "UpdateExpression": f"{expression} ADD {', '.join(additions)}",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            }
+        }
+
     # ------------------------------------------------------------------ reconciliation
 
-    def counters_to_reconcile(self) -> list[tuple[str, date]]:
-        """(merchant_id, day) of every counter with buckets not reconciled yet."""
+    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
+        """(merchant_id, day, counter) of every counter with buckets not reconciled yet."""
         found = []
         for shard in range(TO_RECONCILE_SHARDS):
             query = {
@@ -161,43 +315,41 @@ class DailyUsageRepository:
             while True:
                 with dynamo.translate_transient_errors():
                     response = dynamo.client().query(**query)
-                found += [
-                    (item["merchant_id"], date.fromisoformat(item["day"]))
-                    for item in map(dynamo.decode, response["Items"])
-                ]
+                for item in map(dynamo.decode, response["Items"]):
+                    merchant_id, counter = keys.usage_counter_of(item["merchant_id"])
+                    found.append((merchant_id, date.fromisoformat(item["day"]), counter))
                 if "LastEvaluatedKey" not in response:
                     break
                 query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found
 
-    def open_buckets(self, merchant_id: str, day: date) -> list[Bucket]:
-        with dynamo.translate_transient_errors():
-            response = dynamo.client().get_item(
-                TableName=self.table_name, Key=keys.usage(merchant_id, day), ConsistentRead=True
-            )
-        item = dynamo.decode(response.get("Item", {}))
+    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]:
+        item = self.read(merchant_id, day, [counter]).get(counter, {})
         return [
-            Bucket(merchant_id, day, start, item.get(f"r_{start}", 0), item.get(f"n_{start}", 0))
+            Bucket(merchant_id, day, counter, start, item.get(f"r_{start}", 0), item.get(f"n_{start}", 0))
             for start in sorted(item.get("buckets", []))
         ]
 
     def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
-        """Take the bucket's leaked reservations back from the day's usage and forget the bucket, if it
-        still holds what was read; False otherwise (a late release: the next run looks again)."""
+        """Take the bucket's leaked reservations back from the counter (giving their room back) and forget the
+        bucket, if it still holds what was read; False otherwise (a late release: the next run looks again)."""
         start = bucket.start
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
                     TableName=self.table_name,
-                    Key=keys.usage(bucket.merchant_id, bucket.day),
+                    Key=keys.usage(bucket.merchant_id, bucket.day, bucket.counter),
                     UpdateExpression=(
-                        "ADD amount_fen :minus, refund_count :minus_count DELETE buckets :bucket"
-                        f" REMOVE r_{start}, n_{start}"
+                        "ADD amount_fen :minus, refund_count :minus_count, room_fen :leaked, room_count :leaked_count,"
+                        f" revision :one DELETE buckets :bucket REMOVE r_{start}, n_{start}"
                     ),
                     ConditionExpression=f"r_{start} = :reserved AND n_{start} = :count",
                     ExpressionAttributeValues=dynamo.values(
                         minus=-leaked_amount_fen,
                         minus_count=-leaked_count,
+                        leaked=leaked_amount_fen,
+                        leaked_count=leaked_count,
+                        one=1,
                         bucket={start},
                         reserved=bucket.amount_fen,
                         count=bucket.count,
@@ -209,13 +361,13 @@ class DailyUsageRepository:
             raise
         return True
 
-    def done_reconciling(self, merchant_id: str, day: date) -> bool:
+    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
         """Take the counter out of the reconciliation's index, if no bucket is left open on it."""
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
                     TableName=self.table_name,
-                    Key=keys.usage(merchant_id, day),
+                    Key=keys.usage(merchant_id, day, counter),
                     UpdateExpression="REMOVE to_reconcile",
                     ConditionExpression="attribute_not_exists(buckets)",
                 )
@@ -224,3 +376,33 @@ class DailyUsageRepository:
                 return False
             raise
         return True
+
+
+class _Refused(Exception):
+    """A counter refused a reservation; `stored` is the counter as it was."""
+
+    def __init__(self, stored: dynamo.Item) -> None:
+        super().__init__("the counter refused the reservation")
+        self.stored = stored
+
+
+# Counting a refund on a counter: its usage, and the day's index entry for the reconciliation.
+_COUNT_REFUND = (
+    "amount_fen = if_not_exists(amount_fen, :zero) + :amount, refund_count = if_not_exists(refund_count, :zero) + :one,"
+    " to_reconcile = :shard"
+)
+
+
+def _bucket_additions(at: datetime) -> str:
+    bucket = bucket_of(at)
+    return f"r_{bucket} :amount, n_{bucket} :one, buckets :bucket"
+
+
+def _refund_values(merchant_id: str, amount_fen: int, at: datetime) -> dict[str, Any]:
+    return dynamo.values(
+        zero=0,
+        one=1,
+        amount=amount_fen,
+        shard=dynamo.shard_of(merchant_id, TO_RECONCILE_SHARDS),
+        bucket={bucket_of(at)},
+    )
