@@ -28,8 +28,9 @@ def bucket_of(decided_at: datetime) -> int:
 
 @dataclass(frozen=True)
 class Reservation:
-    """Where a refund's reservation was counted, and the day's usage before it when that is known (the day
-    has one counter, which the reservation found as it was)."""
+    """Where a refund's reservation was counted, and the day's usage before it when that is known: the day
+    has one counter, which the reservation found as it was, or the reservation dealt the day's rooms, which
+    read every counter."""
 
     counter: int
     usage_before: PolicyUsage | None

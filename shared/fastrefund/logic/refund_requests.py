@@ -164,7 +164,8 @@ def _by_merchant_policy(
             usage = full.usage
             decision = rules.decide(order, platform, merchant, usage)
         else:
-            usage = reservation.usage_before or usage
+            if reservation.usage_before is not None:  # known when the day has one counter, or the rooms were dealt
+                usage = reservation.usage_before
             draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter)
             try:
                 return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store)

@@ -36,11 +36,8 @@ def endpoint(protocol: str, address: str) -> dict[str, Any]:
 def usage(merchant_id: str, day: date, counter: int = 0) -> dict[str, Any]:
     """One of a merchant's usage counters for a day. Each has its own partition key, so that each takes its
     own ~1,000 writes a second; counter 0 keeps the merchant's id alone (an identifier never holds '#')."""
-    return dynamo.encode({"merchant_id": usage_partition(merchant_id, counter), "day": day.isoformat()})
-
-
-def usage_partition(merchant_id: str, counter: int) -> str:
-    return f"{merchant_id}#{counter}" if counter else merchant_id
+    partition = f"{merchant_id}#{counter}" if counter else merchant_id
+    return dynamo.encode({"merchant_id": partition, "day": day.isoformat()})
 
 
 def usage_counter_of(partition: str) -> tuple[str, int]:

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.usage import DailyUsageRepository, policy_version_updates, usage_of
+from fastrefund.repositories.usage import DailyUsageRepository, by_number, policy_version_updates, usage_of
 
 SETTINGS_MAX_AGE_SECONDS = 5.0  # how old a container's copy of a merchant's settings may be
 SETTINGS_CACHED_MAX = 10_000  # merchants whose settings one container keeps at most
@@ -67,7 +67,7 @@ class MerchantsRepository:
             }
         )
         settings = [from_item(item) for item in found.get(self.table_name, [])]
-        read = {keys.usage_counter_of(item["merchant_id"])[1]: item for item in found.get(self.usage.table_name, [])}
+        read = by_number(found.get(self.usage.table_name, []))
         counters = self.usage.counters(merchant_id, day, first=first, read=read)
         return settings[0] if settings else MerchantSettings(merchant_id=merchant_id), usage_of(day, counters.values())
 

@@ -26,7 +26,7 @@ bucket with the refunds committed on that counter in it and takes back the diffe
 import random
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
@@ -52,6 +52,11 @@ def usage_of(day: date, counters: Iterable[dynamo.Item]) -> PolicyUsage:
         amount_fen=sum(item.get("amount_fen", 0) for item in counters),
         count=sum(item.get("refund_count", 0) for item in counters),
     )
+
+
+def by_number(counters: Iterable[dynamo.Item]) -> dict[int, dynamo.Item]:
+    """Counters read, by their number."""
+    return {keys.usage_counter_of(item["merchant_id"])[1]: item for item in counters}
 
 
 def counters_in_use(counters: dict[int, dynamo.Item]) -> int:
@@ -104,7 +109,7 @@ class DailyUsageRepository:
         if not request["Keys"]:
             return {}
         found = dynamo.batch_get({self.table_name: request})
-        return {keys.usage_counter_of(item["merchant_id"])[1]: item for item in found.get(self.table_name, [])}
+        return by_number(found.get(self.table_name, []))
 
     # ------------------------------------------------------------------ reservations
 
@@ -134,7 +139,7 @@ class DailyUsageRepository:
             else:
                 alone = policy.usage_counters == 1 and counters_in_use({0: before}) == 1
                 return Reservation(counter, usage_of(day, [before]) if alone else None)
-        return self._deal(merchant_id, day, policy, policy_version, (numbers[0], amount_fen, at))
+        return self._deal(merchant_id, day, policy, policy_version, _Refund(numbers[0], amount_fen, at))
 
     def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
         """Deal the day's rooms under `policy` now rather than at the day's first refund (after a policy change:
@@ -212,9 +217,9 @@ class DailyUsageRepository:
         day: date,
         policy: AutoRefundPolicy,
         policy_version: str,
-        refund: tuple[int, int, datetime] | None,
+        refund: "_Refund | None",
     ) -> Reservation:
-        """Read all the day's counters, count `refund` (counter, amount, decided at) if the day's usage leaves
+        """Read all the day's counters, count `refund` (if any) on its counter if the day's usage leaves
         room for it, and deal the rooms that are left over the counters, in one transaction on condition that no
         counter changed since read."""
         stored = self.counters(merchant_id, day, first=policy.usage_counters)
@@ -223,9 +228,11 @@ class DailyUsageRepository:
         usage = usage_of(day, stored.values())
         taken = usage
         if refund is not None:
-            if not DailyRoom.of(policy, refund[1]).admits(usage):
+            if not DailyRoom.of(policy, refund.amount_fen).admits(usage):
                 raise DailyLimitReached(merchant_id, usage)
-            taken = usage.model_copy(update={"amount_fen": usage.amount_fen + refund[1], "count": usage.count + 1})
+            taken = usage.model_copy(
+                update={"amount_fen": usage.amount_fen + refund.amount_fen, "count": usage.count + 1}
+            )
         with_usage = [counter for counter, item in stored.items() if item.get("amount_fen") or item.get("refund_count")]
         in_use = max(policy.usage_counters, counters_in_use(stored), max(with_usage, default=0) + 1)
         rooms = Rooms.dealt(policy, taken, in_use)
@@ -246,8 +253,7 @@ class DailyUsageRepository:
             "the day's rooms dealt",
             extra={"merchant_id": merchant_id, "counters": in_use, "usage_fen": taken.amount_fen, "rooms": rooms.fen},
         )
-        counter = refund[0] if refund is not None else 0
-        return Reservation(counter, usage)
+        return Reservation(refund.counter if refund is not None else 0, usage)
 
     def _dealt_counter(
         self,
@@ -258,7 +264,7 @@ class DailyUsageRepository:
         rooms: Rooms,
         policy_version: str,
         in_use: int,
-        refund: tuple[int, int, datetime] | None,
+        refund: "_Refund | None",
     ) -> dict[str, Any]:
         sets = ["policy_version = :version", "rooms_for = :version", "room_fen = :room_fen", "expires_at = :expires_at"]
         removes = []
@@ -274,11 +280,10 @@ class DailyUsageRepository:
         if counter == 0:
             sets.append("counters = :in_use")
             values |= dynamo.values(in_use=in_use)
-        if refund is not None and refund[0] == counter:
-            _, amount_fen, at = refund
+        if refund is not None and refund.counter == counter:
             sets.append(_COUNT_REFUND)
-            additions.insert(0, _bucket_additions(at))
-            values |= _refund_values(merchant_id, amount_fen, at)
+            additions.insert(0, _bucket_additions(refund.at))
+            values |= _refund_values(merchant_id, refund.amount_fen, refund.at)
         if stored is None:
             condition = "attribute_not_exists(merchant_id)"
         elif "revision" not in stored:  # a counter written before revisions were kept: its usage unchanged
@@ -376,6 +381,14 @@ class DailyUsageRepository:
                 return False
             raise
         return True
+
+
+class _Refund(NamedTuple):
+    """A refund a deal counts: on which counter, how much, decided when."""
+
+    counter: int
+    amount_fen: int
+    at: datetime
 
 
 class _Refused(Exception):
