@@ -81,17 +81,14 @@ def main() -> None:
             lambda: invoke("order_events", sqs_batch(*(paid_order_message(order_id=f"o-new-{n}") for n in range(10)))),
         )
         policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=10_000_000)
+
+        def on_merchant(event_name: str, body: dict | None = None) -> Callable[[], dict]:
+            request = api_event(event_name, caller=merchant(), path={"merchant_id": "m-1"}, body=body)
+            return lambda: invoke("merchants_api", request)
+
         measure(
             "set the auto-refund policy (and deal today's rooms)",
-            lambda: invoke(
-                "merchants_api",
-                api_event(
-                    "merchants_api_put_auto_refund_policy",
-                    caller=merchant(),
-                    path={"merchant_id": "m-1"},
-                    body=policy.model_dump(mode="json"),
-                ),
-            ),
+            on_merchant("merchants_api_put_auto_refund_policy", policy.model_dump(mode="json")),
         )
 
         def refund(order_id: str) -> Callable[[], dict]:
@@ -151,22 +148,9 @@ def main() -> None:
         measure("shipment of a refunded order (409)", ship("o-3"))
         measure(
             "refund checks, 100 orders",
-            lambda: invoke(
-                "merchants_api",
-                api_event(
-                    "merchants_api_refund_checks",
-                    caller=merchant(),
-                    path={"merchant_id": "m-1"},
-                    body={"order_ids": [f"o-{n}" for n in range(100)]},
-                ),
-            ),
+            on_merchant("merchants_api_refund_checks", {"order_ids": [f"o-{n}" for n in range(100)]}),
         )
-        measure(
-            "settings",
-            lambda: invoke(
-                "merchants_api", api_event("merchants_api_get_settings", caller=merchant(), path={"merchant_id": "m-1"})
-            ),
-        )
+        measure("settings", on_merchant("merchants_api_get_settings"))
         refund("o-92")()
         measure(
             "review deadline sweep, nothing due",
