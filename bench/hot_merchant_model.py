@@ -12,9 +12,9 @@ one txn      (the previous design) read order; read settings + usage; one transa
 reservation  read order (settings cached in the container); a single-item conditional UpdateItem that
              reserves the amount on one of the day's N counters, each its own partition (standard writes
              to one item are applied one after another: no conflicts); then one transaction over {order,
-             refund}, which no other refund touches. Not modelled: the rare deal of the rooms (the day's
-             first refund, a policy change, the end of the day's allowance), a transaction over the
-             counters that a reservation meeting it retries.
+             refund}, which no other refund touches. Not modelled: the rare deal of the rooms (a policy
+             change, the end of the day's allowance), a transaction over the counters that a
+             reservation meeting it retries.
 
 Assumptions (AWS documentation each comes from):
 - A partition serves at most 1,000 write capacity units a second ("Partitions and data distribution",

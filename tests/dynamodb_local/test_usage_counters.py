@@ -1,7 +1,7 @@
-"""A day's usage on several counters, on AWS's DynamoDB Local: the counters' rooms together never take more
-than the limit leaves, a refund no single counter can take is still taken while the day has room, a limit
-lowered below the usage approves nothing more (even when a reservation is released afterwards), and fewer
-counters later in the day still count the usage on the others."""
+"""A day's usage on several counters, on AWS's DynamoDB Local: a new day starts each counter with its share
+of the limit, a refund no single counter can take is still taken while the day has room (and no more than
+the limit), a limit lowered below the usage approves nothing more (even when a reservation is released
+afterwards), and fewer counters later in the day still count the usage on the others."""
 
 from datetime import timedelta
 
@@ -29,21 +29,24 @@ def set_policy(at, **changes):
 
 
 def rooms(day) -> int:
-    usage = get_store().usage
-    return sum(item.get("room_fen", 0) for item in usage.counters("m-1", day).values())
+    return sum(item.get("room_fen", 0) for item in get_store().usage.read("m-1", day, range(8)).values())
 
 
-def test_each_counter_is_a_partition_of_its_own_and_the_rooms_deal_the_limit(day_of):
-    now, day = day_of
+def test_a_new_day_starts_each_counter_with_its_share_of_the_limit_each_a_partition_of_its_own(day_of):
+    now, today = day_of
     four, version = set_policy(now - timedelta(seconds=1), usage_counters=4)
+    day = today + timedelta(days=2)  # a day no policy change wrote: none of its counters exists yet
+    usage = get_store().usage
 
-    reservation = get_store().usage.reserve("m-1", day, four, version, 10_000, now)
+    taken = {usage.reserve("m-1", day, four, version, 10_000, now).counter for _ in range(8)}
 
-    counters = get_store().usage.counters("m-1", day)
-    assert sorted(item["merchant_id"] for item in counters.values()) == ["m-1", "m-1#1", "m-1#2", "m-1#3"]
-    assert keys.usage_counter_of(counters[reservation.counter]["merchant_id"]) == ("m-1", reservation.counter)
-    assert [counters[k]["room_fen"] for k in range(4)] == [22_500] * 4  # (1,000 - 100 yuan) / 4
-    assert get_store().usage.get("m-1", day).amount_fen == 10_000
+    counters = usage.read("m-1", day, range(8))
+    assert set(counters) == taken <= {0, 1, 2, 3}
+    for number, counter in counters.items():
+        assert keys.usage_counter_of(counter["merchant_id"]) == ("m-1", number)
+        assert counter["room_fen"] + counter["amount_fen"] == 25_000  # its share of 1,000 yuan, not dealt
+    assert "counters" not in counters.get(0, {})  # no deal was needed
+    assert usage.get("m-1", day).amount_fen == 80_000
 
 
 def test_a_refund_no_single_counter_can_take_is_taken_while_the_day_has_room(day_of):
@@ -52,7 +55,7 @@ def test_a_refund_no_single_counter_can_take_is_taken_while_the_day_has_room(day
     usage = get_store().usage
     usage.open_day("m-1", day, four, version)  # 250 yuan on each counter
 
-    usage.reserve("m-1", day, four, version, 60_000, now)  # more than any counter holds
+    usage.reserve("m-1", day, four, version, 60_000, now)  # more than any counter holds: the rooms are dealt
     assert rooms(day) == 40_000
     usage.reserve("m-1", day, four, version, 40_000, now)  # exactly what is left
 

@@ -66,10 +66,12 @@ class MerchantsRepository:
                 },
             }
         )
-        settings = [from_item(item) for item in found.get(self.table_name, [])]
+        stored = [from_item(item) for item in found.get(self.table_name, [])]
+        settings = stored[0] if stored else MerchantSettings(merchant_id=merchant_id)
+        policy_counters = settings.auto_refund_policy.usage_counters if settings.auto_refund_policy else 1
         read = by_number(found.get(self.usage.table_name, []))
-        counters = self.usage.counters(merchant_id, day, first=first, read=read)
-        return settings[0] if settings else MerchantSettings(merchant_id=merchant_id), usage_of(day, counters.values())
+        counters = self.usage.rest_of_day(merchant_id, day, read, first, policy_counters)
+        return settings, usage_of(day, counters.values())
 
     def _counters_last_seen(self, merchant_id: str) -> int:
         _, settings = self._cached.get(merchant_id, (0.0, None))

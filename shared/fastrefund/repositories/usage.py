@@ -9,10 +9,11 @@ counter, and releases the reservation (giving its room back) when that transacti
 transaction touches a counter while refunds are being reserved on it, so a busy merchant's refunds never
 cancel one another, and each counter (its own partition) takes ~1,000 of them a second.
 
-When no counter has room for a refund, or the day's rooms were not dealt under the current policy yet (a new
-day, a policy change), the rooms are dealt again: every counter of the day read, then all of them rewritten in
-one transaction with the refund counted, each on condition that it did not change since read (`revision`).
-Rare (the day's first refund, a policy change, the end of the day's allowance), so it seldom meets a refund.
+A new day's counters start with their shares of the limit at their first reservation. When no counter has
+room for a refund, or the day's rooms were not dealt under the current policy (a policy change), the rooms
+are dealt again: every counter of the day read, then all of them rewritten in one transaction with the refund
+counted, each on condition that it did not change since read (`revision`). Rare (a policy change, the end of
+the day's allowance), so it seldom meets a refund.
 
 A process that dies between its reservation and its commit leaves a counter too high, never too low: the
 limit still holds. To find such leaks, each reservation is also counted in its time bucket (`r_<start>` and
@@ -94,15 +95,16 @@ class DailyUsageRepository:
         self.table_name = table_name
 
     def get(self, merchant_id: str, day: date) -> PolicyUsage:
-        return usage_of(day, self.counters(merchant_id, day).values())
+        """The day's usage, from every counter the day may have."""
+        return usage_of(day, self.read(merchant_id, day, range(MAX_USAGE_COUNTERS)).values())
 
-    def counters(
-        self, merchant_id: str, day: date, first: int = 1, read: dict[int, dynamo.Item] | None = None
+    def rest_of_day(
+        self, merchant_id: str, day: date, read: dict[int, dynamo.Item], numbers_read: int, policy_counters: int
     ) -> dict[int, dynamo.Item]:
-        """The day's counters by number (those that exist): the `first` ones (or those already `read` of them),
-        then any others counter 0 says the day has."""
-        found = self.read(merchant_id, day, range(first)) if read is None else read
-        return found | self.read(merchant_id, day, range(first, counters_in_use(found)))
+        """The day's counters, given the first `numbers_read` of them `read`: the others are the policy's
+        number, or more on a day it was lowered (counter 0 records how many the day has had)."""
+        in_use = max(policy_counters, counters_in_use(read))
+        return read | self.read(merchant_id, day, range(numbers_read, in_use))
 
     def read(self, merchant_id: str, day: date, numbers: Iterable[int]) -> dict[int, dynamo.Item]:
         request = {"Keys": [keys.usage(merchant_id, day, counter) for counter in numbers], "ConsistentRead": True}
@@ -142,8 +144,8 @@ class DailyUsageRepository:
         return self._deal(merchant_id, day, policy, policy_version, _Refund(numbers[0], amount_fen, at))
 
     def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
-        """Deal the day's rooms under `policy` now rather than at the day's first refund (after a policy change:
-        so that a wave of refunds does not meet its undealt rooms all at once). Best effort."""
+        """Deal the day's rooms under `policy` now rather than at its next refund (after a policy change: so that
+        a wave of refunds does not meet its undealt rooms all at once). Best effort."""
         try:
             self._deal(merchant_id, day, policy, policy_version, None)
         except (PolicyChanged, WriteConflict, TemporarilyUnavailable, DailyLimitReached) as exc:
@@ -182,24 +184,34 @@ class DailyUsageRepository:
         at: datetime,
     ) -> dynamo.Item:
         """Reserve on one counter if its room, dealt under `policy_version`, takes the refund: the counter as it
-        was. _Refused (with the counter as stored) otherwise."""
-        count_limited = policy.daily_limit_count is not None
-        set_count_room = ", room_count = room_count - :one" if count_limited else ""
+        was. _Refused (with the counter as stored) otherwise.
+
+        A counter no reservation, deal or policy change has touched yet belongs to a day with no usage (a deal
+        or a policy change writes every counter): it starts with its share of the whole limit, the room a deal
+        would give it, so the day's first refunds need no deal."""
+        fresh = Rooms.dealt(policy, PolicyUsage(day=day), policy.usage_counters)
+        assert fresh is not None, "a day with no usage is never over the limit"
+        sets = ["room_fen = if_not_exists(room_fen, :fresh_fen) - :amount"]
+        takes = ["room_fen >= :amount"]
+        values = dynamo.values(version=policy_version, expires_at=expiry(day), fresh_fen=fresh.fen[counter])
+        fresh_fits = fresh.fen[counter] >= amount_fen
+        if fresh.count is not None:
+            sets.append("room_count = if_not_exists(room_count, :fresh_count) - :one")
+            takes.append("room_count >= :one")
+            values |= dynamo.values(fresh_count=fresh.count[counter])
+            fresh_fits = fresh_fits and fresh.count[counter] >= 1
+        sets += ["rooms_for = :version", "policy_version = :version", "expires_at = :expires_at", _COUNT_REFUND]
+        condition = f"(rooms_for = :version AND {' AND '.join(takes)})"
+        if fresh_fits:
+            condition += " OR attribute_not_exists(merchant_id)"
         try:
             with dynamo.translate_transient_errors():
                 response = dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.usage(merchant_id, day, counter),
-                    UpdateExpression=(
-                        f"SET room_fen = room_fen - :amount{set_count_room}, {_COUNT_REFUND}"
-                        f" ADD {_bucket_additions(at)}, revision :one"
-                    ),
-                    ConditionExpression=(
-                        "rooms_for = :version AND room_fen >= :amount"
-                        + (" AND room_count >= :one" if count_limited else "")
-                    ),
-                    ExpressionAttributeValues=_refund_values(merchant_id, amount_fen, at)
-                    | dynamo.values(version=policy_version),
+                    UpdateExpression=f"SET {', '.join(sets)} ADD {_bucket_additions(at)}, revision :one",
+                    ConditionExpression=condition,
+                    ExpressionAttributeValues=_refund_values(merchant_id, amount_fen, at) | values,
                     ReturnValues="ALL_OLD",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
@@ -222,7 +234,7 @@ class DailyUsageRepository:
         """Read all the day's counters, count `refund` (if any) on its counter if the day's usage leaves
         room for it, and deal the rooms that are left over the counters, in one transaction on condition that no
         counter changed since read."""
-        stored = self.counters(merchant_id, day, first=policy.usage_counters)
+        stored = self.read(merchant_id, day, range(MAX_USAGE_COUNTERS))  # rare: every counter the day may have
         if any(item.get("policy_version", policy_version) != policy_version for item in stored.values()):
             raise PolicyChanged(merchant_id)
         usage = usage_of(day, stored.values())
