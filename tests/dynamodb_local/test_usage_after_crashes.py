@@ -3,8 +3,9 @@ DynamoDB Local: the limit is never passed, the counter is never below what was a
 reconciliation it is exactly the sum and the number of the merchant-route refunds approved.
 
 Each round: a merchant with a daily limit that binds (1,500 yuan and 12 refunds against 24 orders of
-50-300 yuan), its day's usage on one counter or (every other round) four, 6 containers refunding 4 orders
-each at once, and about half of them killed at random instants of their run.
+50-300 yuan), its day's usage on one counter or (every other round) four, its policy set just now or two
+days ago, 6 containers refunding 4 orders each at once, and about half of them killed at random instants of
+their run.
 """
 
 import contextlib
@@ -54,10 +55,11 @@ def run_round(context, number: int, rng: random.Random) -> tuple[str, list[str]]
     store = get_store()
     limits = {"daily_limit_amount_fen": LIMIT_FEN, "daily_limit_count": LIMIT_COUNT}
     counters = 1 if number % 2 == 0 else 4  # the day's usage on one counter, or on four every other round
+    # the policy set just now (its change dealt today's rooms) or, two rounds in four, two days ago (today's
+    # counters start with their shares)
+    set_at = utc_now() - timedelta(days=2 if number % 4 >= 2 else 0, seconds=1)
     store.merchants.set_auto_refund_policy(
-        merchant_id,
-        policy(max_refund_amount_fen=30_000, usage_counters=counters, **limits),
-        utc_now() - timedelta(seconds=1),
+        merchant_id, policy(max_refund_amount_fen=30_000, usage_counters=counters, **limits), set_at
     )
     order_ids = [f"o-crash-{number}-{index}" for index in range(CONTAINERS * ORDERS_EACH)]
     for order_id in order_ids:
