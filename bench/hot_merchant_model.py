@@ -169,12 +169,12 @@ def main() -> None:
         "reservation, 4 counters": reservation(4),
     }
     print("One merchant's limit-checked auto-refunds, modelled (see the assumptions in bench/hot_merchant_model.py)")
-    print(f"{'offered/s':>9}  {'design':22} {'done/s':>7} {'conflicts':>9} {'503s':>6} {'p99 ms':>8}")
+    print(f"{'offered/s':>9}  {'design':24} {'done/s':>7} {'conflicts':>9} {'503s':>6} {'p99 ms':>8}")
     for load in LOADS:
         for name, design in designs.items():
             result = simulate(design, load)
             print(
-                f"{load:>9}  {name:22} {result['throughput']:>7.0f} {result['conflicts']:>9.1%}"
+                f"{load:>9}  {name:24} {result['throughput']:>7.0f} {result['conflicts']:>9.1%}"
                 f" {result['failed']:>6.1%} {result['p99']:>8.0f}"
             )
 
