@@ -34,7 +34,7 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
     day = china_day(utc_now())
     today = store.usage.get("m-1", day)
     assert (today.amount_fen, today.count) == (0, 0)
-    [bucket] = store.usage.open_buckets("m-1", day, 0)
+    [bucket] = store.usage.open_buckets("m-1", day, [0])
     assert (bucket.amount_fen, bucket.count) == (0, 0)  # reserved and released in the same bucket
 
 

@@ -277,9 +277,9 @@ class InMemoryUsage:
     def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
         return [(merchant_id, day, 0) for merchant_id, day in sorted(self.to_reconcile)]
 
-    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]:
-        held = self.buckets.get((merchant_id, day), {})
-        return [Bucket(merchant_id, day, counter, start, *held[start]) for start in sorted(held)]
+    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
+        held = self.buckets.get((merchant_id, day), {}) if 0 in counters else {}
+        return [Bucket(merchant_id, day, 0, start, *held[start]) for start in sorted(held)]
 
     def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
         held = self.buckets.get((bucket.merchant_id, bucket.day), {})

@@ -164,6 +164,11 @@ class MerchantSettings(Frozen):
         """The auto-refund policy's version, as the day's usage counter carries it: when it was last set."""
         return to_storage(self.policy_updated_at) if self.policy_updated_at else ""
 
+    @property
+    def usage_counters(self) -> int:
+        """How many counters the policy spreads the day's usage over (one without a policy)."""
+        return self.auto_refund_policy.usage_counters if self.auto_refund_policy else 1
+
 
 class PolicyUsage(Frozen):
     """Refunds approved under a merchant's own policy on one China calendar day."""

@@ -139,7 +139,9 @@ class DailyUsage(Protocol):
         """(merchant_id, day, counter) of every counter with reservations not reconciled yet."""
         ...
 
-    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]: ...
+    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
+        """The open buckets of these counters of a merchant's day."""
+        ...
 
     def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
         """Take the leaked reservations back and forget the bucket, if it still holds what was read."""

@@ -18,8 +18,8 @@ from fastrefund.domain.reservations import Bucket
 from fastrefund.logic.ports import DailyUsage, MerchantRefunds
 from fastrefund.runtime.observability import logger
 
-COUNTERS_AT_ONCE = 16  # counters reconciled in parallel: ~3 calls each per settled bucket, all I/O
-STOP_WITH_SECONDS_LEFT = 10  # a counter is not started with less time left in the run: the next run has it
+DAYS_AT_ONCE = 16  # merchants' days reconciled in parallel: a few calls each per settled bucket, all I/O
+STOP_WITH_SECONDS_LEFT = 10  # a merchant's day is not started with less time left in the run: the next run has it
 
 
 @dataclass
@@ -55,7 +55,7 @@ def reconcile_usage(
             return UsageCorrections(counters_left=len(counters))
         return _reconcile(usage, refunds, merchant_id, day, counters, now)
 
-    with ThreadPoolExecutor(COUNTERS_AT_ONCE) as pool:
+    with ThreadPoolExecutor(DAYS_AT_ONCE) as pool:
         return sum(pool.map(reconcile, listed), UsageCorrections())
 
 
@@ -65,11 +65,11 @@ def _reconcile(
     """Close the settled buckets of a merchant's day on each of its listed counters: the refunds committed in a
     bucket are read once for all the counters."""
     corrections = UsageCorrections()
-    open_buckets = {counter: usage.open_buckets(merchant_id, day, counter) for counter in counters}
+    open_buckets = usage.open_buckets(merchant_id, day, counters)
     settled: dict[int, list[Bucket]] = {}
-    for bucket in (bucket for buckets in open_buckets.values() for bucket in buckets if bucket.settled_by(now)):
+    for bucket in (bucket for bucket in open_buckets if bucket.settled_by(now)):
         settled.setdefault(bucket.start, []).append(bucket)
-    closed = {counter: 0 for counter in counters}
+    closed = dict.fromkeys(counters, 0)
     for same_stretch in settled.values():
         committed = refunds.auto_refunded_by_policy(merchant_id, same_stretch[0].first, same_stretch[0].last)
         for bucket in same_stretch:
@@ -94,6 +94,6 @@ def _reconcile(
                     },
                 )
     for counter in counters:
-        if closed[counter] == len(open_buckets[counter]):
+        if closed[counter] == sum(bucket.counter == counter for bucket in open_buckets):
             usage.done_reconciling(merchant_id, day, counter)
     return corrections

@@ -68,15 +68,13 @@ class MerchantsRepository:
         )
         stored = [from_item(item) for item in found.get(self.table_name, [])]
         settings = stored[0] if stored else MerchantSettings(merchant_id=merchant_id)
-        policy_counters = settings.auto_refund_policy.usage_counters if settings.auto_refund_policy else 1
         read = by_number(found.get(self.usage.table_name, []))
-        counters = self.usage.rest_of_day(merchant_id, day, read, first, policy_counters)
+        counters = self.usage.rest_of_day(merchant_id, day, read, first, settings.usage_counters)
         return settings, usage_of(day, counters.values())
 
     def _counters_last_seen(self, merchant_id: str) -> int:
         _, settings = self._cached.get(merchant_id, (0.0, None))
-        policy = settings.auto_refund_policy if settings else None
-        return policy.usage_counters if policy else 1
+        return settings.usage_counters if settings else 1
 
     def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
         """Change the enrolment and append it to the history, both or neither."""

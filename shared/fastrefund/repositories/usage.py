@@ -340,10 +340,11 @@ class DailyUsageRepository:
                 query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
         return found
 
-    def open_buckets(self, merchant_id: str, day: date, counter: int) -> list[Bucket]:
-        item = self.read(merchant_id, day, [counter]).get(counter, {})
+    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
+        """The open buckets of these counters of a merchant's day, read together."""
         return [
             Bucket(merchant_id, day, counter, start, item.get(f"r_{start}", 0), item.get(f"n_{start}", 0))
+            for counter, item in self.read(merchant_id, day, counters).items()
             for start in sorted(item.get("buckets", []))
         ]
 
