@@ -5,8 +5,10 @@
 On AWS's DynamoDB Local (in its own JVM, so the CPU measured here is the caller's alone). For each kind of
 request (the platform refund, the merchant-policy refund with its settings cached, the eligibility GET)
 the handler is invoked warm, as API Gateway would, and the floor replays the very calls that handler made
-(recorded from botocore, with each new order's ids put in) through one boto3 client: no validation, no
-routing, no logging. The two alternate, request by request, so that both see the same machine. Then the
+(recorded from botocore, with each new order's ids put in) through a boto3 client as a bare script makes
+it: no validation, no routing, no logging. The service's DynamoDB client skips botocore's own check of each
+request (runtime/aws_clients.py), so the same calls are also replayed on a client with its settings: that
+ratio is the service's code alone. The two alternate, request by request, so that both see the same machine. Then the
 import of the orders handler against `import boto3` + a DynamoDB client, in fresh interpreters.
 
 At 512 MB a Lambda has about 0.29 of a vCPU, so on Lambda the CPU ratio is the one that shows.
@@ -34,6 +36,7 @@ from devtools.dynamodb_local import DynamoDBLocal
 from devtools.harness import LambdaContext, catalogue, load_module
 from devtools.sample_events import api_event, buyer
 from devtools.template import Resolver, Template
+from fastrefund.runtime import aws_clients
 
 REQUESTS = 150  # per kind, for the handler and for the floor each
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +105,7 @@ def seed() -> None:
     policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50_000, daily_limit_amount_fen=10**11)
     store.merchants.set_auto_refund_policy("m-1", policy, utc_now() - timedelta(minutes=1))
     for kind, amount, badge in (("p", 19_900, True), ("m", 45_000, False), ("e", 19_900, True)):
-        for n in range(2 * REQUESTS + 2):
+        for n in range(3 * REQUESTS + 2):
             order = {
                 "order_id": f"{kind}-{n}",
                 "merchant_id": "m-1",
@@ -135,23 +138,28 @@ def eligibility(order_id: str) -> Callable[[], dict]:
 
 
 def compare(label: str, kind: str, request: Callable[[str], Callable[[], dict]], writes: bool) -> None:
-    client = boto3.client("dynamodb")
-    request(f"{kind}-{2 * REQUESTS + 1}")()  # warm: a merchant's settings are then in the container's copy
+    bare = boto3.client("dynamodb")  # the floor: a bare script's client, as boto3 makes it
+    configured = boto3.client("dynamodb", config=aws_clients.UNCHECKED)  # the service's client settings
+    request(f"{kind}-{3 * REQUESTS + 1}")()  # warm: a merchant's settings are then in the container's copy
     template_calls = calls_of(request(f"{kind}-0"))
     refund_id = next(
         (params["Item"]["refund_id"]["S"] for _, ps in template_calls for params in _puts(ps)), "no refund"
     )
-    handler, floor = [], []
+    handler, floor, same_client = [], [], []
     for n in range(1, REQUESTS + 1):
-        handler.append(timed(request(f"{kind}-{2 * n - 1}" if writes else f"{kind}-0")))
-        ids = {f'"{kind}-0"': f'"{kind}-{2 * n}"', refund_id: str(uuid.uuid4())} if writes else {}
-        calls = replayed(template_calls, ids)
-        floor.append(timed(lambda calls=calls: [getattr(client, method)(**params) for method, params in calls]))
+        handler.append(timed(request(f"{kind}-{3 * n - 2}" if writes else f"{kind}-0")))
+        for client, times, order in ((bare, floor, 3 * n - 1), (configured, same_client, 3 * n)):
+            ids = {f'"{kind}-0"': f'"{kind}-{order}"', refund_id: str(uuid.uuid4())} if writes else {}
+            calls = replayed(template_calls, ids)
+            times.append(
+                timed(lambda calls=calls, c=client: [getattr(c, method)(**params) for method, params in calls])
+            )
     wall = statistics.median(w for w, _ in handler), statistics.median(w for w, _ in floor)
-    cpu = statistics.mean(c for _, c in handler), statistics.mean(c for _, c in floor)
+    cpu = [statistics.mean(c for _, c in times) for times in (handler, floor, same_client)]
     print(
-        f"{label:<44} {len(template_calls)} calls  wall {wall[0] * 1000:5.2f} / {wall[1] * 1000:5.2f} ms"
+        f"{label:<48} {len(template_calls)} calls  wall {wall[0] * 1000:5.2f} / {wall[1] * 1000:5.2f} ms"
         f" = {wall[0] / wall[1]:.2f}x   CPU {cpu[0] * 1000:5.2f} / {cpu[1] * 1000:5.2f} ms = {cpu[0] / cpu[1]:.2f}x"
+        f"   (CPU vs the same calls on the service's client settings: {cpu[0] / cpu[2]:.2f}x)"
     )
 
 

@@ -25,7 +25,6 @@ app = create_app()
     tags=["merchants"],
     responses=documented({HTTPStatus.OK: ("the merchant's settings", SettingsView)}, HTTPStatus.FORBIDDEN),
 )
-@tracer.capture_method
 def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SettingsView:
     logger.append_keys(merchant_id=merchant_id)
     return merchant_settings.get_settings(merchant_id, caller, get_store(), utc_now())
@@ -41,7 +40,6 @@ def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> Settings
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def put_fast_refund_service(
     merchant_id: MerchantIdPath, change: FastRefundServiceChange, caller: CurrentCaller
 ) -> SettingsView:
@@ -61,7 +59,6 @@ def put_fast_refund_service(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def put_auto_refund_policy(
     merchant_id: MerchantIdPath, policy: AutoRefundPolicy, caller: CurrentCaller
 ) -> SettingsView:
@@ -81,7 +78,6 @@ def put_auto_refund_policy(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def post_refund_checks(merchant_id: MerchantIdPath, request: RefundCheckRequest, caller: CurrentCaller) -> RefundChecks:
     logger.append_keys(merchant_id=merchant_id)
     checks = check_refunds(merchant_id, request, caller, get_store())

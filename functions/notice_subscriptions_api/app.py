@@ -30,7 +30,6 @@ app = create_app()
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def put_notice_subscription(
     merchant_id: MerchantIdPath, request: Annotated[SubscriptionRequest, Body()], caller: CurrentCaller
 ) -> SubscriptionView:
@@ -46,7 +45,6 @@ def put_notice_subscription(
     tags=["notices"],
     responses=documented({HTTPStatus.OK: ("the subscriptions", SubscriptionList)}, HTTPStatus.FORBIDDEN),
 )
-@tracer.capture_method
 def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller) -> SubscriptionList:
     logger.append_keys(merchant_id=merchant_id)
     return notice_subscriptions.list_subscriptions(merchant_id, caller, get_store())
@@ -58,7 +56,6 @@ def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller)
     tags=["notices"],
     responses=documented({HTTPStatus.NO_CONTENT: ("removed", None)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
 )
-@tracer.capture_method
 def delete_notice_subscription(
     merchant_id: MerchantIdPath, subscription_id: SubscriptionIdPath, caller: CurrentCaller
 ) -> Response[None]:

@@ -38,7 +38,6 @@ AnyRefundRequest = Annotated[
         HTTPStatus.NOT_FOUND,
     ),
 )
-@tracer.capture_method
 def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility:
     logger.append_keys(order_id=order_id)
     eligibility = check_eligibility(order_id, caller, get_store(), load_rulebook(), utc_now())
@@ -61,7 +60,6 @@ def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def post_refund_request(
     order_id: OrderIdPath, caller: CurrentCaller, body: AnyRefundRequest = None
 ) -> Response[RefundView]:
@@ -91,7 +89,6 @@ def post_refund_request(
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     ),
 )
-@tracer.capture_method
 def post_shipment(order_id: OrderIdPath, request: ShipmentRequest, caller: CurrentCaller) -> ShipmentView:
     logger.append_keys(order_id=order_id)
     shipment = ship_order(order_id, request, caller, get_store(), utc_now())

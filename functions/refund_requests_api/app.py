@@ -37,7 +37,6 @@ def decided(refund: Refund, action: str) -> RefundView:
         {HTTPStatus.OK: ("every request of the order", RefundList)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND
     ),
 )
-@tracer.capture_method
 def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundList:
     logger.append_keys(order_id=order_id)
     requests = reviews.list_requests(order_id, caller, get_store())
@@ -50,7 +49,6 @@ def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundL
     tags=["refund requests"],
     responses=A_DECISION,
 )
-@tracer.capture_method
 def post_approve(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
     return decided(reviews.approve(order_id, refund_id, caller, get_store(), utc_now()), "approve")
@@ -62,7 +60,6 @@ def post_approve(order_id: OrderIdPath, refund_id: RefundIdPath, caller: Current
     tags=["refund requests"],
     responses=documented(DECIDED, *DECISION_ERRORS, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
 )
-@tracer.capture_method
 def post_reject(
     order_id: OrderIdPath, refund_id: RefundIdPath, rejection: reviews.Rejection, caller: CurrentCaller
 ) -> RefundView:
@@ -76,7 +73,6 @@ def post_reject(
     tags=["refund requests"],
     responses=A_DECISION,
 )
-@tracer.capture_method
 def post_cancel(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
     return decided(reviews.cancel(order_id, refund_id, caller, get_store(), utc_now()), "cancel")
@@ -88,7 +84,6 @@ def post_cancel(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentC
     tags=["refund requests"],
     responses=A_DECISION,
 )
-@tracer.capture_method
 def post_payout_retry(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
     refund = payouts.retry_payout(order_id, refund_id, caller, get_store(), utc_now())

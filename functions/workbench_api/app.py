@@ -25,7 +25,6 @@ app = create_app()
     tags=["merchants"],
     responses=documented({HTTPStatus.OK: ("a page of refund requests", WorkbenchPage)}, HTTPStatus.FORBIDDEN),
 )
-@tracer.capture_method
 def get_refunds(
     merchant_id: MerchantIdPath,
     caller: CurrentCaller,

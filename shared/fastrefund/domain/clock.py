@@ -24,8 +24,11 @@ def start_of_china_day(day: date) -> datetime:
 
 
 def to_storage(instant: datetime) -> str:
-    """Fixed-width UTC text, so that stored instants compare and sort correctly as strings."""
-    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """Fixed-width UTC text (2026-11-27T03:18:15.766000Z), so that stored instants compare and sort correctly
+    as strings."""
+    # isoformat rather than strftime: the same text in the service's range, and cheaper (every stored instant,
+    # and every index key made of one, passes here)
+    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)

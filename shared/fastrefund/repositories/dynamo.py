@@ -36,7 +36,26 @@ def client() -> Any:
 
 
 def encode(item: Item) -> dict[str, Any]:
-    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+    return {key: typed(value) for key, value in item.items() if value is not None}
+
+
+def typed(value: Any) -> dict[str, Any]:
+    """A value in DynamoDB's typed JSON, exactly as boto3's TypeSerializer writes it. Items are made of JSON
+    values (item_of), which are written here directly: TypeSerializer's generic type tests took a refund's
+    write about 50 µs of CPU. Anything else (a Decimal, a set, a float to refuse) goes to TypeSerializer."""
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, bool):  # before int: a bool is an int to Python
+        return {"BOOL": value}
+    if isinstance(value, int):
+        return {"N": str(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, dict):
+        return {"M": {key: typed(inner) for key, inner in value.items()}}
+    if isinstance(value, list):
+        return {"L": [typed(inner) for inner in value]}
+    return _serializer.serialize(value)  # type: ignore[no-any-return]
 
 
 def decode(item: dict[str, Any]) -> Item:
@@ -55,7 +74,7 @@ def model_of(model_type: type[Model], item: Item) -> Model:
 
 def values(**named: Any) -> dict[str, Any]:
     """ExpressionAttributeValues from keyword arguments: values(status="PAID") -> {":status": ...}."""
-    return {f":{name}": _serializer.serialize(value) for name, value in named.items()}
+    return {f":{name}": typed(value) for name, value in named.items()}
 
 
 @contextlib.contextmanager
