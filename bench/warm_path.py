@@ -85,7 +85,6 @@ def setup(engine: DynamoDBLocal, rules_file: Path) -> None:
         POWERTOOLS_TRACE_DISABLED="true",
         POWERTOOLS_METRICS_NAMESPACE="FastRefund",
         POWERTOOLS_SERVICE_NAME="fast-refund",
-        POWERTOOLS_LOG_LEVEL="WARNING",
     )
     template = Template.load(prefix="bench")
     resolve = Resolver(template)
@@ -96,7 +95,12 @@ def setup(engine: DynamoDBLocal, rules_file: Path) -> None:
     os.environ.pop("RULES_PARAMETER_NAME", None)
 
 
-def seed() -> None:
+KINDS = {"p": (19_900, True), "m": (45_000, False), "e": (19_900, True)}  # the order's amount, and its badge
+
+
+def seed(orders_per_kind: int = 3 * REQUESTS + 2, kinds: str = "pme") -> None:
+    """The merchant's policy, and paid orders of each kind: p-<n> for the platform route, m-<n> for the merchant
+    policy's, e-<n> for the eligibility GET."""
     from fastrefund.domain.clock import utc_now
     from fastrefund.domain.models import AutoRefundPolicy, Order
     from fastrefund.repositories.store import get_store
@@ -104,8 +108,9 @@ def seed() -> None:
     store, paid_at = get_store(), utc_now() - timedelta(hours=1)
     policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50_000, daily_limit_amount_fen=10**11)
     store.merchants.set_auto_refund_policy("m-1", policy, utc_now() - timedelta(minutes=1))
-    for kind, amount, badge in (("p", 19_900, True), ("m", 45_000, False), ("e", 19_900, True)):
-        for n in range(3 * REQUESTS + 2):
+    for kind in kinds:
+        amount, badge = KINDS[kind]
+        for n in range(orders_per_kind):
             order = {
                 "order_id": f"{kind}-{n}",
                 "merchant_id": "m-1",

@@ -48,8 +48,9 @@ from fastrefund.runtime.json_bodies import JsonBodiesOnly, media_type, parse_jso
 from fastrefund.runtime.observability import logger
 
 # Powertools reads a route's and each dependency's type hints again on every request, to find its Depends()
-# (typing.get_type_hints over Annotated signatures: about a tenth of a warm request's own CPU); functions'
-# signatures do not change while a container lives, so each is read once.
+# (typing.get_type_hints over Annotated signatures). Routes and dependencies here are plain functions, whose
+# signatures do not change while a container lives: each is read once. (A dependency that cannot be hashed
+# would go unseen, and every route using it fail its tests: keep dependencies plain functions.)
 powertools_depends.get_type_hints = functools.cache(typing.get_type_hints)  # type: ignore[attr-defined,assignment]
 
 # The one place a domain error becomes an HTTP status and an error code.
