@@ -8,14 +8,13 @@ mean CPU is what that part costs. The first row switches nothing off: its differ
 switched off here is a measurement, not a proposal: the service keeps each of them. Log lines and metrics
 go to stdout, as on Lambda. On this machine, figures under about 0.25 ms change from run to run. (The
 decision's log line is left out: switching it off, by its level or by silencing the call, measured below
-zero, since its flush also writes out the metrics' buffered lines.)
+zero in every run; the likeliest reason is that its flush also writes out the metrics' buffered lines.)
 """
 
 import json
 import os
 import re
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -134,7 +133,6 @@ def main() -> None:
         warm_path.refund(next(orders))()  # a cold start
         print(f"the platform refund's CPU, part by part ({ROUNDS} pairs each): what switching it off saves")
         measure(orders)
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":
