@@ -66,6 +66,11 @@ def counters_in_use(counters: dict[int, dynamo.Item]) -> int:
     return int(counters.get(0, {}).get("counters", 1))
 
 
+def _the_only_counter(policy: AutoRefundPolicy, counter_0: dynamo.Item) -> bool:
+    """Whether the day keeps its usage on counter 0 alone, so that this counter's usage is the day's."""
+    return policy.usage_counters == 1 and counters_in_use({0: counter_0}) == 1
+
+
 def expiry(day: date) -> int:
     return int((start_of_china_day(day) + timedelta(days=1 + USAGE_KEPT_DAYS)).timestamp())
 
@@ -134,13 +139,12 @@ class DailyUsageRepository:
                     raise PolicyChanged(merchant_id) from None
                 if stored.get("rooms_for") != policy_version:
                     break  # the rooms are not dealt under this policy (or cannot be: the day is over): deal them
-                if policy.usage_counters == 1 and counters_in_use({0: stored}) == 1:
-                    usage = usage_of(day, [stored])  # the day's only counter: its refusal shows the day's usage
+                if _the_only_counter(policy, stored):
+                    usage = usage_of(day, [stored])  # its refusal shows the day's usage
                     if not DailyRoom.of(policy, amount_fen).admits(usage):
                         raise DailyLimitReached(merchant_id, usage) from None
             else:
-                alone = policy.usage_counters == 1 and counters_in_use({0: before}) == 1
-                return Reservation(counter, usage_of(day, [before]) if alone else None)
+                return Reservation(counter, usage_of(day, [before]) if _the_only_counter(policy, before) else None)
         return self._deal(merchant_id, day, policy, policy_version, _Refund(numbers[0], amount_fen, at))
 
     def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
