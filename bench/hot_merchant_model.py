@@ -28,7 +28,7 @@ Assumptions (AWS documentation each comes from):
   ("Transaction conflict handling in DynamoDB").
 - Throttled calls are retried by the SDK in its standard mode: 3 attempts, full-jitter exponential
   backoff (delay uniform in [0, 2^n] seconds; botocore's retry modes documentation). The service's
-  client has that configuration (runtime/aws_clients.py).
+  client has that configuration (platform/aws_clients.py).
 - Round trips of 3-5 ms within a region; a transaction holds its items 10-20 ms (its two phases).
   These are modelling choices, not documented figures; the table shows how the designs compare.
 

@@ -7,7 +7,7 @@ request (the platform refund, the merchant-policy refund with its settings cache
 the handler is invoked warm, as API Gateway would, and the floor replays the very calls that handler made
 (recorded from botocore, with each new order's ids put in) through a boto3 client as a bare script makes
 it: no validation, no routing, no logging. The service's DynamoDB client skips botocore's own check of each
-request (runtime/aws_clients.py), so the same calls are also replayed on a client with its settings: that
+request (platform/aws_clients.py), so the same calls are also replayed on a client with its settings: that
 ratio is the service's code alone. The two alternate, request by request, so that both see the same machine. Then the
 import of the orders handler against `import boto3` + a DynamoDB client, in fresh interpreters.
 
@@ -36,7 +36,7 @@ from devtools.dynamodb_local import DynamoDBLocal
 from devtools.harness import LambdaContext, catalogue, load_module
 from devtools.sample_events import api_event, buyer
 from devtools.template import Resolver, Template
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 
 REQUESTS = 150  # per kind, for the handler and for the floor each
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,7 +173,7 @@ def _puts(params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 IMPORTS = {
-    "orders handler + client": "import app; from fastrefund.runtime import aws_clients; aws_clients.client('dynamodb')",
+    "orders handler + client": "import app; from fastrefund.platform import aws_clients; aws_clients.client('dynamodb')",
     "boto3 + client": "import boto3; boto3.client('dynamodb')",
     "boto3 + pydantic + the Powertools parts it uses + client": (
         "import boto3, pydantic; from aws_lambda_powertools import Logger, Metrics, Tracer;"

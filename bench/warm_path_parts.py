@@ -47,7 +47,7 @@ def handler_replaced(handler: Callable[[dict[str, Any], Any], dict[str, Any]]) -
 
 def decorated(base: Callable[[dict[str, Any], Any], dict[str, Any]], leave_out: str = "") -> Any:
     """`base` under the handler's decorator stack (functions/orders_api/app.py), less the one named."""
-    from fastrefund.runtime.observability import logger, metrics, tracer
+    from fastrefund.platform.observability import logger, metrics, tracer
 
     handler = base
     if leave_out != "tracer":

@@ -18,8 +18,8 @@ from moto import mock_aws
 from devtools import local_identity, resources
 from devtools.template import Resolver, Template
 from fastrefund.domain import rulebook
+from fastrefund.platform import aws_clients, config
 from fastrefund.repositories import store
-from fastrefund.runtime import aws_clients, config
 
 
 @dataclass

@@ -14,8 +14,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_authorizer_event i
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.errors import Unauthenticated
-from fastrefund.runtime.observability import logger, tracer
-from fastrefund.runtime.tokens import caller_from_token
+from fastrefund.edge.tokens import caller_from_token
+from fastrefund.platform.observability import logger, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)  # never log the event: it carries the token

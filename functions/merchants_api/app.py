@@ -9,12 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models import AutoRefundPolicy
+from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic import merchant_settings
 from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView
 from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

@@ -10,11 +10,11 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
+from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented
 from fastrefund.logic import notice_subscriptions
 from fastrefund.logic.notice_subscriptions import SubscriptionList, SubscriptionRequest, SubscriptionView
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, SubscriptionIdPath, create_app, documented
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

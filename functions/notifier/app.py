@@ -12,13 +12,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.notices import NOTICES
+from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.messaging.publisher import TopicPublisher
+from fastrefund.platform.config import get_config
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.refunds import change_of
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.batch import LoggedBatchProcessor
-from fastrefund.runtime.config import get_config
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 

@@ -12,13 +12,13 @@ from pydantic import WithJsonSchema
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models import Reason, RefundStatus
+from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, create_app, documented
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
 from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_refund
 from fastrefund.logic.shipments import ShipmentRequest, ShipmentView, ship_order
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, create_app, documented
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 # Read as any JSON object, and checked as a RefundRequest only when it makes a new request: asking again

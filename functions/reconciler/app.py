@@ -19,9 +19,9 @@ from fastrefund.domain.notices import NOTICES, PAYOUTS
 from fastrefund.logic.reconciliation import republish_overdue
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.messaging.publisher import TopicPublisher
+from fastrefund.platform.config import get_config, get_payouts_config
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.config import get_config, get_payouts_config
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

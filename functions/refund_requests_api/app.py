@@ -10,11 +10,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models import Refund
+from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
 from fastrefund.logic import payouts, reviews
 from fastrefund.logic.refund_requests import RefundList, RefundView
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 REQUEST = "/orders/<order_id>/refund-requests/<refund_id>"

@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.logic import reviews
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 BATCH = 100  # due requests read per query
 TIME_LEFT_MS = 3000  # stop taking new ones this close to the function's timeout: the next run goes on

@@ -9,12 +9,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.models import RefundStatus, Route
+from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
+from fastrefund.platform import aws_clients
+from fastrefund.platform.config import get_workbench_config
+from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime import aws_clients
-from fastrefund.runtime.config import get_workbench_config
-from fastrefund.runtime.http_api import CurrentCaller, MerchantIdPath, create_app, documented
-from fastrefund.runtime.observability import logger, metrics, tracer
 
 app = create_app()
 

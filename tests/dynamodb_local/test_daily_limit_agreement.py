@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.domain.models import AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.rules import would_exceed_daily_limit
+from fastrefund.platform.config import get_config
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.config import get_config
 
 DAY = date(2026, 11, 26)
 DECIDED_AT = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)

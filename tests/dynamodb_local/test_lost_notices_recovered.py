@@ -9,7 +9,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 from scripts.replay_stream_failures import replay
 from tests.dynamodb_local import workers
 from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved

@@ -12,7 +12,7 @@ import jsonschema
 from botocore.exceptions import ClientError
 
 from devtools.template import ROOT
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved
 from tests.support import enrol_since, invoke, paid_order_message, sqs_batch
 

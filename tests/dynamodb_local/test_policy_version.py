@@ -11,9 +11,9 @@ from fastrefund.domain.errors import PolicyChanged
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models import Reason, RefundStatus, Route
 from fastrefund.logic.refund_requests import request_refund
+from fastrefund.platform.config import get_config
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.store import get_store
-from fastrefund.runtime.config import get_config
 from tests.unit.factories import default_rulebook, order, policy
 
 BUYER = Caller(sub="b-1", role=Role.BUYER)

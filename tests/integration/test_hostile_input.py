@@ -8,7 +8,7 @@ from http import HTTPStatus
 import pytest
 from botocore.exceptions import ClientError
 
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 from tests.integration.test_workbench_api import listing, seed
 from tests.support import (
     api_event,

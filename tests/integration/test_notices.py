@@ -8,7 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from devtools.template import ROOT
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 from tests.support import api_event, event, invoke, merchant, response_json
 
 SCHEMA = json.loads((ROOT / "docs" / "notice.schema.json").read_text())

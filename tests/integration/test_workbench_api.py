@@ -6,9 +6,9 @@ from http import HTTPStatus
 import pytest
 
 from fastrefund.domain.models import DecisionInputs, Refund
+from fastrefund.platform.config import get_config
 from fastrefund.repositories import dynamo
 from fastrefund.repositories import refunds as refunds_repository
-from fastrefund.runtime.config import get_config
 from tests.support import api_event, invoke, merchant, ops, response_json
 
 START = datetime.fromisoformat("2026-11-20T09:00:00+08:00")

@@ -43,13 +43,14 @@ def test_every_module_sits_in_a_layer():
     assert loose == []
     assert {path.name for path in PACKAGE.iterdir() if path.is_dir() and path.name != "__pycache__"} == {
         "domain",
+        "edge",
         "logic",
         "repositories",
         "messaging",
-        "runtime",
+        "platform",
     }
 
 
 def test_the_probe_would_see_a_heavy_import():
-    # The check above cannot pass by accident: importing the runtime does load them.
-    assert "boto3" in modules_loaded_by("import fastrefund.runtime.aws_clients")
+    # The check above cannot pass by accident: importing the platform does load them.
+    assert "boto3" in modules_loaded_by("import fastrefund.platform.aws_clients")

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from fastrefund.runtime.json_bodies import MAX_DEPTH, media_type, parse_json_body
+from fastrefund.edge.json_bodies import MAX_DEPTH, media_type, parse_json_body
 
 
 def nested(depth: int) -> str:

@@ -6,8 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from fastrefund.domain import rulebook
+from fastrefund.platform import config
 from fastrefund.repositories import rules_source
-from fastrefund.runtime import config
 from tests.unit.factories import default_rulebook
 
 

@@ -9,9 +9,9 @@ from aws_lambda_powertools.utilities.batch import EventType
 from devtools.sample_events import event
 from fastrefund.domain.models import PayoutStatus
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
+from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.repositories.refunds import change_of
-from fastrefund.runtime.batch import LoggedBatchProcessor
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 # An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)

@@ -1,4 +1,4 @@
-"""Domain exceptions. The logic raises these; `fastrefund.runtime.http_api` maps each to one HTTP status."""
+"""Domain exceptions. The logic raises these; `fastrefund.edge.http_api` maps each to one HTTP status."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any

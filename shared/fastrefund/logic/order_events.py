@@ -10,7 +10,7 @@ from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, Or
 from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
-from fastrefund.runtime.observability import logger, metrics
+from fastrefund.platform.observability import logger, metrics
 
 
 class PaidOrder(PaidOrderFields):

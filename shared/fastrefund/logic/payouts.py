@@ -13,7 +13,7 @@ from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Frozen, Identifier, Payout, PayoutStatus, Refund
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
-from fastrefund.runtime.observability import logger, metrics
+from fastrefund.platform.observability import logger, metrics
 
 
 class PayoutSucceeded(Frozen):

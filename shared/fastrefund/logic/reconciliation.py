@@ -12,7 +12,7 @@ from fastrefund.domain.models import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import Publisher, Refunds
 from fastrefund.logic.stream_publishing import confirm
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 MAX_PER_SHARD = 100  # requests read per index shard and run; the next run goes on
 

@@ -47,7 +47,7 @@ from fastrefund.domain.notices import ResolutionView
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 
 class RefundRequest(Frozen):

@@ -27,7 +27,7 @@ from fastrefund.domain.models import (
 )
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 Message = Annotated[str, Field(min_length=1, max_length=200, description="at most 200 characters")]
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from fastrefund.domain.errors import RaceLost, TemporarilyUnavailable, WriteConflict
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 COMMIT_ATTEMPTS = 4  # a write cancelled by a concurrent one is decided again from a fresh read
 T = TypeVar("T")

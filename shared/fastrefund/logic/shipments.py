@@ -9,7 +9,7 @@ from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotF
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 
 def record_shipment(order_id: str, shipment: Shipment, store: Store, merchant_id: str | None = None) -> Order:

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from fastrefund.domain.models import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import Publisher, Refunds
-from fastrefund.runtime.observability import logger, metrics
+from fastrefund.platform.observability import logger, metrics
 
 ChangeReader = Callable[[dict[str, Any]], tuple[Refund | None, Refund]]  # a record's (OldImage, NewImage)
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from fastrefund.domain.reservations import Bucket
 from fastrefund.logic.ports import DailyUsage, MerchantRefunds
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 DAYS_AT_ONCE = 16  # merchants' days reconciled in parallel: a few calls each per settled bucket, all I/O
 STOP_WITH_SECONDS_LEFT = 10  # a merchant's day is not started with less time left in the run: the next run has it

@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from botocore.exceptions import BotoCoreError, ClientError
 
 from fastrefund.domain.notices import Outbound
-from fastrefund.runtime import aws_clients
-from fastrefund.runtime.observability import logger
+from fastrefund.platform import aws_clients
+from fastrefund.platform.observability import logger
 
 PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch takes
 

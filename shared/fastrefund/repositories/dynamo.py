@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from fastrefund.domain.errors import TemporarilyUnavailable
-from fastrefund.runtime import aws_clients
+from fastrefund.platform import aws_clients
 
 Item = dict[str, Any]
 Model = TypeVar("Model", bound=BaseModel)

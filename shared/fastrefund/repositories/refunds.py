@@ -31,8 +31,8 @@ from fastrefund.domain.models import (
     RefundStatus,
 )
 from fastrefund.domain.notices import OUTBOXES, PAYOUTS, Outbox
+from fastrefund.platform import aws_clients
 from fastrefund.repositories import dynamo, keys, orders
-from fastrefund.runtime import aws_clients
 
 # The sparse index of requests in review, by deadline: only a PENDING_REVIEW item carries `in_review`.
 REVIEWS_DUE_INDEX = "ReviewsDue"

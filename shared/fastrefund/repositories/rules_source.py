@@ -6,8 +6,8 @@ import time
 from pathlib import Path
 
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
-from fastrefund.runtime import aws_clients
-from fastrefund.runtime.config import get_config
+from fastrefund.platform import aws_clients
+from fastrefund.platform.config import get_config
 
 RULES_CACHE_SECONDS = 300
 

@@ -3,13 +3,13 @@
 import functools
 from dataclasses import dataclass
 
+from fastrefund.platform.config import get_config
 from fastrefund.repositories.merchant_refunds import WorkbenchRepository
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
 from fastrefund.repositories.usage import DailyUsageRepository
-from fastrefund.runtime.config import get_config
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.errors import EndpointInUse, InvalidEndpoint, TemporarilyUnavailable
 from fastrefund.domain.models import Subscription, SubscriptionProtocol
+from fastrefund.platform import aws_clients
 from fastrefund.repositories import dynamo, keys
-from fastrefund.runtime import aws_clients
 
 # SNS's answers by error code: the endpoint itself refused (the caller's to fix), or SNS busy (retry).
 # Anything else (authorization, limits, a missing topic) is the service's fault: a 500, logged.

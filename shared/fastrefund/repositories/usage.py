@@ -36,9 +36,9 @@ from fastrefund.domain.errors import DailyLimitReached, PolicyChanged, Temporari
 from fastrefund.domain.models import MAX_USAGE_COUNTERS, AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.reservations import Bucket, Reservation, Rooms, bucket_of
 from fastrefund.domain.rules import DailyRoom
+from fastrefund.platform import aws_clients
+from fastrefund.platform.observability import logger
 from fastrefund.repositories import dynamo, keys
-from fastrefund.runtime import aws_clients
-from fastrefund.runtime.observability import logger
 
 USAGE_KEPT_DAYS = 3  # a day's counter expires (TTL) this many days after the day ends
 TO_RECONCILE_INDEX = "UsageToReconcile"

@@ -44,8 +44,8 @@ from fastrefund.domain.errors import (
     field_issues,
 )
 from fastrefund.domain.identity import Caller
-from fastrefund.runtime.json_bodies import JsonBodiesOnly, media_type, parse_json_body
-from fastrefund.runtime.observability import logger
+from fastrefund.edge.json_bodies import JsonBodiesOnly, media_type, parse_json_body
+from fastrefund.platform.observability import logger
 
 # Powertools reads a route's and each dependency's type hints again on every request, to find its Depends()
 # (typing.get_type_hints over Annotated signatures). Routes and dependencies here are plain functions, whose

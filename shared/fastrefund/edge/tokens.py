@@ -13,8 +13,8 @@ from pydantic import ValidationError
 
 from fastrefund.domain.errors import Unauthenticated
 from fastrefund.domain.identity import Caller
-from fastrefund.runtime import aws_clients
-from fastrefund.runtime.config import AuthorizerConfig, get_authorizer_config
+from fastrefund.platform import aws_clients
+from fastrefund.platform.config import AuthorizerConfig, get_authorizer_config
 
 SECRET_CACHE_SECONDS = 300
 _LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us

@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import ExceptionInfo
 from pydantic import ValidationError
 
 from fastrefund.domain.errors import field_issues
-from fastrefund.runtime.observability import logger
+from fastrefund.platform.observability import logger
 
 
 class LoggedBatchProcessor(BatchProcessor):
