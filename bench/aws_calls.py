@@ -66,7 +66,7 @@ def main() -> None:
         os.environ.update(resources.function_environment(template, resolve), POWERTOOLS_LOG_LEVEL="ERROR")
         on_every_new_client("before-call", count)
 
-        from fastrefund.domain.models import AutoRefundPolicy
+        from fastrefund.domain.models.merchant import AutoRefundPolicy
         from fastrefund.repositories.store import get_store
 
         print(f"{'request':<52} {'HTTP':>4}  AWS calls")

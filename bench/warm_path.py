@@ -102,7 +102,8 @@ def seed(orders_per_kind: int = 3 * REQUESTS + 2, kinds: str = "pme") -> None:
     """The merchant's policy, and paid orders of each kind: p-<n> for the platform route, m-<n> for the merchant
     policy's, e-<n> for the eligibility GET."""
     from fastrefund.domain.clock import utc_now
-    from fastrefund.domain.models import AutoRefundPolicy, Order
+    from fastrefund.domain.models.merchant import AutoRefundPolicy
+    from fastrefund.domain.models.order import Order
     from fastrefund.repositories.store import get_store
 
     store, paid_at = get_store(), utc_now() - timedelta(hours=1)
@@ -173,7 +174,9 @@ def _puts(params: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 IMPORTS = {
-    "orders handler + client": "import app; from fastrefund.platform import aws_clients; aws_clients.client('dynamodb')",
+    "orders handler + client": (
+        "import app; from fastrefund.platform import aws_clients; aws_clients.client('dynamodb')"
+    ),
     "boto3 + client": "import boto3; boto3.client('dynamodb')",
     "boto3 + pydantic + the Powertools parts it uses + client": (
         "import boto3, pydantic; from aws_lambda_powertools import Logger, Metrics, Tracer;"

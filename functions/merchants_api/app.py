@@ -8,7 +8,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models import AutoRefundPolicy
+from fastrefund.domain.models.merchant import AutoRefundPolicy
 from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic import merchant_settings
 from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView

@@ -11,7 +11,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import WithJsonSchema
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models import Reason, RefundStatus
+from fastrefund.domain.models.common import Reason
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, create_app, documented
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
 from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_refund

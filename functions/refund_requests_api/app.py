@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models import Refund
+from fastrefund.domain.models.refund import Refund
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
 from fastrefund.logic import payouts, reviews
 from fastrefund.logic.refund_requests import RefundList, RefundView

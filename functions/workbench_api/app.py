@@ -8,7 +8,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import Instant
-from fastrefund.domain.models import RefundStatus, Route
+from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients

@@ -14,7 +14,7 @@ from http import HTTPStatus
 import pytest
 
 from fastrefund.domain.clock import china_day, utc_now
-from fastrefund.domain.models import AutoRefundPolicy
+from fastrefund.domain.models.merchant import AutoRefundPolicy
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.store import get_store
 from tests.dynamodb_local import workers

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fastrefund.domain.errors import DailyLimitReached
-from fastrefund.domain.models import AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.rules import would_exceed_daily_limit
 from fastrefund.platform.config import get_config
 from fastrefund.repositories import dynamo, keys

@@ -9,7 +9,8 @@ import pytest
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import PolicyChanged
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import Reason, RefundStatus, Route
+from fastrefund.domain.models.common import Reason, Route
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.platform.config import get_config
 from fastrefund.repositories.merchants import MerchantsRepository

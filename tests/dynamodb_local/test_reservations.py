@@ -5,7 +5,9 @@ from datetime import timedelta
 
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import Reason, RefundStatus, Shipment
+from fastrefund.domain.models.common import Reason
+from fastrefund.domain.models.order import Shipment
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage

@@ -19,7 +19,8 @@ from datetime import timedelta
 import pytest
 
 from fastrefund.domain.clock import china_day, utc_now
-from fastrefund.domain.models import RefundStatus, Route
+from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.store import get_store

@@ -7,7 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models import AutoRefundPolicy
+from fastrefund.domain.models.merchant import AutoRefundPolicy
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.store import get_store
 from tests.support import (

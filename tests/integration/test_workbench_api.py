@@ -5,7 +5,7 @@ from http import HTTPStatus
 
 import pytest
 
-from fastrefund.domain.models import DecisionInputs, Refund
+from fastrefund.domain.models.refund import DecisionInputs, Refund
 from fastrefund.platform.config import get_config
 from fastrefund.repositories import dynamo
 from fastrefund.repositories import refunds as refunds_repository

@@ -6,16 +6,10 @@ from typing import Any
 
 from devtools.sample_events import PAID_ORDER
 from devtools.template import Template
-from fastrefund.domain.models import (
-    AutoRefundPolicy,
-    DecisionInputs,
-    MerchantSettings,
-    Order,
-    PolicyUsage,
-    Refund,
-    RefundStatus,
-    Route,
-)
+from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.order import Order
+from fastrefund.domain.models.refund import DecisionInputs, Refund, RefundStatus
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
 
 PAID_AT = datetime.fromisoformat(PAID_ORDER["paid_at"])

@@ -20,22 +20,11 @@ from fastrefund.domain.errors import (
     RefundExists,
     RequestChanged,
 )
-from fastrefund.domain.models import (
-    AutoRefundPolicy,
-    MerchantRefundsPage,
-    MerchantSettings,
-    Order,
-    OrderState,
-    OrderStatus,
-    Payout,
-    PolicyUsage,
-    Refund,
-    RefundStatus,
-    Route,
-    Shipment,
-    Subscription,
-    SubscriptionProtocol,
-)
+from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
+from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
+from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
 from fastrefund.domain.rules import DailyRoom

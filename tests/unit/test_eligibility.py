@@ -6,7 +6,7 @@ import pytest
 
 from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import Reason, Route
+from fastrefund.domain.models.common import Reason, Route
 from fastrefund.logic.eligibility import check_eligibility
 from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore

@@ -7,7 +7,7 @@ import pytest
 
 from devtools.sample_events import paid_order_message, shipped_message
 from fastrefund.domain.errors import ContradictoryEvent, OrderNotFound
-from fastrefund.domain.models import OrderStatus
+from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic import order_events
 from tests.unit.fakes import InMemoryStore
 

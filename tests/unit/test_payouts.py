@@ -7,7 +7,7 @@ import pytest
 
 from fastrefund.domain.errors import Forbidden, PayoutNotFailed
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import PayoutStatus
+from fastrefund.domain.models.refund import PayoutStatus
 from fastrefund.logic import payouts
 from fastrefund.logic.payouts import UnknownPayout, parse_result
 from fastrefund.logic.refund_requests import request_refund

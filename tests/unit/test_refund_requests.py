@@ -7,7 +7,9 @@ import pytest
 
 from fastrefund.domain.errors import OrderClosed, OrderNotFound, TemporarilyUnavailable, WriteConflict
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import OrderStatus, Reason, RefundStatus, Route, Shipment
+from fastrefund.domain.models.common import Reason, Route
+from fastrefund.domain.models.order import OrderStatus, Shipment
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic import settling
 from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order, policy

@@ -14,7 +14,9 @@ from fastrefund.domain.errors import (
     TooManyRequests,
 )
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import OrderStatus, PayoutStatus, Reason, RefundStatus, ResolvedBy, Shipment
+from fastrefund.domain.models.common import Reason
+from fastrefund.domain.models.order import OrderStatus, Shipment
+from fastrefund.domain.models.refund import PayoutStatus, RefundStatus, ResolvedBy
 from fastrefund.logic import reviews, settling
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fastrefund.domain.models import OrderStatus, Reason, Route
+from fastrefund.domain.models.common import Reason, Route
+from fastrefund.domain.models.order import OrderStatus
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, decide, platform_check
 from tests.unit.factories import PAID_AT, default_rulebook, merchant, order, policy, usage

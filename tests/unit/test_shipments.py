@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.domain.models import OrderStatus, Shipment
+from fastrefund.domain.models.order import OrderStatus, Shipment
 from fastrefund.logic.shipments import record_shipment
 from tests.unit.factories import PAID_AT, order
 from tests.unit.fakes import InMemoryStore

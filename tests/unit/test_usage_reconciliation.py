@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import RefundStatus
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS, Bucket, bucket_of
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fastrefund.domain.models import PolicyUsage
+from fastrefund.domain.models.merchant import PolicyUsage
 
 
 def field_issues(errors: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:

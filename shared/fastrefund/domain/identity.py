@@ -6,7 +6,8 @@ from typing import Any, Self
 from pydantic import ValidationError, model_validator
 
 from fastrefund.domain.errors import Forbidden, OrderNotFound, Unauthenticated
-from fastrefund.domain.models import Frozen, Identifier, Order
+from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.order import Order
 
 
 class Role(StrEnum):

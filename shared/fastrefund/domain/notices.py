@@ -15,16 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal, Protocol
 from pydantic import AwareDatetime, ConfigDict, Field
 
 from fastrefund.domain.clock import to_api
-from fastrefund.domain.models import (
-    Frozen,
-    PayoutStatus,
-    Reason,
-    Refund,
-    RefundStatus,
-    Resolution,
-    ResolvedBy,
-    Route,
-)
+from fastrefund.domain.models.common import Frozen, Reason, Route
+from fastrefund.domain.models.refund import PayoutStatus, Refund, RefundStatus, Resolution, ResolvedBy
 
 GUIDANCE = (
     "The buyer has been refunded. Do not ship. If the parcel has left, ask the courier to intercept it"

@@ -13,7 +13,7 @@ was committed in it is what leaked (a process that died between its reservation 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from fastrefund.domain.models import AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 
 BUCKET_SECONDS = 20  # divides a day, so that no bucket straddles two China days
 # How long after a bucket ends its requests have all committed or died: the refund functions' Timeout

@@ -11,7 +11,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from fastrefund.domain.clock import start_of_china_day
-from fastrefund.domain.models import Frozen, ProductType
+from fastrefund.domain.models.common import Frozen, ProductType
 
 
 class RuleVersion(Frozen):

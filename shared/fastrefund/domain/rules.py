@@ -5,17 +5,9 @@ Pure: no I/O and no clock. Every failing condition is listed, not only the first
 
 from datetime import datetime, timedelta
 
-from fastrefund.domain.models import (
-    AutoRefundPolicy,
-    Frozen,
-    MerchantSettings,
-    Order,
-    OrderStatus,
-    PolicyUsage,
-    ProductType,
-    Reason,
-    Route,
-)
+from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.rulebook import RuleBook
 
 _STATE_REASONS = {

@@ -7,7 +7,7 @@ from pydantic import Field
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models import Frozen, Route
+from fastrefund.domain.models.common import Frozen, Route
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
 from fastrefund.logic.ports import Store

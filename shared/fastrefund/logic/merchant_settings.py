@@ -6,7 +6,8 @@ from pydantic import AwareDatetime, StrictBool
 
 from fastrefund.domain.clock import china_day, to_api
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
-from fastrefund.domain.models import AutoRefundPolicy, Frozen, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.logic.ports import Store
 
 

@@ -9,7 +9,8 @@ from pydantic import AwareDatetime, Field
 from fastrefund.domain.clock import to_api
 from fastrefund.domain.errors import SubscriptionNotFound
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
-from fastrefund.domain.models import Frozen, Subscription, SubscriptionProtocol
+from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.logic.ports import Store
 
 # A region is shaped like AWS's own: area, optional "gov", a compass direction, a number (us-east-1,

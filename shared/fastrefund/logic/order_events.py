@@ -7,7 +7,8 @@ from pydantic import BaseModel, Field, StrictBool, TypeAdapter, ValidationError
 
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
-from fastrefund.domain.models import Carrier, Frozen, Identifier, Order, PaidOrderFields, Shipment, TrackingNumber
+from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.order import Carrier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
 from fastrefund.platform.observability import logger, metrics

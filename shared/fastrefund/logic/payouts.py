@@ -10,7 +10,8 @@ from pydantic import Field, TypeAdapter
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import OrderNotFound, PayoutNotFailed, RefundNotFound
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models import Frozen, Identifier, Payout, PayoutStatus, Refund
+from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
 from fastrefund.platform.observability import logger, metrics

@@ -8,20 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from fastrefund.domain.models import (
-    AutoRefundPolicy,
-    MerchantRefundsPage,
-    MerchantSettings,
-    Order,
-    OrderState,
-    Payout,
-    PolicyUsage,
-    Refund,
-    RefundStatus,
-    Shipment,
-    Subscription,
-    SubscriptionProtocol,
-)
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.order import Order, OrderState, Shipment
+from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
+from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
 

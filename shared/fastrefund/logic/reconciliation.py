@@ -8,7 +8,7 @@ finds was at risk of being lost, so it is counted (and alarmed on) as well as se
 
 from datetime import datetime, timedelta
 
-from fastrefund.domain.models import Refund
+from fastrefund.domain.models.refund import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import Publisher, Refunds
 from fastrefund.logic.stream_publishing import confirm

@@ -5,7 +5,8 @@ from typing import Annotated
 from pydantic import Field
 
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models import Frozen, Identifier, OrderStatus
+from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic.ports import Store
 
 MAX_ORDERS = 100  # also what one DynamoDB BatchGetItem reads

@@ -27,21 +27,16 @@ from fastrefund.domain.errors import (
     TooManyRequests,
 )
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models import (
+from fastrefund.domain.models.common import Frozen, Reason, Route
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.order import Order, OrderStatus
+from fastrefund.domain.models.refund import (
     MAX_REQUESTS_PER_ORDER,
-    AutoRefundPolicy,
     DecisionInputs,
-    Frozen,
-    MerchantSettings,
-    Order,
-    OrderStatus,
     Payout,
     PayoutStatus,
-    PolicyUsage,
-    Reason,
     Refund,
     RefundStatus,
-    Route,
 )
 from fastrefund.domain.notices import ResolutionView
 from fastrefund.domain.rulebook import RuleBook

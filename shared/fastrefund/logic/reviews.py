@@ -14,17 +14,9 @@ from pydantic import Field, model_validator
 
 from fastrefund.domain.errors import OrderClosed, OrderNotFound, OrderNotShipped, RefundNotFound, RefundNotInReview
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models import (
-    Frozen,
-    Order,
-    OrderStatus,
-    Payout,
-    Refund,
-    RefundStatus,
-    RejectionReason,
-    Resolution,
-    ResolvedBy,
-)
+from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.order import Order, OrderStatus
+from fastrefund.domain.models.refund import Payout, Refund, RefundStatus, RejectionReason, Resolution, ResolvedBy
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
 from fastrefund.platform.observability import logger

@@ -7,7 +7,8 @@ from pydantic import AwareDatetime, Field
 from fastrefund.domain.clock import Instant, to_api
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models import Carrier, Frozen, Order, OrderStatus, Shipment, TrackingNumber
+from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.order import Carrier, Order, OrderStatus, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.platform.observability import logger
 

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
-from fastrefund.domain.models import Refund
+from fastrefund.domain.models.refund import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import Publisher, Refunds
 from fastrefund.platform.observability import logger, metrics

@@ -15,7 +15,8 @@ from typing import Any
 from fastrefund.domain.clock import Instant, to_storage
 from fastrefund.domain.errors import InvalidCursor, InvalidInput
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
-from fastrefund.domain.models import Frozen, RefundStatus, Route
+from fastrefund.domain.models.common import Frozen, Route
+from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic.ports import Store
 from fastrefund.logic.refund_requests import RefundView
 

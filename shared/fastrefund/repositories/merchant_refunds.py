@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models import MerchantRefundsPage, Refund, Route
+from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.refund import MerchantRefundsPage, Refund
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.refunds import from_item
 

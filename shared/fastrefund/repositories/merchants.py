@@ -13,7 +13,7 @@ import time
 from datetime import date, datetime, timedelta
 
 from fastrefund.domain.clock import china_day, to_storage
-from fastrefund.domain.models import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.usage import DailyUsageRepository, by_number, policy_version_updates, usage_of
 

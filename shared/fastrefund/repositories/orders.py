@@ -5,7 +5,7 @@ from datetime import datetime
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models import Order, OrderState, OrderStatus, Shipment
+from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
 from fastrefund.repositories import dynamo, keys
 
 

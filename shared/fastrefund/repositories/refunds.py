@@ -23,13 +23,8 @@ from fastrefund.domain.errors import (
     TemporarilyUnavailable,
     WriteConflict,
 )
-from fastrefund.domain.models import (
-    Order,
-    OrderStatus,
-    Payout,
-    Refund,
-    RefundStatus,
-)
+from fastrefund.domain.models.order import Order, OrderStatus
+from fastrefund.domain.models.refund import Payout, Refund, RefundStatus
 from fastrefund.domain.notices import OUTBOXES, PAYOUTS, Outbox
 from fastrefund.platform import aws_clients
 from fastrefund.repositories import dynamo, keys, orders

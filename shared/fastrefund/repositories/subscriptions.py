@@ -11,7 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.errors import EndpointInUse, InvalidEndpoint, TemporarilyUnavailable
-from fastrefund.domain.models import Subscription, SubscriptionProtocol
+from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.platform import aws_clients
 from fastrefund.repositories import dynamo, keys
 

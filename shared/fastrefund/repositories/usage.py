@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import start_of_china_day
 from fastrefund.domain.errors import DailyLimitReached, PolicyChanged, TemporarilyUnavailable, WriteConflict
-from fastrefund.domain.models import MAX_USAGE_COUNTERS, AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.models.merchant import MAX_USAGE_COUNTERS, AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.reservations import Bucket, Reservation, Rooms, bucket_of
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.platform import aws_clients

@@ -1,0 +1,50 @@
+"""The vocabulary every aggregate shares: amounts, identifiers, product types, routes and reasons."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, Strict
+
+# Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
+
+MAX_FEN = 10**12  # the contract: every *_fen integer is at most 10^12
+
+
+MAX_COUNT = 10**6  # the contract: daily_limit_count is at most 10^6
+
+
+Fen = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
+
+
+Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProductType(StrEnum):
+    PHYSICAL = "PHYSICAL"
+    VIRTUAL = "VIRTUAL"
+    CUSTOM_MADE = "CUSTOM_MADE"
+
+
+class Route(StrEnum):
+    PLATFORM_FAST_REFUND = "PLATFORM_FAST_REFUND"
+    MERCHANT_AUTO_REFUND = "MERCHANT_AUTO_REFUND"
+
+
+class Reason(StrEnum):
+    NO_FAST_REFUND_BADGE = "NO_FAST_REFUND_BADGE"
+    VIRTUAL_GOODS = "VIRTUAL_GOODS"
+    EXCLUDED_PRODUCT_TYPE = "EXCLUDED_PRODUCT_TYPE"
+    AMOUNT_OVER_LIMIT = "AMOUNT_OVER_LIMIT"
+    REFUND_WINDOW_EXPIRED = "REFUND_WINDOW_EXPIRED"
+    ORDER_SHIPPED = "ORDER_SHIPPED"
+    ORDER_CLOSED = "ORDER_CLOSED"
+    ALREADY_REFUNDED = "ALREADY_REFUNDED"
+    POLICY_DISABLED = "POLICY_DISABLED"
+    PRODUCT_NOT_IN_POLICY_SCOPE = "PRODUCT_NOT_IN_POLICY_SCOPE"
+    AMOUNT_OVER_POLICY_LIMIT = "AMOUNT_OVER_POLICY_LIMIT"
+    DAILY_LIMIT_REACHED = "DAILY_LIMIT_REACHED"
+    REFUND_ALREADY_REQUESTED = "REFUND_ALREADY_REQUESTED"

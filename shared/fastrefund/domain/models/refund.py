@@ -1,0 +1,117 @@
+"""A refund request: its decision and the inputs it was made from, its review's resolution, its payout."""
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from fastrefund.domain.clock import Instant
+from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
+from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
+
+
+class RefundStatus(StrEnum):
+    AUTO_REFUNDED = "AUTO_REFUNDED"  # approved automatically: the order is now REFUNDED
+    PENDING_REVIEW = "PENDING_REVIEW"  # handed to the merchant's review; the order is unchanged
+    APPROVED = "APPROVED"  # approved in review (merchant, ops or the deadline): the order is now REFUNDED
+    REJECTED = "REJECTED"  # the merchant (or ops) said no; the buyer may ask again
+    CANCELLED = "CANCELLED"  # the buyer withdrew it, or the deadline found the order closed
+
+    @property
+    def approved(self) -> bool:
+        """Each approved request starts one payout."""
+        return self in (RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
+
+
+MAX_REQUESTS_PER_ORDER = 3  # a buyer may ask again after a rejection or a withdrawal, up to this many times
+
+
+class ResolvedBy(StrEnum):
+    MERCHANT = "MERCHANT"  # a merchant or erp caller
+    OPS = "OPS"  # a platform operator (including arbitration over a rejection)
+    BUYER = "BUYER"  # the buyer withdrew the request
+    REVIEW_TIMEOUT = "REVIEW_TIMEOUT"  # the merchant did not answer by the review deadline
+
+
+class RejectionReason(StrEnum):
+    BUYER_AGREED_TO_KEEP = "BUYER_AGREED_TO_KEEP"
+    ALREADY_SHIPPED = "ALREADY_SHIPPED"  # only for an order recorded as shipped
+    OTHER = "OTHER"  # with a message
+
+
+class Resolution(Frozen):
+    """How a request in review ended: who, when and why (kept for audit)."""
+
+    by: ResolvedBy
+    at: Instant
+    actor: str | None = Field(default=None, description="the caller's sub; None for the review deadline")
+    reason_code: str | None = None
+    message: str | None = None
+
+
+class PayoutStatus(StrEnum):
+    PENDING = "PENDING"  # an instruction was (or is being) sent to the payment system
+    SUCCEEDED = "SUCCEEDED"  # the buyer was paid: final
+    FAILED = "FAILED"  # the payment system could not pay; ops may send it again
+
+
+class Payout(Frozen):
+    status: PayoutStatus = PayoutStatus.PENDING
+    updated_at: Instant
+    failure_code: str | None = None
+    attempts: Annotated[int, Field(ge=1)] = 1
+
+
+class DecisionInputs(Frozen):
+    """What the decision was made from, kept with the refund for audit."""
+
+    paid_amount_fen: int
+    paid_at: Instant
+    product_id: str
+    product_type: ProductType
+    badge_at_payment: bool
+    rule_version: str
+    policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
+    usage_before: PolicyUsage | None = Field(
+        default=None,
+        description="the day's policy usage before this refund, when known: read for the decision, or the day's"
+        " only counter as the reservation found it",
+    )
+    usage_counter: int | None = Field(
+        default=None, description="which of the day's usage counters counted this refund (merchant route)"
+    )
+
+
+class Refund(Frozen):
+    refund_id: str
+    order_id: str
+    merchant_id: str
+    buyer_id: str
+    status: RefundStatus
+    route: Route | None = None  # the route that approved it automatically; None for a request in review
+    rule_version: str
+    amount_fen: int
+    reasons: list[Reason]
+    buyer_reason: str | None = None
+    requested_at: Instant
+    decided_at: Instant  # when it was decided at once: auto-refunded, or handed to review
+    inputs: DecisionInputs
+    review_deadline: Instant | None = None  # while PENDING_REVIEW
+    resolution: Resolution | None = None  # how the review ended
+    earlier_resolutions: list[Resolution] = []  # a rejection that ops overturned, for audit
+    payout: Payout | None = None  # once approved
+    shipped_when_approved: bool = False  # the order had shipped: the notice says INTERCEPT_OR_RECOVER
+
+    def payout_id(self) -> str:
+        """The payment system's idempotency key for the current attempt."""
+        attempts = self.payout.attempts if self.payout else 0
+        return f"{self.refund_id}:{attempts}"
+
+
+class MerchantRefundsPage(Frozen):
+    """One page of a merchant's refunds, newest first."""
+
+    refunds: list[Refund]
+    last: (
+        tuple[str, str, str] | None
+    )  # (decided_at as stored, order_id, refund_id) of the last one read, if more follow
