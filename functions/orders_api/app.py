@@ -15,7 +15,8 @@ from fastrefund.domain.models.common import Reason
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, create_app, documented
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
-from fastrefund.logic.refund_requests import RefundRequest, RefundView, request_refund
+from fastrefund.logic.refund_requests import RefundRequest, request_refund
+from fastrefund.logic.refund_views import RefundView
 from fastrefund.logic.shipments import ShipmentRequest, ShipmentView, ship_order
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.rules_source import load_rulebook

@@ -12,7 +12,7 @@ from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.refund import Refund
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
 from fastrefund.logic import payouts, reviews
-from fastrefund.logic.refund_requests import RefundList, RefundView
+from fastrefund.logic.refund_views import RefundList, RefundView
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 

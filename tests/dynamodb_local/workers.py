@@ -60,7 +60,7 @@ def decide(
     if action == "expire":
         from fastrefund.domain.clock import utc_now
         from fastrefund.logic import reviews
-        from fastrefund.logic.refund_requests import RefundView
+        from fastrefund.logic.refund_views import RefundView
         from fastrefund.repositories.store import get_store
 
         _at(start_at)

@@ -13,10 +13,10 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AwareDatetime, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from fastrefund.domain import rules
-from fastrefund.domain.clock import china_day, to_api
+from fastrefund.domain.clock import china_day
 from fastrefund.domain.errors import (
     DailyLimitReached,
     InvalidBody,
@@ -34,11 +34,9 @@ from fastrefund.domain.models.refund import (
     MAX_REQUESTS_PER_ORDER,
     DecisionInputs,
     Payout,
-    PayoutStatus,
     Refund,
     RefundStatus,
 )
-from fastrefund.domain.notices import ResolutionView
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
@@ -47,52 +45,6 @@ from fastrefund.platform.observability import logger
 
 class RefundRequest(Frozen):
     reason: Annotated[str | None, Field(max_length=200, description="the buyer's words, at most 200 characters")] = None
-
-
-class PayoutView(Frozen):
-    status: PayoutStatus
-    updated_at: AwareDatetime
-    failure_code: str | None
-    attempts: int
-
-    @classmethod
-    def of(cls, payout: Payout) -> "PayoutView":
-        return cls(**payout.model_dump(exclude={"updated_at"}), updated_at=to_api(payout.updated_at))
-
-
-class RefundView(Frozen):
-    refund_id: str
-    order_id: str
-    merchant_id: str
-    buyer_id: str
-    status: RefundStatus
-    route: Route | None
-    rule_version: str
-    amount_fen: int
-    reasons: list[Reason]
-    requested_at: AwareDatetime
-    decided_at: AwareDatetime
-    review_deadline: AwareDatetime | None = Field(description="while in review: approved for the merchant then")
-    resolution: ResolutionView | None = Field(description="how the review ended, once it has")
-    payout: PayoutView | None = Field(description="the payment to the buyer, once approved")
-
-    @classmethod
-    def of(cls, refund: Refund) -> "RefundView":
-        return cls(
-            **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS),
-            requested_at=to_api(refund.requested_at),
-            decided_at=to_api(refund.decided_at),
-            review_deadline=to_api(refund.review_deadline) if refund.review_deadline else None,
-            resolution=ResolutionView.of(refund.resolution) if refund.resolution else None,
-            payout=PayoutView.of(refund.payout) if refund.payout else None,
-        )
-
-
-_INSTANTS_AND_PARTS = {"requested_at", "decided_at", "review_deadline", "resolution", "payout"}
-
-
-class RefundList(Frozen):
-    refund_requests: list[RefundView] = Field(description="newest first")
 
 
 def request_refund(

@@ -18,7 +18,7 @@ from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models.common import Frozen, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic.ports import Store
-from fastrefund.logic.refund_requests import RefundView
+from fastrefund.logic.refund_views import RefundView
 
 
 class WorkbenchQuery(Frozen):
