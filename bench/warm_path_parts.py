@@ -90,13 +90,14 @@ def minimal_dispatcher() -> AbstractContextManager[None]:
 
 @contextmanager
 def no_owed_marks() -> Iterator[None]:
-    from fastrefund.repositories import refunds
+    from fastrefund.repositories import refund_items, refunds
 
-    kept, refunds.owed_marks = refunds.owed_marks, lambda refund: {}
+    kept = refund_items.owed_marks
+    refund_items.owed_marks = refunds.owed_marks = lambda refund: {}
     try:
         yield
     finally:
-        refunds.owed_marks = kept
+        refund_items.owed_marks = refunds.owed_marks = kept
 
 
 PARTS: dict[str, Callable[[], AbstractContextManager[None]]] = {

@@ -17,7 +17,7 @@ from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.messaging.publisher import TopicPublisher
 from fastrefund.platform.config import get_payouts_config
 from fastrefund.platform.observability import logger, metrics, tracer
-from fastrefund.repositories.refunds import change_of
+from fastrefund.repositories.refund_stream import change_of
 from fastrefund.repositories.store import get_store
 
 processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -28,4 +28,4 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     publisher = TopicPublisher(get_payouts_config().refund_payouts_topic_arn)
-    return publish_changes(event, processor, change_of, PAYOUTS, publisher, get_store().refunds)
+    return publish_changes(event, processor, change_of, PAYOUTS, publisher, get_store().owed_messages)

@@ -35,11 +35,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     }
     republished = {}
     for outbox, topic in topics.items():
-        sent = republish_overdue(store.refunds, outbox, TopicPublisher(topic), now, grace)
+        sent = republish_overdue(store.owed_messages, store.refunds, outbox, TopicPublisher(topic), now, grace)
         metrics.add_metric(name=f"{outbox.name.capitalize()}sRepublished", unit=MetricUnit.Count, value=sent)
         republished[f"{outbox.name}s"] = sent
     logger.info("unconfirmed messages reconciled", extra=republished)
-    usage = reconcile_usage(store.usage, store.workbench, now, lambda: context.get_remaining_time_in_millis() / 1000)
+    usage = reconcile_usage(
+        store.leaked_reservations, store.workbench, now, lambda: context.get_remaining_time_in_millis() / 1000
+    )
     metrics.add_metric(name="UsageReservationsTakenBack", unit=MetricUnit.Count, value=usage.leaked_count)
     logger.info(
         "daily usage reconciled",

@@ -36,7 +36,7 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
     day = china_day(utc_now())
     today = store.usage.get("m-1", day)
     assert (today.amount_fen, today.count) == (0, 0)
-    [bucket] = store.usage.open_buckets("m-1", day, [0])
+    [bucket] = store.leaked_reservations.open_buckets("m-1", day, [0])
     assert (bucket.amount_fen, bucket.count) == (0, 0)  # reserved and released in the same bucket
 
 
@@ -48,8 +48,13 @@ def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables)
 
     # Both reservations leaked (no refund committed); the reconciliation takes them back
     settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
-    assert reconcile_usage(usage, get_store().workbench, settled, a_minute_left).leaked_amount_fen == 50000
-    assert usage.counters_to_reconcile() == []
+    assert (
+        reconcile_usage(
+            get_store().leaked_reservations, get_store().workbench, settled, a_minute_left
+        ).leaked_amount_fen
+        == 50000
+    )
+    assert get_store().leaked_reservations.counters_to_reconcile() == []
 
     # Then a late release of one of them is refused, and the day's usage stays exact
     assert not usage.release("m-1", day, 0, 30000, now)

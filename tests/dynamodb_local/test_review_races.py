@@ -11,7 +11,7 @@ from http import HTTPStatus
 from devtools.event_sources import read_stream
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo
-from fastrefund.repositories.refunds import change_of
+from fastrefund.repositories.refund_stream import change_of
 from tests.dynamodb_local import workers
 from tests.support import api_event, buyer, enrol_since, invoke, paid_order_message, response_json, sqs_batch
 

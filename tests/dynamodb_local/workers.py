@@ -80,7 +80,7 @@ def refund_until_killed(environment: dict[str, str], order_ids: list[str], buyer
     lands anywhere on the commit path: before the reservation, between it and the commit, after both."""
     start(environment)
     from fastrefund.repositories.refunds import RefundsRepository
-    from fastrefund.repositories.usage import DailyUsageRepository
+    from fastrefund.repositories.usage_reservations import DailyUsageRepository
 
     pause = random.Random(seed).uniform
 

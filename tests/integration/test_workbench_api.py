@@ -7,8 +7,7 @@ import pytest
 
 from fastrefund.domain.models.refund import DecisionInputs, Refund
 from fastrefund.platform.config import get_config
-from fastrefund.repositories import dynamo
-from fastrefund.repositories import refunds as refunds_repository
+from fastrefund.repositories import dynamo, refund_items
 from tests.support import api_event, invoke, merchant, ops, response_json
 
 START = datetime.fromisoformat("2026-11-20T09:00:00+08:00")
@@ -41,7 +40,7 @@ def seed(merchant_id: str, count: int, first: int = 0) -> list[Refund]:
                 rule_version="2023-09-13",
             ),
         )
-        item = dynamo.encode(refunds_repository.to_item(refund))  # the stored request alone seeds the list
+        item = dynamo.encode(refund_items.to_item(refund))  # the stored request alone seeds the list
         dynamo.client().put_item(TableName=get_config().refunds_table, Item=item)
         refunds.append(refund)
     return refunds

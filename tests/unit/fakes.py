@@ -111,7 +111,6 @@ class InMemoryRefunds:
     orders: InMemoryOrders
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
-    confirmed: set[tuple[str, str]] = field(default_factory=set)  # (outbox, message id) confirmed published
 
     def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
         order = self.orders.get(order_id)
@@ -138,25 +137,6 @@ class InMemoryRefunds:
 
     def get(self, order_id: str, refund_id: str) -> Refund | None:
         return self.order_and_request(order_id, refund_id)[1]
-
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
-        owing = []
-        for refund in self.refunds.values():
-            message = outbox.owed(refund)
-            unconfirmed = message is not None and (outbox.name, message.message_id()) not in self.confirmed
-            if unconfirmed and outbox.owed_since(refund) < cutoff:
-                owing.append((outbox.owed_since(refund), refund.order_id, refund.refund_id))
-        return [(order_id, refund_id) for _, order_id, refund_id in sorted(owing)[:limit]]
-
-    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
-        message, stored = outbox.owed(refund), self.refunds.get(refund.refund_id)
-        current = outbox.owed(stored) if stored else None
-        if message is None or current is None or current.message_id() != message.message_id():
-            return False
-        if (outbox.name, message.message_id()) in self.confirmed:
-            return False
-        self.confirmed.add((outbox.name, message.message_id()))
-        return True
 
     def add_for_review(self, refund: Refund, order: Order) -> None:
         self._happen_meanwhile()
@@ -227,6 +207,33 @@ class InMemoryRefunds:
 
 
 @dataclass
+class InMemoryOwedMessages:
+    """The outbox over InMemoryRefunds: what a stored request owes, less what was confirmed published."""
+
+    refunds: InMemoryRefunds
+    confirmed: set[tuple[str, str]] = field(default_factory=set)  # (outbox, message id) confirmed published
+
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        owing = []
+        for refund in self.refunds.refunds.values():
+            message = outbox.owed(refund)
+            unconfirmed = message is not None and (outbox.name, message.message_id()) not in self.confirmed
+            if unconfirmed and outbox.owed_since(refund) < cutoff:
+                owing.append((outbox.owed_since(refund), refund.order_id, refund.refund_id))
+        return [(order_id, refund_id) for _, order_id, refund_id in sorted(owing)[:limit]]
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        message, stored = outbox.owed(refund), self.refunds.refunds.get(refund.refund_id)
+        current = outbox.owed(stored) if stored else None
+        if message is None or current is None or current.message_id() != message.message_id():
+            return False
+        if (outbox.name, message.message_id()) in self.confirmed:
+            return False
+        self.confirmed.add((outbox.name, message.message_id()))
+        return True
+
+
+@dataclass
 class InMemoryUsage:
     """The day's usage, kept in InMemoryMerchants (whose get_with_usage reads it), on one counter (0), with its
     buckets as the counter item keeps them."""
@@ -263,30 +270,6 @@ class InMemoryUsage:
         self._count(merchant_id, day, bucket_of(at), -amount_fen, -1)
         return True
 
-    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
-        return [(merchant_id, day, 0) for merchant_id, day in sorted(self.to_reconcile)]
-
-    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
-        held = self.buckets.get((merchant_id, day), {}) if 0 in counters else {}
-        return [Bucket(merchant_id, day, 0, start, *held[start]) for start in sorted(held)]
-
-    def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
-        held = self.buckets.get((bucket.merchant_id, bucket.day), {})
-        if held.get(bucket.start) != (bucket.amount_fen, bucket.count):
-            return False
-        del held[bucket.start]
-        used = self.get(bucket.merchant_id, bucket.day)
-        self.merchants.usage[(bucket.merchant_id, bucket.day)] = used.model_copy(
-            update={"amount_fen": used.amount_fen - leaked_amount_fen, "count": used.count - leaked_count}
-        )
-        return True
-
-    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
-        if self.buckets.get((merchant_id, day)):
-            return False
-        self.to_reconcile.discard((merchant_id, day))
-        return True
-
     def _count(self, merchant_id: str, day: date, bucket: int, amount_fen: int, count: int) -> None:
         used = self.get(merchant_id, day)
         self.merchants.usage[(merchant_id, day)] = used.model_copy(
@@ -295,6 +278,37 @@ class InMemoryUsage:
         held = self.buckets.setdefault((merchant_id, day), {})
         reserved, number = held.get(bucket, (0, 0))
         held[bucket] = (reserved + amount_fen, number + count)
+
+
+@dataclass
+class InMemoryLeakedReservations:
+    """The reconciliation's view of InMemoryUsage: its buckets and the counters that still have some."""
+
+    usage: InMemoryUsage
+
+    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
+        return [(merchant_id, day, 0) for merchant_id, day in sorted(self.usage.to_reconcile)]
+
+    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
+        held = self.usage.buckets.get((merchant_id, day), {}) if 0 in counters else {}
+        return [Bucket(merchant_id, day, 0, start, *held[start]) for start in sorted(held)]
+
+    def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
+        held = self.usage.buckets.get((bucket.merchant_id, bucket.day), {})
+        if held.get(bucket.start) != (bucket.amount_fen, bucket.count):
+            return False
+        del held[bucket.start]
+        used = self.usage.get(bucket.merchant_id, bucket.day)
+        self.usage.merchants.usage[(bucket.merchant_id, bucket.day)] = used.model_copy(
+            update={"amount_fen": used.amount_fen - leaked_amount_fen, "count": used.count - leaked_count}
+        )
+        return True
+
+    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
+        if self.usage.buckets.get((merchant_id, day)):
+            return False
+        self.usage.to_reconcile.discard((merchant_id, day))
+        return True
 
 
 @dataclass
@@ -373,12 +387,16 @@ class InMemoryStore:
     subscriptions: InMemorySubscriptions = field(default_factory=InMemorySubscriptions)
     refunds: InMemoryRefunds = field(init=False)
     workbench: InMemoryMerchantRefunds = field(init=False)
+    owed_messages: InMemoryOwedMessages = field(init=False)
     usage: InMemoryUsage = field(init=False)
+    leaked_reservations: InMemoryLeakedReservations = field(init=False)
 
     def __post_init__(self) -> None:
         self.refunds = InMemoryRefunds(self.orders)
         self.workbench = InMemoryMerchantRefunds(self.refunds)
+        self.owed_messages = InMemoryOwedMessages(self.refunds)
         self.usage = InMemoryUsage(self.merchants)
+        self.leaked_reservations = InMemoryLeakedReservations(self.usage)
 
 
 @dataclass

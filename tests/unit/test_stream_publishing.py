@@ -11,7 +11,7 @@ from fastrefund.domain.models.refund import PayoutStatus
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
-from fastrefund.repositories.refunds import change_of
+from fastrefund.repositories.refund_stream import change_of
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 # An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)
@@ -34,7 +34,7 @@ def stored_as_last_changed(batch: dict) -> InMemoryStore:
 def deliver(batch: dict, publisher: RecordingPublisher, outbox: Outbox = NOTICES, store=None) -> list[str]:
     processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
     store = store or stored_as_last_changed(batch)
-    response = publish_changes(batch, processor, change_of, outbox, publisher, store.refunds)
+    response = publish_changes(batch, processor, change_of, outbox, publisher, store.owed_messages)
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
@@ -117,7 +117,7 @@ def test_what_is_published_is_confirmed_and_only_while_the_request_still_owes_it
     deliver(SAMPLE, publisher, store=store)
 
     # o-2's review notice went out, but o-2 now owes the approval's notice: only that one is confirmed.
-    assert store.refunds.confirmed == {
+    assert store.owed_messages.confirmed == {
         ("notice", publisher.published[0].message_id()),
         ("notice", publisher.published[2].message_id()),
     }
@@ -129,6 +129,6 @@ def test_a_notice_not_published_is_not_confirmed():
 
     deliver(SAMPLE, RecordingPublisher(failing={first}), store=store)
 
-    assert [message_id for _, message_id in store.refunds.confirmed] == [
+    assert [message_id for _, message_id in store.owed_messages.confirmed] == [
         NOTICES.owed(change_of(SAMPLE["Records"][2]["dynamodb"])[1]).message_id()
     ]

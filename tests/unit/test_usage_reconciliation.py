@@ -39,7 +39,7 @@ def dies_after_reserving(store: InMemoryStore, order_id: str) -> None:
 
 
 def reconcile(store: InMemoryStore, now: datetime, seconds_left: Callable[[], float] = a_minute_left):
-    return reconcile_usage(store.usage, store.workbench, now, seconds_left)
+    return reconcile_usage(store.leaked_reservations, store.workbench, now, seconds_left)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_a_reservation_whose_process_died_is_taken_back_once_its_bucket_settles(
     corrections = reconcile(store, SETTLED)
     assert (corrections.buckets, corrections.leaked_amount_fen, corrections.leaked_count) == (1, 30_000, 1)
     assert usage(store) == (60_000, 2)
-    assert store.usage.counters_to_reconcile() == []
+    assert store.leaked_reservations.counters_to_reconcile() == []
     assert reconcile(store, SETTLED + timedelta(minutes=1)).buckets == 0
 
 

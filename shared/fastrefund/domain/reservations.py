@@ -1,6 +1,6 @@
 """Reservations on a day's usage, the rooms that bound them, and the time buckets that let leaked ones be found.
 
-A merchant-route refund reserves its amount on the day's usage before it commits (repositories.usage).
+A merchant-route refund reserves its amount on the day's usage before it commits (repositories.usage_reservations).
 The day's usage is kept on one or more counters (the policy's `usage_counters`), each with a room: what
 it may still take. The rooms are dealt from the daily limit minus the day's usage, so the counters
 together can never take more than the limit leaves.

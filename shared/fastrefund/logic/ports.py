@@ -70,16 +70,6 @@ class Refunds(Protocol):
 
     def get(self, order_id: str, refund_id: str) -> Refund | None: ...
 
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests owing a message of `outbox`, not confirmed published, since
-        before `cutoff`."""
-        ...
-
-    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
-        """Record that the message `refund` (a state of the request) owes was published; False when the
-        request no longer owes it unconfirmed."""
-        ...
-
     def add_for_review(self, refund: Refund, order: Order) -> None:
         """Store a request handed to review as the order's open request; a RaceLost when the order is no
         longer as read."""
@@ -104,6 +94,20 @@ class Refunds(Protocol):
         ...
 
 
+class OwedMessages(Protocol):
+    """The outbox: the messages (notices, payout instructions) requests owe until confirmed published."""
+
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests owing a message of `outbox`, not confirmed published, since
+        before `cutoff`."""
+        ...
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        """Record that the message `refund` (a state of the request) owes was published; False when the
+        request no longer owes it unconfirmed."""
+        ...
+
+
 class DailyUsage(Protocol):
     """The merchant policy's usage, per merchant and China day, on one or more counters: what is reserved or
     committed."""
@@ -124,6 +128,10 @@ class DailyUsage(Protocol):
         """Take back the reservation made at `at` on `counter` for a refund that was not committed; False when
         it was not taken back here (the reconciliation does it)."""
         ...
+
+
+class LeakedReservations(Protocol):
+    """The reservations' time buckets, for the reconciliation that takes back what no refund followed."""
 
     def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
         """(merchant_id, day, counter) of every counter with reservations not reconciled yet."""
@@ -188,7 +196,13 @@ class Store(Protocol):
     def workbench(self) -> MerchantRefunds: ...
 
     @property
+    def owed_messages(self) -> OwedMessages: ...
+
+    @property
     def usage(self) -> DailyUsage: ...
+
+    @property
+    def leaked_reservations(self) -> LeakedReservations: ...
 
 
 class Publisher(Protocol):

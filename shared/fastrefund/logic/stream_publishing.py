@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from fastrefund.domain.models.refund import Refund
 from fastrefund.domain.notices import Outbound, Outbox
-from fastrefund.logic.ports import Publisher, Refunds
+from fastrefund.logic.ports import OwedMessages, Publisher
 from fastrefund.platform.observability import logger, metrics
 
 ChangeReader = Callable[[dict[str, Any]], tuple[Refund | None, Refund]]  # a record's (OldImage, NewImage)
@@ -30,7 +30,7 @@ def publish_changes(
     read_change: ChangeReader,
     outbox: Outbox,
     publisher: Publisher,
-    refunds: Refunds,
+    owed: OwedMessages,
 ) -> PartialItemFailureResponse:
     """Publish what each record's change newly owes of `outbox`, and confirm it on the request; the
     outbox names the metrics (NoticesPublished and NoticePublishFailures for notices)."""
@@ -51,7 +51,7 @@ def publish_changes(
         {"itemIdentifier": sequence} for sequence, (_, found) in changes.items() if any_in(found, unpublished)
     ]
     published_states = [after for after, found in changes.values() if found and not any_in(found, unpublished)]
-    confirmed = confirm(outbox, refunds, published_states)
+    confirmed = confirm(outbox, owed, published_states)
     published, kind = len(outgoing) - len(unpublished), outbox.name.capitalize()
     metrics.add_metric(name=f"{kind}sPublished", unit=MetricUnit.Count, value=published)
     metrics.add_metric(name=f"{kind}PublishFailures", unit=MetricUnit.Count, value=len(unpublished))
@@ -65,13 +65,13 @@ def any_in(messages: Sequence[Outbound], ids: set[str]) -> bool:
     return any(message.message_id() in ids for message in messages)
 
 
-def confirm(outbox: Outbox, refunds: Refunds, published: list[Refund]) -> int:
+def confirm(outbox: Outbox, owed: OwedMessages, published: list[Refund]) -> int:
     """Drop the owed marks of what was published; how many were dropped. A mark that could not be dropped
     only means a duplicate later (the reconciliation sends that message again, with its id)."""
     confirmed = 0
     for refund in published:
         try:
-            confirmed += refunds.confirm_published(outbox, refund)
+            confirmed += owed.confirm_published(outbox, refund)
         except Exception:  # the message is out: failing the record would only publish it again now
             logger.exception("published, not confirmed", extra={"refund_id": refund.refund_id})
     return confirmed

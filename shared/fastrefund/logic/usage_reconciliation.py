@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from fastrefund.domain.reservations import Bucket
-from fastrefund.logic.ports import DailyUsage, MerchantRefunds
+from fastrefund.logic.ports import LeakedReservations, MerchantRefunds
 from fastrefund.platform.observability import logger
 
 DAYS_AT_ONCE = 16  # merchants' days reconciled in parallel: a few calls each per settled bucket, all I/O
@@ -39,12 +39,12 @@ class UsageCorrections:
 
 
 def reconcile_usage(
-    usage: DailyUsage, refunds: MerchantRefunds, now: datetime, seconds_left: Callable[[], float]
+    reservations: LeakedReservations, refunds: MerchantRefunds, now: datetime, seconds_left: Callable[[], float]
 ) -> UsageCorrections:
     """Reconcile every merchant's day with reservations not yet reconciled, several at a time, in random order
     (a run that runs out of time leaves different days each time, never the same ones for good)."""
     days: dict[tuple[str, date], list[int]] = {}
-    for merchant_id, day, counter in usage.counters_to_reconcile():
+    for merchant_id, day, counter in reservations.counters_to_reconcile():
         days.setdefault((merchant_id, day), []).append(counter)
     listed = list(days.items())
     random.shuffle(listed)
@@ -53,19 +53,24 @@ def reconcile_usage(
         (merchant_id, day), counters = listed_day
         if seconds_left() < STOP_WITH_SECONDS_LEFT:
             return UsageCorrections(counters_left=len(counters))
-        return _reconcile(usage, refunds, merchant_id, day, counters, now)
+        return _reconcile(reservations, refunds, merchant_id, day, counters, now)
 
     with ThreadPoolExecutor(DAYS_AT_ONCE) as pool:
         return sum(pool.map(reconcile, listed), UsageCorrections())
 
 
 def _reconcile(
-    usage: DailyUsage, refunds: MerchantRefunds, merchant_id: str, day: date, counters: list[int], now: datetime
+    reservations: LeakedReservations,
+    refunds: MerchantRefunds,
+    merchant_id: str,
+    day: date,
+    counters: list[int],
+    now: datetime,
 ) -> UsageCorrections:
     """Close the settled buckets of a merchant's day on each of its listed counters: the refunds committed in a
     bucket are read once for all the counters."""
     corrections = UsageCorrections()
-    open_buckets = usage.open_buckets(merchant_id, day, counters)
+    open_buckets = reservations.open_buckets(merchant_id, day, counters)
     settled: dict[int, list[Bucket]] = {}
     for bucket in (bucket for bucket in open_buckets if bucket.settled_by(now)):
         settled.setdefault(bucket.start, []).append(bucket)
@@ -75,7 +80,7 @@ def _reconcile(
         for bucket in same_stretch:
             committed_fen, committed_count = committed.get(bucket.counter, (0, 0))
             leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed_count
-            if not usage.close_bucket(bucket, leaked_fen, leaked):
+            if not reservations.close_bucket(bucket, leaked_fen, leaked):
                 continue  # it changed since read (a late release): the next run looks again
             closed[bucket.counter] += 1
             corrections.buckets += 1
@@ -95,5 +100,5 @@ def _reconcile(
                 )
     for counter in counters:
         if closed[counter] == sum(bucket.counter == counter for bucket in open_buckets):
-            usage.done_reconciling(merchant_id, day, counter)
+            reservations.done_reconciling(merchant_id, day, counter)
     return corrections

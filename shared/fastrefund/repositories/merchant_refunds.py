@@ -9,7 +9,7 @@ from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.refund import MerchantRefundsPage, Refund
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.refunds import from_item
+from fastrefund.repositories.refund_items import from_item
 
 MERCHANT_INDEX = "ByMerchantDecidedAt"
 

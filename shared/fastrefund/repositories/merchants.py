@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.usage import DailyUsageRepository, by_number, policy_version_updates, usage_of
+from fastrefund.repositories.usage_counters import by_number, policy_version_updates, rest_of_day, usage_of
 
 SETTINGS_MAX_AGE_SECONDS = 5.0  # how old a container's copy of a merchant's settings may be
 SETTINGS_CACHED_MAX = 10_000  # merchants whose settings one container keeps at most
@@ -30,7 +30,7 @@ class MerchantsRepository:
 
     def __init__(self, table_name: str, usage_table_name: str) -> None:
         self.table_name = table_name
-        self.usage = DailyUsageRepository(usage_table_name)
+        self.usage_table_name = usage_table_name
         self._cached: dict[str, tuple[float, MerchantSettings]] = {}
 
     def recent_settings(self, merchant_id: str) -> MerchantSettings:
@@ -60,7 +60,7 @@ class MerchantsRepository:
         found = dynamo.batch_get(
             {
                 self.table_name: {"Keys": [keys.merchant(merchant_id)], "ConsistentRead": True},
-                self.usage.table_name: {
+                self.usage_table_name: {
                     "Keys": [keys.usage(merchant_id, day, counter) for counter in range(first)],
                     "ConsistentRead": True,
                 },
@@ -68,8 +68,8 @@ class MerchantsRepository:
         )
         stored = [from_item(item) for item in found.get(self.table_name, [])]
         settings = stored[0] if stored else MerchantSettings(merchant_id=merchant_id)
-        read = by_number(found.get(self.usage.table_name, []))
-        counters = self.usage.rest_of_day(merchant_id, day, read, first, settings.usage_counters)
+        read = by_number(found.get(self.usage_table_name, []))
+        counters = rest_of_day(self.usage_table_name, merchant_id, day, read, first, settings.usage_counters)
         return settings, usage_of(day, counters.values())
 
     def _counters_last_seen(self, merchant_id: str) -> int:
@@ -120,7 +120,7 @@ class MerchantsRepository:
         counters = [
             part
             for day in (today, today + timedelta(days=1))
-            for part in policy_version_updates(self.usage.table_name, merchant_id, day, version)
+            for part in policy_version_updates(self.usage_table_name, merchant_id, day, version)
         ]
         with dynamo.translate_transient_errors():
             dynamo.client().transact_write_items(TransactItems=[settings, *counters])

@@ -1,71 +1,25 @@
-"""Refund requests, and the transactions that move a request and its order together.
+"""Refund requests: reading them, and storing each decision with its order (repositories.refund_transactions).
 
-Every write that changes what an order allows (a new request, an approval, a rejection, a withdrawal)
-is one transaction over the request and the order, conditioned on the order being as the decision read
-it: a shipment, a close or another decision in between cancels it, and the logic decides again. The
-merchant policy's daily usage is not part of any of them: a merchant-route refund reserves it first, with
-a single-item write (repositories.usage), so that no transaction touches the merchant's hot counter.
+The merchant policy's daily usage is not part of any transaction here: a merchant-route refund reserves it
+first, with a single-item write (repositories.usage_reservations), so that no transaction touches the
+merchant's hot counter.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.errors import (
-    OrderChanged,
-    RaceLost,
-    RefundExists,
-    RequestChanged,
-    TemporarilyUnavailable,
-    WriteConflict,
-)
+from fastrefund.domain.errors import RequestChanged
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import Payout, Refund, RefundStatus
-from fastrefund.domain.notices import OUTBOXES, PAYOUTS, Outbox
-from fastrefund.platform import aws_clients
+from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo, keys, orders
+from fastrefund.repositories.owed_messages import owed_marks
+from fastrefund.repositories.refund_items import IN_REVIEW, REVIEWS_DUE_INDEX, from_item
+from fastrefund.repositories.refund_transactions import TransactionParts
 
-# The sparse index of requests in review, by deadline: only a PENDING_REVIEW item carries `in_review`.
-REVIEWS_DUE_INDEX = "ReviewsDue"
-IN_REVIEW = "PENDING_REVIEW"
 BY_REFUND_ID_INDEX = "ByRefundId"
-# A request that owes a message (a notice, a payout instruction) carries an owed mark for it until the
-# message is confirmed published: `<outbox>_owed` (a shard, so that no index partition runs hot) and
-# `<outbox>_owed_since` ("<when it became owed> <message id>"), the keys of the sparse index
-# `<Outbox>sOwed` the reconciliation reads. The mark is written with the change that makes the message
-# owed, so a crash after the commit leaves it in place.
-OWED_SHARDS = 8
-
-
-def owed_index(outbox: Outbox) -> str:
-    return f"{outbox.name.capitalize()}sOwed"
-
-
-def owed_marks(refund: Refund) -> dynamo.Item:
-    """The owed marks of the messages the request's state owes (none once confirmed: see confirm_published)."""
-    marks: dynamo.Item = {}
-    shard = dynamo.shard_of(refund.refund_id, OWED_SHARDS)
-    for outbox in OUTBOXES:
-        message = outbox.owed(refund)
-        if message is not None:
-            marks[f"{outbox.name}_owed"] = shard
-            marks[f"{outbox.name}_owed_since"] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
-    return marks
-
-
-def to_item(refund: Refund) -> dynamo.Item:
-    item = dynamo.item_of(refund) | owed_marks(refund)
-    if refund.status is RefundStatus.PENDING_REVIEW:
-        item["in_review"] = IN_REVIEW
-    return item
-
-
-def from_item(item: dynamo.Item) -> Refund:
-    return dynamo.model_of(Refund, item)  # the index attributes (in_review, the owed marks) are left out
 
 
 class RefundsRepository:
@@ -73,6 +27,7 @@ class RefundsRepository:
         self.table_name = table_name
         self.orders_table = orders_table
         self.orders = orders.OrdersRepository(orders_table)
+        self.parts = TransactionParts(table_name, orders_table)
 
     # ------------------------------------------------------------------ reads
 
@@ -135,23 +90,6 @@ class RefundsRepository:
             )
         return [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
 
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests owing a message of `outbox` since before `cutoff` and not
-        confirmed published, oldest first in each shard (at most `limit` per shard)."""
-        found = []
-        for shard in range(OWED_SHARDS):
-            with dynamo.translate_transient_errors():
-                response = dynamo.client().query(
-                    TableName=self.table_name,
-                    IndexName=owed_index(outbox),
-                    KeyConditionExpression="#shard = :shard AND #since < :cutoff",
-                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
-                    ExpressionAttributeValues=dynamo.values(shard=str(shard), cutoff=to_storage(cutoff)),
-                    Limit=limit,
-                )
-            found += [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
-        return found
-
     def get(self, order_id: str, refund_id: str) -> Refund | None:
         with dynamo.translate_transient_errors():
             response = dynamo.client().get_item(
@@ -164,14 +102,16 @@ class RefundsRepository:
     def add_for_review(self, refund: Refund, order: Order) -> None:
         """Store a request handed to review and make it the order's open request, if the order is still as
         read (`order`): otherwise a RaceLost."""
-        self._transact([self._hold_the_order(refund, order, new_status=None), self._add_refund(refund)])
+        self.parts.transact([self.parts.hold_the_order(refund, order, new_status=None), self.parts.add_refund(refund)])
 
     def commit_auto_refund(self, refund: Refund, order: Order) -> None:
         """Refund the order, if it is still as read (`order`), with the new request, all or nothing.
 
         Raises a RaceLost (RefundExists, OrderChanged, WriteConflict) when cancelled.
         """
-        self._transact([self._hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self._add_refund(refund)])
+        self.parts.transact(
+            [self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self.parts.add_refund(refund)]
+        )
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the approved request (it was `was`) and refund its order (still as read), together."""
@@ -182,7 +122,7 @@ class RefundsRepository:
                 refunded=OrderStatus.REFUNDED.value, refund_id=refund.refund_id, seen=order.status.value
             ),
         }
-        self._transact([self._replace_request(refund, was), self._update_order(refund, order_update)])
+        self.parts.transact([self.parts.replace_request(refund, was), self.parts.update_order(refund, order_update)])
 
     def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the rejected or withdrawn request (it was `was`) and free its order (still as read) for a
@@ -192,7 +132,7 @@ class RefundsRepository:
             "ConditionExpression": "#status = :seen AND refund_id = :refund_id",
             "ExpressionAttributeValues": dynamo.values(refund_id=refund.refund_id, seen=order.status.value),
         }
-        self._transact([self._replace_request(refund, was), self._update_order(refund, order_update)])
+        self.parts.transact([self.parts.replace_request(refund, was), self.parts.update_order(refund, order_update)])
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
         """Store the request's new payout state, if its payout is still the one read (RequestChanged),
@@ -221,137 +161,3 @@ class RefundsRepository:
             if dynamo.condition_failed(exc):
                 raise RequestChanged(f"refund {refund.refund_id}'s payout changed") from exc
             raise
-
-    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
-        """Drop the owed mark of the message `refund` (a state of the request) owes, once published; False
-        when the request no longer carries that mark (confirmed already, or it owes another message now)."""
-        mark = owed_marks(refund).get(f"{outbox.name}_owed_since")
-        if mark is None:
-            return False
-        try:
-            with dynamo.translate_transient_errors():
-                dynamo.client().update_item(
-                    TableName=self.table_name,
-                    Key=keys.refund(refund.order_id, refund.refund_id),
-                    UpdateExpression="REMOVE #shard, #since",
-                    ConditionExpression="#since = :mark",
-                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
-                    ExpressionAttributeValues=dynamo.values(mark=mark),
-                )
-        except ClientError as exc:
-            if dynamo.condition_failed(exc):
-                return False
-            raise
-        return True
-
-    # ------------------------------------------------------------------ transaction parts
-
-    def _transact(self, parts: list["TransactionPart"]) -> None:
-        try:
-            with dynamo.translate_transient_errors():
-                dynamo.client().transact_write_items(TransactItems=[part.action for part in parts])
-        except ClientError as exc:
-            if aws_clients.error_code(exc) != "TransactionCanceledException":
-                raise
-            cause = _why_cancelled(parts, exc.response.get("CancellationReasons", []))
-            if cause is None:
-                raise
-            raise cause from exc
-
-    def _hold_the_order(self, refund: Refund, order: Order, new_status: OrderStatus | None) -> "TransactionPart":
-        """Make the new request the order's open (or, with REFUNDED, approved) request and count it, if the
-        order is as read: same status, no open request, no request made since."""
-        sets = "SET refund_id = :refund_id, refund_requests = :count"
-        named = {"refund_id": refund.refund_id, "count": order.refund_requests + 1, "seen": order.status.value}
-        if new_status is not None:
-            sets += ", #status = :new_status"
-            named["new_status"] = new_status.value
-        counted = "refund_requests = :seen_count"
-        if order.refund_requests == 0:  # orders stored before requests were counted have no count
-            counted = f"(attribute_not_exists(refund_requests) OR {counted})"
-        update = {
-            "UpdateExpression": sets,
-            "ConditionExpression": f"#status = :seen AND attribute_not_exists(refund_id) AND {counted}",
-            "ExpressionAttributeValues": dynamo.values(seen_count=order.refund_requests, **named),
-        }
-        return self._update_order(refund, update)
-
-    def _update_order(self, refund: Refund, update: dict[str, Any]) -> "TransactionPart":
-        """`update`, on the refund's order, whose failed condition means another request holds the order
-        (RefundExists) or the order changed (OrderChanged)."""
-
-        def order_changed(reason: dict[str, Any]) -> RaceLost:
-            current = reason.get("Item")  # ReturnValuesOnConditionCheckFailure: the order as it is now
-            if current is None:
-                return OrderChanged(refund.order_id, "MISSING")
-            stored = dynamo.decode(current)
-            if stored.get("refund_id") not in (None, refund.refund_id):
-                return RefundExists(refund.order_id)
-            return OrderChanged(refund.order_id, stored["status"])
-
-        action = {
-            "TableName": self.orders_table,
-            "Key": keys.order(refund.order_id),
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        } | update
-        return TransactionPart({"Update": action}, order_changed)
-
-    def _add_refund(self, refund: Refund) -> "TransactionPart":
-        put = {
-            "TableName": self.table_name,
-            "Item": dynamo.encode(to_item(refund)),
-            "ConditionExpression": "attribute_not_exists(refund_id)",
-        }
-        return TransactionPart({"Put": put}, lambda _: RefundExists(refund.order_id))
-
-    def _replace_request(self, refund: Refund, was: RefundStatus) -> "TransactionPart":
-        put = {
-            "TableName": self.table_name,
-            "Item": dynamo.encode(to_item(refund)),
-            "ConditionExpression": "#status = :was",
-            "ExpressionAttributeNames": {"#status": "status"},
-            "ExpressionAttributeValues": dynamo.values(was=was.value),
-        }
-        return TransactionPart({"Put": put}, lambda _: RequestChanged(f"refund {refund.refund_id} changed"))
-
-
-@dataclass(frozen=True)
-class TransactionPart:
-    """One item of a transaction, with what its failed condition means for the refund."""
-
-    action: dict[str, Any]
-    refused: Callable[[dict[str, Any]], RaceLost]  # from the item's CancellationReason
-
-
-# When several conditions fail at once, the answer that tells the caller most comes first: an existing
-# request is returned as it stands, whatever became of the order; then the order's own state.
-PRECEDENCE = (RefundExists, RequestChanged, OrderChanged)
-
-
-def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:
-    """The cancellation reasons, paired with the parts in the order the transaction listed them."""
-    refused = [
-        part.refused(reason)
-        for part, reason in zip(parts, reasons, strict=False)
-        if reason.get("Code") == "ConditionalCheckFailed"
-    ]
-    if refused:
-        return min(refused, key=lambda race: PRECEDENCE.index(type(race)))
-    codes = {reason.get("Code") for reason in reasons}
-    if "TransactionConflict" in codes:
-        return WriteConflict("the order is being changed by another request")
-    if codes & {"ThrottlingError", "ProvisionedThroughputExceeded"}:
-        return TemporarilyUnavailable("the data store is busy; retry shortly")
-    return None
-
-
-def from_stream_image(image: dict[str, Any]) -> Refund:
-    """A refund as the table's stream shows it (an image, in DynamoDB's typed JSON)."""
-    return from_item(dynamo.decode(image))
-
-
-def change_of(stream_record: dict[str, Any]) -> tuple[Refund | None, Refund]:
-    """A stream record's change: the request before (None when new) and after."""
-    before = stream_record.get("OldImage")
-    return (from_stream_image(before) if before else None), from_stream_image(stream_record["NewImage"])

@@ -4,12 +4,14 @@ import functools
 from dataclasses import dataclass
 
 from fastrefund.platform.config import get_config
+from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
 from fastrefund.repositories.merchant_refunds import WorkbenchRepository
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
+from fastrefund.repositories.owed_messages import OwedMessagesRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
-from fastrefund.repositories.usage import DailyUsageRepository
+from fastrefund.repositories.usage_reservations import DailyUsageRepository
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,9 @@ class Store:
     refunds: RefundsRepository
     subscriptions: SubscriptionsRepository
     workbench: WorkbenchRepository
+    owed_messages: OwedMessagesRepository
     usage: DailyUsageRepository
+    leaked_reservations: LeakedReservationsRepository
 
 
 @functools.cache
@@ -31,5 +35,7 @@ def get_store() -> Store:
         refunds=RefundsRepository(config.refunds_table, config.orders_table),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
         workbench=WorkbenchRepository(config.refunds_table),
+        owed_messages=OwedMessagesRepository(config.refunds_table),
         usage=DailyUsageRepository(config.policy_usage_table),
+        leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
     )

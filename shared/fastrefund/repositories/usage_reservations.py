@@ -1,9 +1,6 @@
-"""The merchant policy's daily usage: a few counters per merchant and China day, reserved before a refund commits.
+"""Reserving a merchant-route refund on the day's usage counters before it commits, and releasing it.
 
-Each counter (`amount_fen`, `refund_count`) holds what is reserved or committed on it, and its room (`room_fen`,
-`room_count`): what it may still take. The day's rooms are dealt from the limit minus the day's usage
-(domain.reservations.Rooms), so that the counters together never take more than the limit leaves. A
-merchant-route refund reserves on one counter with a single conditional update (room enough, dealt under the
+A merchant-route refund reserves on one counter with a single conditional update (room enough, dealt under the
 policy version the decision read), then commits order and request in a transaction that does not touch the
 counter, and releases the reservation (giving its room back) when that transaction is cancelled. No
 transaction touches a counter while refunds are being reserved on it, so a busy merchant's refunds never
@@ -16,83 +13,22 @@ counted, each on condition that it did not change since read (`revision`). Rare 
 the day's allowance), so it seldom meets a refund.
 
 A process that dies between its reservation and its commit leaves a counter too high, never too low: the
-limit still holds. To find such leaks, each reservation is also counted in its time bucket (`r_<start>` and
-`n_<start>`, top-level attributes: DynamoDB cannot create a map and update inside it in one expression), the
-bucket's start joins the set `buckets`, and the counter carries `to_reconcile` (a shard, the key of the sparse
-index the reconciliation reads). Once no request of a bucket can still commit, the reconciliation compares the
-bucket with the refunds committed on that counter in it and takes back the difference
-(logic.usage_reconciliation, domain.reservations).
+limit still holds; repositories.leaked_reservations finds and takes back such leaks.
 """
 
 import random
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import start_of_china_day
 from fastrefund.domain.errors import DailyLimitReached, PolicyChanged, TemporarilyUnavailable, WriteConflict
 from fastrefund.domain.models.merchant import MAX_USAGE_COUNTERS, AutoRefundPolicy, PolicyUsage
-from fastrefund.domain.reservations import Bucket, Reservation, Rooms, bucket_of
+from fastrefund.domain.reservations import Reservation, Rooms, bucket_of
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.platform import aws_clients
 from fastrefund.platform.observability import logger
-from fastrefund.repositories import dynamo, keys
-
-USAGE_KEPT_DAYS = 3  # a day's counter expires (TTL) this many days after the day ends
-TO_RECONCILE_INDEX = "UsageToReconcile"
-TO_RECONCILE_SHARDS = 8
-
-
-def usage_of(day: date, counters: Iterable[dynamo.Item]) -> PolicyUsage:
-    """The day's usage: what its counters hold together."""
-    counters = list(counters)
-    return PolicyUsage(
-        day=day,
-        amount_fen=sum(item.get("amount_fen", 0) for item in counters),
-        count=sum(item.get("refund_count", 0) for item in counters),
-    )
-
-
-def by_number(counters: Iterable[dynamo.Item]) -> dict[int, dynamo.Item]:
-    """Counters read, by their number."""
-    return {keys.usage_counter_of(item["merchant_id"])[1]: item for item in counters}
-
-
-def counters_in_use(counters: dict[int, dynamo.Item]) -> int:
-    """How many counters the day has, as its counter 0 records it (more than the policy's own number on a day
-    the number was lowered: the others still hold usage)."""
-    return int(counters.get(0, {}).get("counters", 1))
-
-
-def _the_only_counter(policy: AutoRefundPolicy, counter_0: dynamo.Item) -> bool:
-    """Whether the day keeps its usage on counter 0 alone, so that this counter's usage is the day's."""
-    return policy.usage_counters == 1 and counters_in_use({0: counter_0}) == 1
-
-
-def expiry(day: date) -> int:
-    return int((start_of_china_day(day) + timedelta(days=1 + USAGE_KEPT_DAYS)).timestamp())
-
-
-def policy_version_updates(table_name: str, merchant_id: str, day: date, policy_version: str) -> list[dict[str, Any]]:
-    """The transaction parts that make a day's counters work under a new policy version: every counter the
-    day may have loses its room (a reservation decided under the older version is refused: PolicyChanged),
-    and the rooms are dealt again under the new one by the next reservation (or `open_day`)."""
-    return [
-        {
-            "Update": {
-                "TableName": table_name,
-                "Key": keys.usage(merchant_id, day, counter),
-                "UpdateExpression": (
-                    "SET policy_version = :version, expires_at = :expires_at"
-                    " REMOVE rooms_for, room_fen, room_count ADD revision :one"
-                ),
-                "ExpressionAttributeValues": dynamo.values(version=policy_version, expires_at=expiry(day), one=1),
-            }
-        }
-        for counter in range(MAX_USAGE_COUNTERS)
-    ]
+from fastrefund.repositories import dynamo, keys, usage_counters
 
 
 class DailyUsageRepository:
@@ -101,24 +37,9 @@ class DailyUsageRepository:
 
     def get(self, merchant_id: str, day: date) -> PolicyUsage:
         """The day's usage, from every counter the day may have."""
-        return usage_of(day, self.read(merchant_id, day, range(MAX_USAGE_COUNTERS)).values())
-
-    def rest_of_day(
-        self, merchant_id: str, day: date, read: dict[int, dynamo.Item], numbers_read: int, policy_counters: int
-    ) -> dict[int, dynamo.Item]:
-        """The day's counters, given the first `numbers_read` of them `read`: the others are the policy's
-        number, or more on a day it was lowered (counter 0 records how many the day has had)."""
-        in_use = max(policy_counters, counters_in_use(read))
-        return read | self.read(merchant_id, day, range(numbers_read, in_use))
-
-    def read(self, merchant_id: str, day: date, numbers: Iterable[int]) -> dict[int, dynamo.Item]:
-        request = {"Keys": [keys.usage(merchant_id, day, counter) for counter in numbers], "ConsistentRead": True}
-        if not request["Keys"]:
-            return {}
-        found = dynamo.batch_get({self.table_name: request})
-        return by_number(found.get(self.table_name, []))
-
-    # ------------------------------------------------------------------ reservations
+        return usage_counters.usage_of(
+            day, usage_counters.read_counters(self.table_name, merchant_id, day, range(MAX_USAGE_COUNTERS)).values()
+        )
 
     def reserve(
         self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str, amount_fen: int, at: datetime
@@ -139,12 +60,15 @@ class DailyUsageRepository:
                     raise PolicyChanged(merchant_id) from None
                 if stored.get("rooms_for") != policy_version:
                     break  # the rooms are not dealt under this policy (or cannot be: the day is over): deal them
-                if _the_only_counter(policy, stored):
-                    usage = usage_of(day, [stored])  # its refusal shows the day's usage
+                if usage_counters.the_only_counter(policy, stored):
+                    usage = usage_counters.usage_of(day, [stored])  # its refusal shows the day's usage
                     if not DailyRoom.of(policy, amount_fen).admits(usage):
                         raise DailyLimitReached(merchant_id, usage) from None
             else:
-                return Reservation(counter, usage_of(day, [before]) if _the_only_counter(policy, before) else None)
+                return Reservation(
+                    counter,
+                    usage_counters.usage_of(day, [before]) if usage_counters.the_only_counter(policy, before) else None,
+                )
         return self._deal(merchant_id, day, policy, policy_version, _Refund(numbers[0], amount_fen, at))
 
     def open_day(self, merchant_id: str, day: date, policy: AutoRefundPolicy, policy_version: str) -> None:
@@ -197,14 +121,21 @@ class DailyUsageRepository:
         assert fresh is not None, "a day with no usage is never over the limit"
         sets = ["room_fen = if_not_exists(room_fen, :fresh_fen) - :amount"]
         takes = ["room_fen >= :amount"]
-        values = dynamo.values(version=policy_version, expires_at=expiry(day), fresh_fen=fresh.fen[counter])
+        values = dynamo.values(
+            version=policy_version, expires_at=usage_counters.expiry(day), fresh_fen=fresh.fen[counter]
+        )
         fresh_fits = fresh.fen[counter] >= amount_fen
         if fresh.count is not None:
             sets.append("room_count = if_not_exists(room_count, :fresh_count) - :one")
             takes.append("room_count >= :one")
             values |= dynamo.values(fresh_count=fresh.count[counter])
             fresh_fits = fresh_fits and fresh.count[counter] >= 1
-        sets += ["rooms_for = :version", "policy_version = :version", "expires_at = :expires_at", _COUNT_REFUND]
+        sets += [
+            "rooms_for = :version",
+            "policy_version = :version",
+            "expires_at = :expires_at",
+            usage_counters.COUNT_REFUND,
+        ]
         condition = f"(rooms_for = :version AND {' AND '.join(takes)})"
         if fresh_fits:
             condition += " OR attribute_not_exists(merchant_id)"
@@ -213,9 +144,9 @@ class DailyUsageRepository:
                 response = dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.usage(merchant_id, day, counter),
-                    UpdateExpression=f"SET {', '.join(sets)} ADD {_bucket_additions(at)}, revision :one",
+                    UpdateExpression=f"SET {', '.join(sets)} ADD {usage_counters.bucket_additions(at)}, revision :one",
                     ConditionExpression=condition,
-                    ExpressionAttributeValues=_refund_values(merchant_id, amount_fen, at) | values,
+                    ExpressionAttributeValues=usage_counters.refund_values(merchant_id, amount_fen, at) | values,
                     ReturnValues="ALL_OLD",
                     ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
@@ -238,10 +169,12 @@ class DailyUsageRepository:
         """Read all the day's counters, count `refund` (if any) on its counter if the day's usage leaves
         room for it, and deal the rooms that are left over the counters, in one transaction on condition that no
         counter changed since read."""
-        stored = self.read(merchant_id, day, range(MAX_USAGE_COUNTERS))  # rare: every counter the day may have
+        stored = usage_counters.read_counters(
+            self.table_name, merchant_id, day, range(MAX_USAGE_COUNTERS)
+        )  # rare: every counter the day may have
         if any(item.get("policy_version", policy_version) != policy_version for item in stored.values()):
             raise PolicyChanged(merchant_id)
-        usage = usage_of(day, stored.values())
+        usage = usage_counters.usage_of(day, stored.values())
         taken = usage
         if refund is not None:
             if not DailyRoom.of(policy, refund.amount_fen).admits(usage):
@@ -250,7 +183,7 @@ class DailyUsageRepository:
                 update={"amount_fen": usage.amount_fen + refund.amount_fen, "count": usage.count + 1}
             )
         with_usage = [counter for counter, item in stored.items() if item.get("amount_fen") or item.get("refund_count")]
-        in_use = max(policy.usage_counters, counters_in_use(stored), max(with_usage, default=0) + 1)
+        in_use = max(policy.usage_counters, usage_counters.counters_in_use(stored), max(with_usage, default=0) + 1)
         rooms = Rooms.dealt(policy, taken, in_use)
         if rooms is None:  # the usage is over a limit lowered below it: the counters stay without room
             raise DailyLimitReached(merchant_id, usage)
@@ -286,7 +219,7 @@ class DailyUsageRepository:
         removes = []
         additions = ["revision :one"]
         values: dict[str, Any] = dynamo.values(
-            version=policy_version, room_fen=rooms.fen[counter], expires_at=expiry(day), one=1
+            version=policy_version, room_fen=rooms.fen[counter], expires_at=usage_counters.expiry(day), one=1
         )
         if rooms.count is not None:
             sets.append("room_count = :room_count")
@@ -297,9 +230,9 @@ class DailyUsageRepository:
             sets.append("counters = :in_use")
             values |= dynamo.values(in_use=in_use)
         if refund is not None and refund.counter == counter:
-            sets.append(_COUNT_REFUND)
-            additions.insert(0, _bucket_additions(refund.at))
-            values |= _refund_values(merchant_id, refund.amount_fen, refund.at)
+            sets.append(usage_counters.COUNT_REFUND)
+            additions.insert(0, usage_counters.bucket_additions(refund.at))
+            values |= usage_counters.refund_values(merchant_id, refund.amount_fen, refund.at)
         if stored is None:
             condition = "attribute_not_exists(merchant_id)"
         elif "revision" not in stored:  # a counter written before revisions were kept: its usage unchanged
@@ -321,84 +254,6 @@ class DailyUsageRepository:
             }
         }
 
-    # ------------------------------------------------------------------ reconciliation
-
-    def counters_to_reconcile(self) -> list[tuple[str, date, int]]:
-        """(merchant_id, day, counter) of every counter with buckets not reconciled yet."""
-        found = []
-        for shard in range(TO_RECONCILE_SHARDS):
-            query = {
-                "TableName": self.table_name,
-                "IndexName": TO_RECONCILE_INDEX,
-                "KeyConditionExpression": "to_reconcile = :shard",
-                "ExpressionAttributeValues": dynamo.values(shard=str(shard)),
-            }
-            while True:
-                with dynamo.translate_transient_errors():
-                    response = dynamo.client().query(**query)
-                for item in map(dynamo.decode, response["Items"]):
-                    merchant_id, counter = keys.usage_counter_of(item["merchant_id"])
-                    found.append((merchant_id, date.fromisoformat(item["day"]), counter))
-                if "LastEvaluatedKey" not in response:
-                    break
-                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found
-
-    def open_buckets(self, merchant_id: str, day: date, counters: list[int]) -> list[Bucket]:
-        """The open buckets of these counters of a merchant's day, read together."""
-        return [
-            Bucket(merchant_id, day, counter, start, item.get(f"r_{start}", 0), item.get(f"n_{start}", 0))
-            for counter, item in self.read(merchant_id, day, counters).items()
-            for start in sorted(item.get("buckets", []))
-        ]
-
-    def close_bucket(self, bucket: Bucket, leaked_amount_fen: int, leaked_count: int) -> bool:
-        """Take the bucket's leaked reservations back from the counter (giving their room back) and forget the
-        bucket, if it still holds what was read; False otherwise (a late release: the next run looks again)."""
-        start = bucket.start
-        try:
-            with dynamo.translate_transient_errors():
-                dynamo.client().update_item(
-                    TableName=self.table_name,
-                    Key=keys.usage(bucket.merchant_id, bucket.day, bucket.counter),
-                    UpdateExpression=(
-                        "ADD amount_fen :minus, refund_count :minus_count, room_fen :leaked, room_count :leaked_count,"
-                        f" revision :one DELETE buckets :bucket REMOVE r_{start}, n_{start}"
-                    ),
-                    ConditionExpression=f"r_{start} = :reserved AND n_{start} = :count",
-                    ExpressionAttributeValues=dynamo.values(
-                        minus=-leaked_amount_fen,
-                        minus_count=-leaked_count,
-                        leaked=leaked_amount_fen,
-                        leaked_count=leaked_count,
-                        one=1,
-                        bucket={start},
-                        reserved=bucket.amount_fen,
-                        count=bucket.count,
-                    ),
-                )
-        except ClientError as exc:
-            if dynamo.condition_failed(exc):
-                return False
-            raise
-        return True
-
-    def done_reconciling(self, merchant_id: str, day: date, counter: int) -> bool:
-        """Take the counter out of the reconciliation's index, if no bucket is left open on it."""
-        try:
-            with dynamo.translate_transient_errors():
-                dynamo.client().update_item(
-                    TableName=self.table_name,
-                    Key=keys.usage(merchant_id, day, counter),
-                    UpdateExpression="REMOVE to_reconcile",
-                    ConditionExpression="attribute_not_exists(buckets)",
-                )
-        except ClientError as exc:
-            if dynamo.condition_failed(exc):
-                return False
-            raise
-        return True
-
 
 class _Refund(NamedTuple):
     """A refund a deal counts: on which counter, how much, decided when."""
@@ -414,25 +269,3 @@ class _Refused(Exception):
     def __init__(self, stored: dynamo.Item) -> None:
         super().__init__("the counter refused the reservation")
         self.stored = stored
-
-
-# Counting a refund on a counter: its usage, and the day's index entry for the reconciliation.
-_COUNT_REFUND = (
-    "amount_fen = if_not_exists(amount_fen, :zero) + :amount, refund_count = if_not_exists(refund_count, :zero) + :one,"
-    " to_reconcile = :shard"
-)
-
-
-def _bucket_additions(at: datetime) -> str:
-    bucket = bucket_of(at)
-    return f"r_{bucket} :amount, n_{bucket} :one, buckets :bucket"
-
-
-def _refund_values(merchant_id: str, amount_fen: int, at: datetime) -> dict[str, Any]:
-    return dynamo.values(
-        zero=0,
-        one=1,
-        amount=amount_fen,
-        shard=dynamo.shard_of(merchant_id, TO_RECONCILE_SHARDS),
-        bucket={bucket_of(at)},
-    )

@@ -1,0 +1,75 @@
+"""The outbox's marks: what a request owes (a notice, a payout instruction) until its message is confirmed published.
+
+A request that owes a message carries an owed mark for it: `<outbox>_owed` (a shard, so that no index
+partition runs hot) and `<outbox>_owed_since` ("<when it became owed> <message id>"), the keys of the sparse
+index the reconciliation reads (NoticesOwed, PayoutsOwed). The mark is written with the change that makes the
+message owed, so a crash after the commit leaves it in place; a publisher drops it once the message is out.
+"""
+
+from datetime import datetime
+
+from botocore.exceptions import ClientError
+
+from fastrefund.domain.clock import to_storage
+from fastrefund.domain.models.refund import Refund
+from fastrefund.domain.notices import NOTICES, OUTBOXES, PAYOUTS, Outbox
+from fastrefund.repositories import dynamo, keys
+
+OWED_SHARDS = 8
+OWED_INDEXES = {NOTICES.name: "NoticesOwed", PAYOUTS.name: "PayoutsOwed"}
+
+
+def owed_marks(refund: Refund) -> dynamo.Item:
+    """The owed marks of the messages the request's state owes (none once confirmed: see confirm_published)."""
+    marks: dynamo.Item = {}
+    shard = dynamo.shard_of(refund.refund_id, OWED_SHARDS)
+    for outbox in OUTBOXES:
+        message = outbox.owed(refund)
+        if message is not None:
+            marks[f"{outbox.name}_owed"] = shard
+            marks[f"{outbox.name}_owed_since"] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
+    return marks
+
+
+class OwedMessagesRepository:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order_id, refund_id) of requests owing a message of `outbox` since before `cutoff` and not
+        confirmed published, oldest first in each shard (at most `limit` per shard)."""
+        found = []
+        for shard in range(OWED_SHARDS):
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(
+                    TableName=self.table_name,
+                    IndexName=OWED_INDEXES[outbox.name],
+                    KeyConditionExpression="#shard = :shard AND #since < :cutoff",
+                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeValues=dynamo.values(shard=str(shard), cutoff=to_storage(cutoff)),
+                    Limit=limit,
+                )
+            found += [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
+        return found
+
+    def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
+        """Drop the owed mark of the message `refund` (a state of the request) owes, once published; False
+        when the request no longer carries that mark (confirmed already, or it owes another message now)."""
+        mark = owed_marks(refund).get(f"{outbox.name}_owed_since")
+        if mark is None:
+            return False
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.refund(refund.order_id, refund.refund_id),
+                    UpdateExpression="REMOVE #shard, #since",
+                    ConditionExpression="#since = :mark",
+                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeValues=dynamo.values(mark=mark),
+                )
+        except ClientError as exc:
+            if dynamo.condition_failed(exc):
+                return False
+            raise
+        return True
