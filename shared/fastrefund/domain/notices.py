@@ -32,6 +32,11 @@ _NOTICE_IDS = uuid.UUID("5d3c1c52-8f0e-4f59-9d0c-7a0f3e1b6a21")
 class Outbound(Protocol):
     """A message to publish: its body, its id (the same on every retry) and its SNS attributes."""
 
+    @property
+    def refund_id(self) -> str:
+        """The refund request the message is about."""
+        ...
+
     def message_id(self) -> str: ...
 
     def attributes(self) -> dict[str, str]: ...

@@ -95,7 +95,7 @@ def create_app() -> APIGatewayRestResolver:
 
     @app.exception_handler(ServiceError)
     def _service_error(exc: ServiceError) -> Response[Any]:
-        status, code = ERROR_STATUS.get(type(exc), (HTTPStatus.BAD_REQUEST, "BAD_REQUEST"))
+        status, code = ERROR_STATUS[type(exc)]  # every service error has its entry (tests/unit/test_error_map.py)
         logger.info("request refused", extra={"code": code, "detail": exc.details})
         details = exc.issues if isinstance(exc, InvalidBody) else [exc.details] if exc.details else []
         if isinstance(exc, OrderRefunded):
