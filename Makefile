@@ -34,10 +34,10 @@ run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (s
 
 invoke: install  ## one invocation against `make run`'s stack: make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json
 	@test -n "$(FUNCTION)" -a -n "$(EVENT)" || { echo "usage: make invoke FUNCTION=<folder under functions/> EVENT=<a file of events/>"; exit 2; }
-	@$(BIN)/python -m devtools.invoke --function "$(FUNCTION)" --event "$(EVENT)"
+	@$(BIN)/python -m devtools.cli.invoke --function "$(FUNCTION)" --event "$(EVENT)"
 
 token: install  ## a local bearer token: make token ROLE=buyer SUB=b-1 (MERCHANT=m-1 for merchant and erp)
-	@$(BIN)/python -m devtools.token --role "$(ROLE)" --sub "$(SUB)" $(if $(MERCHANT),--merchant "$(MERCHANT)")
+	@$(BIN)/python -m devtools.cli.token --role "$(ROLE)" --sub "$(SUB)" $(if $(MERCHANT),--merchant "$(MERCHANT)")
 
 # checkov has a virtualenv of its own too: its dependencies are not the service's.
 CHECKOV := .venv-checkov/bin/checkov

@@ -18,10 +18,10 @@ import boto3
 from moto import mock_aws
 
 from bench.botocore_hooks import on_every_new_client
-from devtools import local_identity, resources
-from devtools.harness import invoke_named as invoke
-from devtools.sample_events import api_event, buyer, event, merchant, paid_order_message, sqs_batch
-from devtools.template import Template
+from devtools.catalogue.template import Template
+from devtools.emulator import local_identity, resources
+from devtools.invoking.harness import invoke_named as invoke
+from devtools.invoking.sample_events import api_event, buyer, event, merchant, paid_order_message, sqs_batch
 
 calls: Counter[str] = Counter()
 

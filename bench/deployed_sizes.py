@@ -16,7 +16,7 @@ from pathlib import Path
 import boto3
 import botocore
 
-from devtools.template import ROOT, Template
+from devtools.catalogue.template import ROOT, Template
 
 BUILD = ROOT / ".aws-sam" / "build"
 GOAL_ZIPPED = 10 * 2**20  # every function but the authorizer, with its layer

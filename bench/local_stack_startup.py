@@ -10,9 +10,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from devtools.dynamodb_local import free_port
-from devtools.local_stack_process import wait_until_answering
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
+from devtools.emulator.dynamodb_local import free_port
+from devtools.emulator.local_stack_process import wait_until_answering
 
 RUNS = 3
 

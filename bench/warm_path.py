@@ -31,11 +31,11 @@ import boto3
 import botocore
 
 from bench.botocore_hooks import on_every_new_client
-from devtools import resources
-from devtools.dynamodb_local import DynamoDBLocal
-from devtools.harness import LambdaContext, catalogue, load_module
-from devtools.sample_events import api_event, buyer
-from devtools.template import Resolver, Template
+from devtools.catalogue.template import Resolver, Template
+from devtools.emulator import resources
+from devtools.emulator.dynamodb_local import DynamoDBLocal
+from devtools.invoking.harness import LambdaContext, catalogue, load_module
+from devtools.invoking.sample_events import api_event, buyer
 from fastrefund.platform import aws_clients
 
 REQUESTS = 150  # per kind, for the handler and for the floor each

@@ -25,8 +25,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from bench import warm_path
-from devtools.dynamodb_local import DynamoDBLocal
-from devtools.harness import catalogue, load_module
+from devtools.emulator.dynamodb_local import DynamoDBLocal
+from devtools.invoking.harness import catalogue, load_module
 
 ROUNDS = 200  # pairs of requests per part
 

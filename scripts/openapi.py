@@ -9,7 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from devtools import harness
+from devtools.invoking import harness
 
 
 def build_document() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from devtools.event_sources import lambda_stream_record
+from devtools.emulator.event_sources import lambda_stream_record
 
 Invoke = Callable[[dict[str, Any]], dict[str, Any]]  # a stream event -> the function's answer
 EMPTY_READS_AT_THE_END = 3  # an open shard answers empty pages past its last record

@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from devtools import local_identity, resources
-from devtools.template import Resolver, Template
+from devtools.catalogue.template import Resolver, Template
+from devtools.emulator import local_identity, resources
 from fastrefund.domain import rulebook
 from fastrefund.platform import aws_clients, config
 from fastrefund.repositories import store

@@ -1,15 +1,15 @@
 """Helpers the tests share: invoking a function by its folder name, reading answers, seeding data.
 
-The events themselves are built by devtools.sample_events (re-exported here for the tests' imports).
+The events themselves are built by devtools.invoking.sample_events (re-exported here for the tests' imports).
 """
 
 import json
 from datetime import datetime
 from typing import Any
 
-from devtools import local_identity
-from devtools.harness import invoke_named
-from devtools.sample_events import (
+from devtools.emulator import local_identity
+from devtools.invoking.harness import invoke_named
+from devtools.invoking.sample_events import (
     EVENTS,
     api_event,
     buyer,

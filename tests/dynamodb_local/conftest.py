@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from devtools import resources
-from devtools.dynamodb_local import DynamoDBLocal
-from devtools.template import Resolver, Template
+from devtools.catalogue.template import Resolver, Template
+from devtools.emulator import resources
+from devtools.emulator.dynamodb_local import DynamoDBLocal
 from tests.dynamodb_local import workers
 from tests.dynamodb_local.publishing import topics_with_queues
 

@@ -8,8 +8,8 @@ from http import HTTPStatus
 import boto3
 from moto.server import ThreadedMotoServer
 
-from devtools.dynamodb_local import free_port
-from devtools.event_sources import StreamDelivery, filter_patterns, on_failure_message, passes, read_stream
+from devtools.emulator.dynamodb_local import free_port
+from devtools.emulator.event_sources import StreamDelivery, filter_patterns, on_failure_message, passes, read_stream
 from tests.dynamodb_local import workers
 from tests.support import api_event, buyer, invoke, merchant, response_json
 

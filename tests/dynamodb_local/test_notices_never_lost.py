@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 import jsonschema
 from botocore.exceptions import ClientError
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 from fastrefund.platform import aws_clients
 from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved
 from tests.support import enrol_since, invoke, paid_order_message, sqs_batch

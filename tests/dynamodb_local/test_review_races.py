@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from http import HTTPStatus
 
-from devtools.event_sources import read_stream
+from devtools.emulator.event_sources import read_stream
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refund_stream import change_of

@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 from botocore.exceptions import ClientError
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 from fastrefund.platform import aws_clients
 from tests.support import api_event, event, invoke, merchant, response_json
 

@@ -110,8 +110,8 @@ def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):
 
 
 def test_with_the_order_systems_topic_the_queue_is_subscribed_raw_and_open_to_that_topic_alone(stack):
-    from devtools import resources
-    from devtools.template import Resolver, Template
+    from devtools.catalogue.template import Resolver, Template
+    from devtools.emulator import resources
 
     topic = stack.sns.create_topic(Name="order-system-events")["TopicArn"]
     template = Template.load(parameters={"OrderEventsTopicArn": topic})

@@ -8,7 +8,7 @@ from http import HTTPStatus
 import jsonschema
 import pytest
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 from tests.support import (
     api_event,
     buyer,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.template import Template
+from devtools.catalogue.template import Template
 from tests.support import EVENTS, api_event, buyer, enrol_since, event, invoke, merchant, response_json, sqs_batch
 
 SAMPLES = sorted(path.stem for path in EVENTS.glob("*.json"))

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from devtools.local_stack_process import RunningStack, start_stack, wait_until_answering
+from devtools.emulator.local_stack_process import RunningStack, start_stack, wait_until_answering
 
 
 @pytest.fixture

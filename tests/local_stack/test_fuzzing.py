@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from devtools.local_stack_process import RunningStack, start_stack, wait_until_answering
-from devtools.sample_events import paid_order_message
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
+from devtools.emulator.local_stack_process import RunningStack, start_stack, wait_until_answering
+from devtools.invoking.sample_events import paid_order_message
 from fastrefund.domain.notices import OUTBOXES
 from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token

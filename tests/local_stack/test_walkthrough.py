@@ -10,9 +10,9 @@ from http import HTTPStatus
 import boto3
 import pytest
 
-from devtools.local_stack_process import start_stack, wait_until_answering
-from devtools.sample_events import paid_order_message
-from devtools.template import ROOT, TEMPLATE, Template
+from devtools.catalogue.template import ROOT, TEMPLATE, Template
+from devtools.emulator.local_stack_process import start_stack, wait_until_answering
+from devtools.invoking.sample_events import paid_order_message
 from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
@@ -73,7 +73,15 @@ def test_the_outputs_file_names_every_template_output_and_endpoint(local_stack):
 
 def test_make_invoke_runs_a_handler_against_the_stack_with_its_env_vars_file(local_stack, tmp_path):
     def make_invoke(function: str, event: str) -> dict:
-        command = [sys.executable, "-m", "devtools.invoke", "--function", function, "--event", f"events/{event}.json"]
+        command = [
+            sys.executable,
+            "-m",
+            "devtools.cli.invoke",
+            "--function",
+            function,
+            "--event",
+            f"events/{event}.json",
+        ]
         done = subprocess.run([*command, "--state-dir", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)

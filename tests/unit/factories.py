@@ -4,8 +4,8 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from devtools.sample_events import PAID_ORDER
-from devtools.template import Template
+from devtools.catalogue.template import Template
+from devtools.invoking.sample_events import PAID_ORDER
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order

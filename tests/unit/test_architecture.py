@@ -6,7 +6,7 @@ import subprocess
 import sys
 from collections import Counter
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 
 PACKAGE = ROOT / "shared" / "fastrefund"
 HEAVY = ("boto3", "botocore", "aws_lambda_powertools", "jwt")

@@ -3,7 +3,7 @@ repository (or the web), never a folder beside it; every alarm of the template h
 
 import re
 
-from devtools.template import ROOT, Template
+from devtools.catalogue.template import ROOT, Template
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")

@@ -6,8 +6,8 @@ import threading
 import boto3
 from moto import mock_aws
 
-from devtools.event_sources import StreamDelivery, matches
-from devtools.local_pollers import SqsPoller
+from devtools.emulator.event_sources import StreamDelivery, matches
+from devtools.emulator.local_pollers import SqsPoller
 
 PATTERN = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["AUTO_REFUNDED"]}}}}
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from devtools.template import ROOT, Template
+from devtools.catalogue.template import ROOT, Template
 from scripts.message_schemas import SCHEMAS, build_schema
 from scripts.openapi import build_document
 

@@ -5,7 +5,7 @@ import tomllib
 
 import pytest
 
-from devtools.template import ROOT, Resolver, Template
+from devtools.catalogue.template import ROOT, Resolver, Template
 
 STATEFUL = ("AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::SecretsManager::Secret", "AWS::Logs::LogGroup")
 ENVIRONMENTS = ("dev", "prod")

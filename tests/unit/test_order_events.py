@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from devtools.sample_events import paid_order_message, shipped_message
+from devtools.invoking.sample_events import paid_order_message, shipped_message
 from fastrefund.domain.errors import ContradictoryEvent, OrderNotFound
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic import order_events

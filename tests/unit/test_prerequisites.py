@@ -2,7 +2,7 @@
 
 import pytest
 
-from devtools import dynamodb_local
+from devtools.emulator import dynamodb_local
 
 
 def test_a_missing_java_stops_dynamodb_local_with_what_to_install(monkeypatch):

@@ -6,7 +6,7 @@ import copy
 
 from aws_lambda_powertools.utilities.batch import EventType
 
-from devtools.sample_events import event
+from devtools.invoking.sample_events import event
 from fastrefund.domain.models.refund import PayoutStatus
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.edge.batch import LoggedBatchProcessor

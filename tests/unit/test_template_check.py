@@ -3,8 +3,8 @@ references are cfn-lint's to check (what `make lint` runs)."""
 
 import pytest
 
-from devtools.template import TEMPLATE, Template
-from devtools.template_check import problems
+from devtools.catalogue.template import TEMPLATE, Template
+from devtools.catalogue.template_check import problems
 
 
 def variant(tmp_path, *replacements: tuple[str, str]) -> Template:

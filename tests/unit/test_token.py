@@ -3,7 +3,8 @@
 import jwt
 import pytest
 
-from devtools import local_identity, token
+from devtools.cli import token
+from devtools.emulator import local_identity
 
 
 def test_a_buyer_token_carries_its_claims(capsys):

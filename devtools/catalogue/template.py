@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # devtools/catalogue/template.py: the repository
 TEMPLATE = ROOT / "template.yaml"
 
 

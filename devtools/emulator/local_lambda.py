@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from devtools import harness
-from devtools.template import Template
+from devtools.catalogue.template import Template
+from devtools.invoking import harness
 
 DEFAULT_CONCURRENCY = 4
 # Lambda stops an init at 10 s; here several environments may start at once on a machine's few cores

@@ -12,8 +12,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devtools.dynamodb_local import free_port
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
+from devtools.emulator.dynamodb_local import free_port
 
 
 @dataclass

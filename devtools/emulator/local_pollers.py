@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from devtools.event_sources import (
+from devtools.emulator.event_sources import (
     StreamDelivery,
     filter_patterns,
     on_failure_message,
@@ -16,7 +16,7 @@ from devtools.event_sources import (
     read_stream,
     scheduled_event,
 )
-from devtools.local_lambda import LocalFunctions
+from devtools.emulator.local_lambda import LocalFunctions
 
 IDLE_SECONDS = 0.3
 

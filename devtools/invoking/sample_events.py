@@ -8,7 +8,7 @@ import copy
 import json
 from typing import Any
 
-from devtools.template import ROOT
+from devtools.catalogue.template import ROOT
 
 EVENTS = ROOT / "events"
 

@@ -13,7 +13,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any
 
-from devtools.template import Function, Template
+from devtools.catalogue.template import Function, Template
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

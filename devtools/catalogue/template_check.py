@@ -12,8 +12,8 @@ Environment, its Policies).
 import re
 from typing import Any
 
-from devtools.event_sources import filter_patterns, rate_seconds
-from devtools.template import PSEUDO_PARAMETERS, Function, Template
+from devtools.catalogue.template import PSEUDO_PARAMETERS, Function, Template
+from devtools.emulator.event_sources import filter_patterns, rate_seconds
 
 # What the local stack makes (or, for the last set, knows it need not make) from the template.
 MADE_LOCALLY = {

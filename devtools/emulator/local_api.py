@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from devtools.local_lambda import FunctionError, FunctionTimedOut, LocalFunctions
-from devtools.template import ApiRoute, Resolver, Template
+from devtools.catalogue.template import ApiRoute, Resolver, Template
+from devtools.emulator.local_lambda import FunctionError, FunctionTimedOut, LocalFunctions
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from devtools.template import Resolver, Template
+from devtools.catalogue.template import Resolver, Template
 
 # The template's table properties that CreateTable takes as they are.
 _CREATE_TABLE_KEYS = ("AttributeDefinitions", "KeySchema", "BillingMode", "GlobalSecondaryIndexes")

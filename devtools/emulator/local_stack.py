@@ -20,16 +20,16 @@ from typing import Any
 
 import boto3
 
-from devtools import resources
-from devtools.dynamodb_local import DynamoDBLocal
-from devtools.event_sources import rate_seconds
-from devtools.local_api import LocalApi
-from devtools.local_identity import local_secret
-from devtools.local_lambda import DEFAULT_CONCURRENCY, LocalFunctions
-from devtools.local_pollers import SchedulePoller, SqsPoller, StreamPoller
-from devtools.moto_server import MotoServer
-from devtools.template import ROOT, Resolver, Template
-from devtools.template_check import problems
+from devtools.catalogue.template import ROOT, Resolver, Template
+from devtools.catalogue.template_check import problems
+from devtools.emulator import resources
+from devtools.emulator.dynamodb_local import DynamoDBLocal
+from devtools.emulator.event_sources import rate_seconds
+from devtools.emulator.local_api import LocalApi
+from devtools.emulator.local_identity import local_secret
+from devtools.emulator.local_lambda import DEFAULT_CONCURRENCY, LocalFunctions
+from devtools.emulator.local_pollers import SchedulePoller, SqsPoller, StreamPoller
+from devtools.emulator.moto_server import MotoServer
 
 SQS_POLLERS = 5  # how many batches Lambda reads from a queue at once before it scales (at most the function's)
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "us-east-1"}
