@@ -29,7 +29,7 @@ help:  ## this list
 
 install: $(VENV)/.installed $(DYNAMODB_LOCAL)  ## the virtualenv (.venv, Python 3.12) and DynamoDB Local; every verb runs it first
 
-run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (see README)
+run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (docs/local-stack.md)
 	$(BIN)/python -m devtools $(ARGS)
 
 invoke: install  ## one invocation against `make run`'s stack: make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json

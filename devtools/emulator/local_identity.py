@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 
-DEFAULT_SECRET = "local-dev-secret"  # documented in the README; events/authorizer_token.json is signed with it
+DEFAULT_SECRET = "local-dev-secret"  # documented in docs/local-stack.md; events/authorizer_token.json is signed with it
 
 
 def local_secret() -> str:

@@ -9,8 +9,10 @@ import pytest
 
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached
+from fastrefund.platform.config import get_config
 from fastrefund.repositories import keys
 from fastrefund.repositories.store import get_store
+from fastrefund.repositories.usage_counters import read_counters
 from tests.unit.factories import policy
 
 LIMIT_FEN = 100_000
@@ -29,7 +31,8 @@ def set_policy(at, **changes):
 
 
 def rooms(day) -> int:
-    return sum(item.get("room_fen", 0) for item in get_store().usage.read("m-1", day, range(8)).values())
+    counters = read_counters(get_config().policy_usage_table, "m-1", day, range(8))
+    return sum(item.get("room_fen", 0) for item in counters.values())
 
 
 def test_a_new_day_starts_each_counter_with_its_share_of_the_limit_each_a_partition_of_its_own(day_of):
@@ -40,7 +43,7 @@ def test_a_new_day_starts_each_counter_with_its_share_of_the_limit_each_a_partit
 
     taken = {usage.reserve("m-1", day, four, version, 10_000, now).counter for _ in range(8)}
 
-    counters = usage.read("m-1", day, range(8))
+    counters = read_counters(usage.table_name, "m-1", day, range(8))
     assert set(counters) == taken <= {0, 1, 2, 3}
     for number, counter in counters.items():
         assert keys.usage_counter_of(counter["merchant_id"]) == ("m-1", number)

@@ -1,4 +1,4 @@
-"""Hostile input (README "API": hostile input and isolation): each found way in, refused with a 4xx or a failed
+"""Hostile input (docs/contract.md, "Hostile input"): each found way in, refused with a 4xx or a failed
 batch item, and nothing written. Each test here failed before its fix."""
 
 import base64

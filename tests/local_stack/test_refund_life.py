@@ -1,4 +1,4 @@
-"""The refund's life on the local stack, over HTTP and the AWS endpoints, as the README walks it: a
+"""The refund's life on the local stack, over HTTP and the AWS endpoints, as docs/local-stack.md walks it: a
 request goes to review (the merchant is told), the merchant stays silent, the deadline approves it
 (the merchant is told to stop the parcel), the payout instruction reaches the payment system, and its
 answer shows on the refund."""

@@ -1,4 +1,4 @@
-"""The README's walkthrough, end to end, against the local stack over HTTP and the AWS endpoints."""
+"""The walkthrough of docs/local-stack.md, end to end, against the local stack over HTTP and the AWS endpoints."""
 
 import json
 import socket

@@ -1,4 +1,4 @@
-"""Who is calling, as the authorizer vouched for it, and what each caller may act on (README "API": who)."""
+"""Who is calling, as the authorizer vouched for it, and what each caller may act on (docs/contract.md)."""
 
 from enum import StrEnum
 from typing import Any, Self

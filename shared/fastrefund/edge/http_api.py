@@ -1,6 +1,6 @@
 """What every HTTP function shares: the resolver, the caller, and the one map from errors to statuses.
 
-Errors have one body (README "API"): {"error": {"code", "message", "details"}}.
+Errors have one body (docs/contract.md, "Conventions"): {"error": {"code", "message", "details"}}.
 """
 
 import functools

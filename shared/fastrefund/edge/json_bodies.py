@@ -1,6 +1,6 @@
 """The one way a request body is read: JSON only, UTF-8, at most 32 levels deep, numbers of sane size.
 
-The contract (README "API"): the media type is matched case-insensitively and may carry parameters
+The contract (docs/contract.md, "Hostile input"): the media type is matched case-insensitively and may carry parameters
 (`application/json; charset=utf-8`); any other media type with a body is 415; a body that is not valid
 UTF-8 JSON, or nests deeper than 32 levels, is 422. Nothing a caller sends may end in a 5xx.
 """

@@ -1,4 +1,4 @@
-"""The order system's messages (README "Events in"), and what each one does to the stored order."""
+"""The order system's messages (docs/contract.md, "Events in"), and what each one does to the stored order."""
 
 from typing import Annotated, Literal
 

@@ -1,5 +1,5 @@
 """The life of a request in review: approved, rejected, withdrawn, or approved for the silent merchant
-at its deadline (README "The refund's life after the request").
+at its deadline (docs/contract.md, "A request's life after it is made").
 
 Each decision is one transaction over the request and its order, conditioned on both being as read, so
 a shipment, a close or another decision in between makes it decide again from what is stored then: the
