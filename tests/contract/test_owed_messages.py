@@ -1,0 +1,30 @@
+"""The outbox, as every OwedMessages port keeps it: a committed approval owes its notice and its payout
+instruction until each is confirmed, and a confirmation happens once."""
+
+from datetime import timedelta
+
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models.refund import Payout
+from fastrefund.domain.notices import NOTICES, PAYOUTS
+from fastrefund.logic.ports import Store
+from tests.unit.factories import order, refund_of
+
+NOW = utc_now()
+
+
+def test_an_approval_owes_its_messages_until_each_is_confirmed_once(store: Store):
+    paid = order(paid_at=NOW - timedelta(hours=1))
+    store.orders.add_paid(paid)
+    refund = refund_of(paid, requested_at=NOW, decided_at=NOW, payout=Payout(updated_at=NOW))
+    store.refunds.commit_auto_refund(refund, paid)
+    later = NOW + timedelta(minutes=10)
+
+    assert store.owed_messages.owing_since_before(NOTICES, NOW - timedelta(minutes=1), 10) == []  # not yet owed
+    for outbox in (NOTICES, PAYOUTS):
+        assert store.owed_messages.owing_since_before(outbox, later, 10) == [("o-1", refund.refund_id)]
+
+    assert store.owed_messages.confirm_published(NOTICES, refund)
+    assert not store.owed_messages.confirm_published(NOTICES, refund)  # confirmed already
+
+    assert store.owed_messages.owing_since_before(NOTICES, later, 10) == []
+    assert store.owed_messages.owing_since_before(PAYOUTS, later, 10) == [("o-1", refund.refund_id)]
