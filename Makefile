@@ -63,8 +63,10 @@ lint: static $(CHECKOV)  ## the static checks, and the template's: cfn-lint (inf
 	@# every check skipped is in .checkov.yaml, with its reason
 	$(CHECKOV) --config-file .checkov.yaml -f template.yaml
 
-test: lint  ## what CI runs: lint, then every tier
-	$(BIN)/python -m pytest
+# Test files are shared out over one worker per core (a file's tests stay on one worker, with its fixtures): most
+# of the suite waits on DynamoDB Local, moto and the local stack's subprocesses rather than on the CPU.
+test: lint  ## what CI runs: lint, then every tier (one worker per core)
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=5
 
 unit: install  ## tests/unit: rules, use cases over the fakes, the layers, the documents (no sockets)
 	$(BIN)/python -m pytest tests/unit
