@@ -10,18 +10,24 @@ import re
 import sys
 
 from devtools.emulator.local_identity import sign
+from fastrefund.domain.identity import Role
+from fastrefund.domain.models.common import IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN
 
-ROLES = ("buyer", "merchant", "erp", "ops")
-IDENTIFIER = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # the service's identifiers (sub, merchant_id)
+ROLES = tuple(role.value for role in Role)
+
+
+def is_identifier(text: str) -> bool:
+    """Whether `text` is an identifier as the service takes one (sub, merchant_id)."""
+    return len(text) <= IDENTIFIER_MAX_LENGTH and re.fullmatch(IDENTIFIER_PATTERN, text) is not None
 
 
 def problems(role: str, sub: str, merchant: str) -> list[str]:
     found = []
     if role not in ROLES:
         found.append(f"ROLE={role} is not a role: use ROLE=buyer, merchant, erp or ops" if role else "ROLE= is missing")
-    if not IDENTIFIER.fullmatch(sub):
+    if not is_identifier(sub):
         found.append("SUB=<the caller's id> is required (letters, digits, _ . : -; at most 64), e.g. SUB=b-1")
-    if role in ("merchant", "erp") and not IDENTIFIER.fullmatch(merchant):
+    if role in ("merchant", "erp") and not is_identifier(merchant):
         found.append(f"ROLE={role} needs MERCHANT=<its merchant id>, e.g. MERCHANT=m-1")
     return found
 

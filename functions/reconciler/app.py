@@ -36,7 +36,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     republished = {}
     for outbox, topic in topics.items():
         sent = republish_overdue(store.owed_messages, store.refunds, outbox, TopicPublisher(topic), now, grace)
-        metrics.add_metric(name=f"{outbox.name.capitalize()}sRepublished", unit=MetricUnit.Count, value=sent)
+        metrics.add_metric(name=outbox.republished_metric, unit=MetricUnit.Count, value=sent)
         republished[f"{outbox.name}s"] = sent
     logger.info("unconfirmed messages reconciled", extra=republished)
     usage = reconcile_usage(

@@ -26,9 +26,10 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
     result = invoke(function_of(sample), with_ids_that_exist(sample))
 
     match function_of(sample):
-        case "orders_api" | "merchants_api" | "refund_requests_api":
-            assert result["statusCode"] in (HTTPStatus.OK, HTTPStatus.CREATED), result["body"]
-            assert result["multiValueHeaders"]["Content-Type"] == ["application/json"]
+        case "orders_api" | "merchants_api" | "refund_requests_api" | "workbench_api" | "notice_subscriptions_api":
+            assert result["statusCode"] in (HTTPStatus.OK, HTTPStatus.CREATED, HTTPStatus.NO_CONTENT), result["body"]
+            if result["statusCode"] != HTTPStatus.NO_CONTENT:
+                assert result["multiValueHeaders"]["Content-Type"] == ["application/json"]
         case "authorizer":
             assert result["policyDocument"]["Statement"][0]["Effect"] == "Allow"
         case "order_events" if sample.endswith("malformed"):
@@ -39,12 +40,14 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
             assert result == {"decided": 0, "failed": 0}
         case "reconciler":  # the refunds just made owe notices, but not for 5 minutes yet
             assert result == {"notices": 0, "payouts": 0, "usage_taken_back": 0}
+        case unmatched:
+            pytest.fail(f"no expectation for {unmatched}'s sample {sample}")
 
 
 def with_ids_that_exist(sample: str) -> dict:
     """The sample, with the id of a request made now where it names one (ids are generated): o-2's request,
     in review (shipped, 450 yuan), approved and its payout failed for the payout retry; o-1's auto-refund
-    for the payment result."""
+    for the payment result; the subscription the subscribe sample makes, for the unsubscribe."""
     sample_event = event(sample)
     if sample.startswith("refund_requests_api") and "refund_id" in (sample_event["pathParameters"] or {}):
         made = response_json(
@@ -62,6 +65,13 @@ def with_ids_that_exist(sample: str) -> dict:
             assert invoke("payment_results", sqs_batch(failed)) == {"batchItemFailures": []}
         sample_event["pathParameters"]["refund_id"] = made["refund_id"]
         sample_event["path"] = sample_event["path"].replace("3f0c6a1e-9b7d-4e2a-8c5f-000000000002", made["refund_id"])
+    if sample == "notice_subscriptions_api_unsubscribe":  # the subscription the subscribe sample makes
+        subscribed = invoke("notice_subscriptions_api", event("notice_subscriptions_api_subscribe_queue"))
+        made = response_json(subscribed)
+        sample_event["path"] = sample_event["path"].replace(
+            sample_event["pathParameters"]["subscription_id"], made["subscription_id"]
+        )
+        sample_event["pathParameters"]["subscription_id"] = made["subscription_id"]
     if sample == "payment_results_batch":
         made = response_json(invoke("orders_api", event("orders_api_refund_request")))
         for record in sample_event["Records"]:

@@ -200,6 +200,10 @@ class Outbox:
     name: str
     owed: Callable[[Refund], Outbound | None]
     owed_since: Callable[[Refund], datetime]
+    # The metrics its publishers count, spelled out once (the template's alarms and dashboard name them too).
+    published_metric: str
+    failures_metric: str
+    republished_metric: str
 
     def newly_owed(self, before: Refund | None, after: Refund) -> list[Outbound]:
         """The message a committed change calls for (`before` is None for a new request), if any."""
@@ -215,6 +219,20 @@ def _payout_updated_at(refund: Refund) -> datetime:
     return refund.payout.updated_at
 
 
-NOTICES = Outbox("notice", notice_owed, lambda refund: refund.resolution.at if refund.resolution else refund.decided_at)
-PAYOUTS = Outbox("payout", payout_owed, _payout_updated_at)
+NOTICES = Outbox(
+    "notice",
+    notice_owed,
+    lambda refund: refund.resolution.at if refund.resolution else refund.decided_at,
+    published_metric="NoticesPublished",
+    failures_metric="NoticePublishFailures",
+    republished_metric="NoticesRepublished",
+)
+PAYOUTS = Outbox(
+    "payout",
+    payout_owed,
+    _payout_updated_at,
+    published_metric="PayoutsPublished",
+    failures_metric="PayoutPublishFailures",
+    republished_metric="PayoutsRepublished",
+)
 OUTBOXES = (NOTICES, PAYOUTS)

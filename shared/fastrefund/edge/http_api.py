@@ -44,6 +44,7 @@ from fastrefund.domain.errors import (
     field_issues,
 )
 from fastrefund.domain.identity import Caller
+from fastrefund.domain.models.common import IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN
 from fastrefund.edge.json_bodies import JsonBodiesOnly, media_type, parse_json_body
 from fastrefund.platform.observability import logger
 
@@ -146,7 +147,7 @@ def current_caller(request: Request) -> Caller:
 
 
 def _id_path(description: str) -> Path:
-    return Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$", description=description)
+    return Path(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN, description=description)
 
 
 OrderIdPath = Annotated[str, _id_path("the order")]

@@ -52,9 +52,9 @@ def publish_changes(
     ]
     published_states = [after for after, found in changes.values() if found and not any_in(found, unpublished)]
     confirmed = confirm(outbox, owed, published_states)
-    published, kind = len(outgoing) - len(unpublished), outbox.name.capitalize()
-    metrics.add_metric(name=f"{kind}sPublished", unit=MetricUnit.Count, value=published)
-    metrics.add_metric(name=f"{kind}PublishFailures", unit=MetricUnit.Count, value=len(unpublished))
+    published = len(outgoing) - len(unpublished)
+    metrics.add_metric(name=outbox.published_metric, unit=MetricUnit.Count, value=published)
+    metrics.add_metric(name=outbox.failures_metric, unit=MetricUnit.Count, value=len(unpublished))
     logger.info(
         f"{outbox.name}s sent", extra={"published": published, "confirmed": confirmed, "redelivered": len(failures)}
     )

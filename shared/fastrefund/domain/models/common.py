@@ -16,7 +16,9 @@ MAX_COUNT = 10**6  # the contract: daily_limit_count is at most 10^6
 Fen = Annotated[int, Strict(), Field(ge=0, le=MAX_FEN, description="an amount in fen (1 yuan = 100 fen)")]
 
 
-Identifier = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+IDENTIFIER_PATTERN = r"^[A-Za-z0-9_.:-]+$"  # every id the service takes: orders, merchants, buyers, callers
+IDENTIFIER_MAX_LENGTH = 64
+Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 
 
 class Frozen(BaseModel):
