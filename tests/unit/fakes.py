@@ -154,16 +154,16 @@ class InMemoryRefunds(ports.Refunds):
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()
-        stored = self._order_as_read(refund, order, allow_free=True)
-        self._replace(refund, was)
+        stored = self._as_read(refund, was, order, allow_free=True)
+        self.refunds[refund.refund_id] = refund
         self.orders.orders[order.order_id] = stored.model_copy(
             update={"status": OrderStatus.REFUNDED, "refund_id": refund.refund_id}
         )
 
     def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()
-        stored = self._order_as_read(refund, order, allow_free=False)
-        self._replace(refund, was)
+        stored = self._as_read(refund, was, order, allow_free=False)
+        self.refunds[refund.refund_id] = refund
         self.orders.orders[order.order_id] = stored.model_copy(update={"refund_id": None})
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
@@ -191,19 +191,18 @@ class InMemoryRefunds(ports.Refunds):
             changes["status"] = new_status
         self.orders.orders[order.order_id] = stored.model_copy(update=changes)
 
-    def _order_as_read(self, refund: Refund, order: Order, allow_free: bool) -> Order:
+    def _as_read(self, refund: Refund, was: RefundStatus, order: Order, allow_free: bool) -> Order:
+        """The stored order, if it and the request are as the decision read them; otherwise the race lost, in
+        the transaction's precedence: another request holds the order, the request changed, the order did."""
         stored = self.orders.orders[order.order_id]
         holder_ok = stored.refund_id == refund.refund_id or (allow_free and stored.refund_id is None)
         if not holder_ok:
             raise RefundExists(order.order_id)
+        if self.refunds[refund.refund_id].status is not was:
+            raise RequestChanged(f"refund {refund.refund_id} changed")
         if stored.status is not order.status:
             raise OrderChanged(order.order_id, stored.status)
         return stored
-
-    def _replace(self, refund: Refund, was: RefundStatus) -> None:
-        if self.refunds[refund.refund_id].status is not was:
-            raise RequestChanged(f"refund {refund.refund_id} changed")
-        self.refunds[refund.refund_id] = refund
 
     def _happen_meanwhile(self) -> None:
         if self.before_commit:
