@@ -1,1 +1,1 @@
-"""Messages that leave the service: merchant notices published to SNS."""
+"""Messages that leave the service: merchant notices and payout instructions, published to their SNS topics."""

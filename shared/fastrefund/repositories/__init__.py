@@ -1,1 +1,2 @@
-"""Data access: the only modules that speak to DynamoDB. They return and take domain models."""
+"""Data access: the modules that speak to DynamoDB (and, for subscriptions, to SNS's subscribe API), one job each.
+They return and take domain models."""
