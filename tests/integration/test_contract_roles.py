@@ -10,7 +10,7 @@ import pytest
 
 from devtools.catalogue.template import ROOT, Template
 from devtools.invoking.sample_events import EVENTS
-from tests.support import api_event, buyer, enrol_since, invoke, merchant, ops, pay, response_json
+from tests.support import api_event, buyer, enrol_since, event, invoke, merchant, ops, pay, response_json
 
 ROLES = {"buyer": buyer(), "merchant": merchant(), "erp": merchant(role="erp"), "ops": ops()}
 ROW = re.compile(r"^\| `(GET|POST|PUT|DELETE) (/[^`]+)` \| ([^|]+) \|", re.MULTILINE)
@@ -35,19 +35,18 @@ def sample_of(method: str, path: str) -> str:
 
 
 DOCUMENTED = documented_roles()
+TEMPLATE = Template.load()
 
 
 def test_the_table_documents_every_route_of_the_template_and_no_other():
-    assert set(DOCUMENTED) == {(route.method, route.path) for route in Template.load().routes}
+    assert set(DOCUMENTED) == {(route.method, route.path) for route in TEMPLATE.routes}
     assert all(DOCUMENTED.values()), "every route names who may call it"
 
 
 @pytest.mark.parametrize("route", sorted(DOCUMENTED), ids=" ".join)
 def test_each_listed_role_may_call_the_route_and_every_other_is_refused(stack, route):
     method, path = route
-    [function] = [
-        Template.load().functions[r.function].name for r in Template.load().routes if (r.method, r.path) == route
-    ]
+    [function] = [TEMPLATE.functions[r.function].name for r in TEMPLATE.routes if (r.method, r.path) == route]
     # Given o-1 of buyer b-1 and merchant m-1, with a request in review (450 yuan: over the guarantee)
     enrol_since("2026-01-01T00:00:00+08:00")
     pay(paid_amount_fen=45000)
@@ -55,9 +54,7 @@ def test_each_listed_role_may_call_the_route_and_every_other_is_refused(stack, r
     assert asked["statusCode"] == HTTPStatus.CREATED
     sample = sample_of(method, path)
     parameters = {"order_id": "o-1", "merchant_id": "m-1", "refund_id": response_json(asked)["refund_id"]}
-    path_parameters = {
-        name: parameters.get(name, value) for name, value in api_event(sample, caller=ops())["pathParameters"].items()
-    }
+    path_parameters = {name: parameters.get(name, value) for name, value in event(sample)["pathParameters"].items()}
 
     # When each role calls it, then it is refused exactly when the table leaves the role out
     answered = {}

@@ -19,6 +19,16 @@ OWED_SHARDS = 8
 OWED_INDEXES = {NOTICES.name: "NoticesOwed", PAYOUTS.name: "PayoutsOwed"}
 
 
+def mark_attributes(outbox: Outbox) -> tuple[str, str]:
+    """The attributes of an outbox's owed mark: its shard (the index's key) and since when (its sort key)."""
+    return f"{outbox.name}_owed", f"{outbox.name}_owed_since"
+
+
+def _mark_names(outbox: Outbox) -> dict[str, str]:
+    shard, since = mark_attributes(outbox)
+    return {"#shard": shard, "#since": since}
+
+
 def owed_marks(refund: Refund) -> dynamo.Item:
     """The owed marks of the messages the request's state owes (none once confirmed: see confirm_published)."""
     marks: dynamo.Item = {}
@@ -26,8 +36,9 @@ def owed_marks(refund: Refund) -> dynamo.Item:
     for outbox in OUTBOXES:
         message = outbox.owed(refund)
         if message is not None:
-            marks[f"{outbox.name}_owed"] = shard
-            marks[f"{outbox.name}_owed_since"] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
+            shard_attribute, since_attribute = mark_attributes(outbox)
+            marks[shard_attribute] = shard
+            marks[since_attribute] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
     return marks
 
 
@@ -45,7 +56,7 @@ class OwedMessagesRepository:
                     TableName=self.table_name,
                     IndexName=OWED_INDEXES[outbox.name],
                     KeyConditionExpression="#shard = :shard AND #since < :cutoff",
-                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeNames=_mark_names(outbox),
                     ExpressionAttributeValues=dynamo.values(shard=str(shard), cutoff=to_storage(cutoff)),
                     Limit=limit,
                 )
@@ -55,7 +66,7 @@ class OwedMessagesRepository:
     def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
         """Drop the owed mark of the message `refund` (a state of the request) owes, once published; False
         when the request no longer carries that mark (confirmed already, or it owes another message now)."""
-        mark = owed_marks(refund).get(f"{outbox.name}_owed_since")
+        mark = owed_marks(refund).get(mark_attributes(outbox)[1])
         if mark is None:
             return False
         try:
@@ -65,7 +76,7 @@ class OwedMessagesRepository:
                     Key=keys.refund(refund.order_id, refund.refund_id),
                     UpdateExpression="REMOVE #shard, #since",
                     ConditionExpression="#since = :mark",
-                    ExpressionAttributeNames={"#shard": f"{outbox.name}_owed", "#since": f"{outbox.name}_owed_since"},
+                    ExpressionAttributeNames=_mark_names(outbox),
                     ExpressionAttributeValues=dynamo.values(mark=mark),
                 )
         except ClientError as exc:

@@ -15,7 +15,7 @@ from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo, keys, orders
-from fastrefund.repositories.owed_messages import owed_marks
+from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
 from fastrefund.repositories.refund_items import IN_REVIEW, REVIEWS_DUE_INDEX, from_item
 from fastrefund.repositories.refund_transactions import TransactionParts
 
@@ -142,9 +142,10 @@ class RefundsRepository:
             condition = "payout.attempts = :attempts AND payout.#payout_status = :payout_status"
             seen_values = {"attempts": seen.attempts, "payout_status": seen.status.value}
         assert refund.payout is not None  # a payout is saved, never removed
-        marks = {name: value for name, value in owed_marks(refund).items() if name.startswith(PAYOUTS.name)}
+        payout_mark = mark_attributes(PAYOUTS)
+        marks = {name: value for name, value in owed_marks(refund).items() if name in payout_mark}
         sets = "".join(f", {name} = :{name}" for name in marks)
-        removes = "" if marks else f" REMOVE {PAYOUTS.name}_owed, {PAYOUTS.name}_owed_since"
+        removes = "" if marks else f" REMOVE {', '.join(payout_mark)}"
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
