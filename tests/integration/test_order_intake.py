@@ -3,13 +3,17 @@
 import json
 from http import HTTPStatus
 
+import pytest
+
 from tests.support import (
     api_event,
+    buyer,
     enrol_since,
     event,
     invoke,
     merchant,
     paid_order_message,
+    response_json,
     shipped_message,
     sqs_batch,
 )
@@ -18,6 +22,12 @@ from tests.support import (
 def stored_order(stack, order_id):
     item = stack.dynamodb.get_item(TableName=stack.table("OrdersTable"), Key={"order_id": {"S": order_id}})
     return item.get("Item")
+
+
+def ask_refund():
+    return invoke(
+        "orders_api", api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-1"}, body={})
+    )
 
 
 def enrol_now(merchant_id="m-1", enabled=True):
@@ -85,16 +95,43 @@ def test_a_late_event_is_judged_by_the_enrolment_when_it_was_paid(stack):
     assert badges == {"o-before": False, "o-during": True, "o-after": False}
 
 
-def test_an_event_before_its_order_is_paid_is_retried_later(stack):
-    shipped = shipped_message()
-
-    first = invoke("order_events", sqs_batch(shipped))
+def test_an_event_before_its_order_is_paid_is_kept_not_retried(stack):
+    first = invoke("order_events", sqs_batch(shipped_message()))
     invoke("order_events", sqs_batch(paid_order_message()))
-    redelivered = invoke("order_events", sqs_batch(shipped))
 
-    assert first == {"batchItemFailures": [{"itemIdentifier": "msg-0"}]}
-    assert redelivered == {"batchItemFailures": []}
+    assert first == {"batchItemFailures": []}  # kept: nothing goes back to the queue, nothing to the dead letters
     assert stored_order(stack, "o-1")["status"] == {"S": "SHIPPED"}
+
+
+@pytest.mark.parametrize(
+    ("early", "answer", "order_status"),
+    [
+        (shipped_message(), HTTPStatus.CREATED, "SHIPPED"),
+        (
+            {"type": "ORDER_CLOSED", "order_id": "o-1", "closed_at": "2026-11-26T10:30:00+08:00"},
+            HTTPStatus.CONFLICT,
+            "CLOSED",
+        ),
+    ],
+    ids=["shipped", "closed"],
+)
+def test_a_refund_asked_the_moment_the_order_is_visible_sees_the_event_that_came_before_its_payment(
+    stack, early, answer, order_status
+):
+    enrol_since("2026-01-01T00:00:00+08:00")  # covered by the guarantee, were it not for the early event
+    assert invoke("order_events", sqs_batch(early)) == {"batchItemFailures": []}
+    assert ask_refund()["statusCode"] == HTTPStatus.NOT_FOUND  # no order until it is paid
+    assert invoke("order_events", sqs_batch(paid_order_message())) == {"batchItemFailures": []}
+
+    response = ask_refund()
+
+    assert response["statusCode"] == answer
+    if answer == HTTPStatus.CREATED:
+        refund = response_json(response)
+        assert refund["status"] == "PENDING_REVIEW" and "ORDER_SHIPPED" in refund["reasons"]
+    else:
+        assert response_json(response)["error"]["code"] == "ORDER_CLOSED"
+    assert stored_order(stack, "o-1")["status"] == {"S": order_status}
 
 
 def test_a_message_missing_a_field_names_it_in_the_log(stack, caplog):

@@ -37,14 +37,31 @@ from fastrefund.logic import ports
 @dataclass
 class InMemoryOrders(ports.Orders):
     orders: dict[str, Order] = field(default_factory=dict)
+    awaiting_payment: dict[str, dict[str, object]] = field(default_factory=dict)  # what came before ORDER_PAID
 
     def get(self, order_id: str) -> Order | None:
         return self.orders.get(order_id)
 
-    def add_paid(self, order: Order) -> bool:
+    def add_paid(self, order: Order) -> Order | None:
         if order.order_id in self.orders:
+            return None
+        self.orders[order.order_id] = order.model_copy(update=self.awaiting_payment.pop(order.order_id, {}))
+        return self.orders[order.order_id]
+
+    def ship_before_payment(self, order_id: str, shipment: Shipment) -> bool:
+        if order_id in self.orders:
             return False
-        self.orders[order.order_id] = order
+        told = self.awaiting_payment.setdefault(order_id, {})
+        told.setdefault("status", OrderStatus.SHIPPED)  # a closure told first stays
+        told.setdefault("shipment", shipment)
+        return True
+
+    def close_before_payment(self, order_id: str, closed_at: datetime) -> bool:
+        if order_id in self.orders:
+            return False
+        told = self.awaiting_payment.setdefault(order_id, {})
+        told["status"] = OrderStatus.CLOSED
+        told.setdefault("closed_at", closed_at)
         return True
 
     def close(self, order_id: str, closed_at: datetime) -> tuple[Order | None, bool]:

@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 
 from devtools.invoking.sample_events import paid_order_message, shipped_message
-from fastrefund.domain.errors import ContradictoryEvent, OrderNotFound
+from fastrefund.domain.errors import ContradictoryEvent
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic import order_events
 from tests.unit.fakes import InMemoryStore
@@ -52,11 +52,21 @@ def test_a_duplicate_paid_event_changes_nothing(store):
     assert store.orders.get("o-1").paid_amount_fen == 19900
 
 
-def test_an_event_before_its_order_is_paid_asks_to_be_delivered_again(store):
-    with pytest.raises(OrderNotFound):
-        apply(store, shipped_message())
-    with pytest.raises(OrderNotFound):
-        apply(store, CLOSED)
+def test_a_shipment_before_its_payment_is_kept_and_the_payment_does_not_reopen_it(store):
+    apply(store, shipped_message())
+
+    assert store.orders.get("o-1") is None  # no order yet: nothing to refund
+    apply(store, paid_order_message())
+
+    assert store.orders.get("o-1").status is OrderStatus.SHIPPED
+    assert store.orders.get("o-1").shipment.tracking_number == "SF1"
+
+
+def test_a_closure_before_its_payment_wins_over_a_shipment_whatever_their_order(store):
+    apply(store, CLOSED, shipped_message(), paid_order_message())
+    apply(store, shipped_message(order_id="o-2"), CLOSED | {"order_id": "o-2"}, paid_order_message(order_id="o-2"))
+
+    assert [store.orders.get(order_id).status for order_id in ("o-1", "o-2")] == [OrderStatus.CLOSED] * 2
 
 
 def test_closing_keeps_a_shipped_order_closed_and_is_idempotent(store):

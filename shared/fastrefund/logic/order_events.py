@@ -61,20 +61,33 @@ def parse(body: str) -> AnyOrderEvent:
 
 
 def apply(event: AnyOrderEvent, store: Store) -> None:
-    """Apply one event. Safe to repeat; an event about an order not stored yet raises OrderNotFound,
-    so that the queue delivers it again once the ORDER_PAID that comes first has arrived."""
+    """Apply one event, in whatever order the events come; safe to repeat. A shipment or closure that
+    comes before its ORDER_PAID is kept and the payment completes the order as shipped or closed: under
+    a backlog the payment can be minutes late, and a refund meanwhile must not see an unshipped order."""
     match event:
         case OrderPaidEvent(order=paid):
             _store_paid_order(paid, store)
         case OrderShippedEvent():
             _ship(event, store)
         case OrderClosedEvent():
-            order, closed = store.orders.close(event.order_id, event.closed_at)
-            if order is None:
-                raise OrderNotFound(event.order_id)
-            logger.info(
-                "order close applied", extra={"order_id": event.order_id, "status": order.status, "changed": closed}
-            )
+            _close(event, store)
+
+
+def _close(event: OrderClosedEvent, store: Store) -> None:
+    order, closed = store.orders.close(event.order_id, event.closed_at)
+    if order is None:
+        if store.orders.close_before_payment(event.order_id, event.closed_at):
+            _kept_before_payment(event)
+            return
+        order, closed = store.orders.close(event.order_id, event.closed_at)  # paid in between
+        if order is None:
+            raise OrderNotFound(event.order_id)
+    logger.info("order close applied", extra={"order_id": event.order_id, "status": order.status, "changed": closed})
+
+
+def _kept_before_payment(event: OrderShippedEvent | OrderClosedEvent) -> None:
+    metrics.add_metric(name="OrderEventsBeforePayment", unit=MetricUnit.Count, value=1)
+    logger.info("order event kept for its payment", extra={"order_id": event.order_id, "type": event.type})
 
 
 def _store_paid_order(paid: PaidOrder, store: Store) -> None:
@@ -82,8 +95,12 @@ def _store_paid_order(paid: PaidOrder, store: Store) -> None:
     order = Order(
         **paid.model_dump(exclude={"fast_refund_badge"}), badge_at_payment=paid.fast_refund_badge and enrolled
     )
-    if store.orders.add_paid(order):
-        logger.info("paid order stored", extra={"order_id": order.order_id, "badge_at_payment": order.badge_at_payment})
+    stored_now = store.orders.add_paid(order)
+    if stored_now is not None:
+        logger.info(
+            "paid order stored",
+            extra={"order_id": order.order_id, "badge_at_payment": order.badge_at_payment, "status": stored_now.status},
+        )
         return
     stored = store.orders.get(order.order_id)
     told = {name: getattr(paid, name) for name in PaidOrderFields.model_fields}
@@ -100,7 +117,13 @@ def _store_paid_order(paid: PaidOrder, store: Store) -> None:
 def _ship(event: OrderShippedEvent, store: Store) -> None:
     shipment = Shipment(carrier=event.carrier, tracking_number=event.tracking_number, shipped_at=event.shipped_at)
     try:
-        record_shipment(event.order_id, shipment, store)
+        try:
+            record_shipment(event.order_id, shipment, store)
+        except OrderNotFound:
+            if store.orders.ship_before_payment(event.order_id, shipment):
+                _kept_before_payment(event)
+                return
+            record_shipment(event.order_id, shipment, store)  # paid in between
     except (OrderRefunded, OrderClosed, OrderAlreadyShipped) as refused:
         # Delivering the event again cannot change the answer, so it is not a failed record; the
         # merchant was already told of the refund, and the warning lets operators follow it up.

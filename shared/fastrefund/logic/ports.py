@@ -17,10 +17,22 @@ from fastrefund.domain.reservations import Bucket, Reservation
 
 
 class Orders(Protocol):
-    def get(self, order_id: str) -> Order | None: ...
+    def get(self, order_id: str) -> Order | None:
+        """The paid order; None when unknown or still awaiting its payment."""
+        ...
 
-    def add_paid(self, order: Order) -> bool:
-        """Store a newly paid order; False when it was already stored."""
+    def add_paid(self, order: Order) -> Order | None:
+        """Store a newly paid order, keeping a shipment or closure told before it: the order as stored.
+        None when it was paid already."""
+        ...
+
+    def ship_before_payment(self, order_id: str, shipment: Shipment) -> bool:
+        """Keep a shipment told before the order's payment, for the payment to complete without reopening
+        it; False when the order is paid by now."""
+        ...
+
+    def close_before_payment(self, order_id: str, closed_at: datetime) -> bool:
+        """Keep a closure told before the order's payment; False when the order is paid by now."""
         ...
 
     def close(self, order_id: str, closed_at: datetime) -> tuple[Order | None, bool]:

@@ -1,4 +1,10 @@
-"""Orders as the platform records them: paid, shipped, refunded or closed."""
+"""Orders as the platform records them: paid, shipped, refunded or closed.
+
+The order system's queue is unordered: a shipment or closure can arrive before the order's payment. It is
+kept on the order's own item, which has no payment facts yet (an order awaiting its payment, invisible to
+every reader), and the ORDER_PAID that comes later completes that item without reopening it. One item, so
+each event is one conditional write and no interleaving of the two can lose either.
+"""
 
 from datetime import datetime
 
@@ -13,8 +19,13 @@ def to_item(order: Order) -> dynamo.Item:
     return dynamo.item_of(order)
 
 
-def from_item(item: dynamo.Item) -> Order:
-    return dynamo.model_of(Order, item)
+# What a shipment or closure told before the payment left on the item: the payment keeps it.
+_KEPT_FROM_BEFORE_PAYMENT = ("status", "shipment", "closed_at")
+
+
+def from_item(item: dynamo.Item) -> Order | None:
+    """The stored order; None for an item that still awaits its payment (it is no order yet)."""
+    return dynamo.model_of(Order, item) if "paid_at" in item else None
 
 
 class OrdersRepository:
@@ -28,14 +39,60 @@ class OrdersRepository:
             )
         return from_item(dynamo.decode(response["Item"])) if "Item" in response else None
 
-    def add_paid(self, order: Order) -> bool:
-        """Store a newly paid order; False when it was already stored (a duplicate or late event)."""
+    def add_paid(self, order: Order) -> Order | None:
+        """Store a newly paid order, completing a shipment or closure told before it (which stays): the
+        order as stored. None when the order was paid already (a duplicate or late event)."""
+        paid = {name: value for name, value in to_item(order).items() if name != "order_id" and value is not None}
+        assignments = (
+            f"#{name} = if_not_exists(#{name}, :{name})" if name in _KEPT_FROM_BEFORE_PAYMENT else f"#{name} = :{name}"
+            for name in paid
+        )
         try:
             with dynamo.translate_transient_errors():
-                dynamo.client().put_item(
+                response = dynamo.client().update_item(
                     TableName=self.table_name,
-                    Item=dynamo.encode(to_item(order)),
-                    ConditionExpression="attribute_not_exists(order_id)",
+                    Key=keys.order(order.order_id),
+                    UpdateExpression="SET " + ", ".join(assignments),
+                    ConditionExpression="attribute_not_exists(paid_at)",
+                    ExpressionAttributeNames={f"#{name}": name for name in paid},
+                    ExpressionAttributeValues=dynamo.values(**paid),
+                    ReturnValues="ALL_NEW",
+                )
+        except ClientError as exc:
+            if dynamo.condition_failed(exc):
+                return None
+            raise
+        return from_item(dynamo.decode(response["Attributes"]))
+
+    def ship_before_payment(self, order_id: str, shipment: Shipment) -> bool:
+        """Keep a shipment told before the order's payment (a closure kept first stays); False when the
+        order is paid by now, so that the caller ships it as any paid order."""
+        return self._before_payment(
+            order_id,
+            "SET #status = if_not_exists(#status, :status), shipment = if_not_exists(shipment, :shipment)",
+            status=OrderStatus.SHIPPED.value,
+            shipment=dynamo.item_of(shipment),
+        )
+
+    def close_before_payment(self, order_id: str, closed_at: datetime) -> bool:
+        """Keep a closure told before the order's payment; False when the order is paid by now."""
+        return self._before_payment(
+            order_id,
+            "SET #status = :status, closed_at = if_not_exists(closed_at, :closed_at)",
+            status=OrderStatus.CLOSED.value,
+            closed_at=to_storage(closed_at),
+        )
+
+    def _before_payment(self, order_id: str, update: str, **updated: object) -> bool:
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.order(order_id),
+                    UpdateExpression=update,
+                    ConditionExpression="attribute_not_exists(paid_at)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=dynamo.values(**updated),
                 )
         except ClientError as exc:
             if dynamo.condition_failed(exc):
@@ -74,11 +131,11 @@ class OrdersRepository:
     ) -> tuple[Order | None, bool]:
         """Apply `update` only if the order is in one of `from_statuses` (and of that merchant, if given).
 
-        Returns the order as it now stands (None when unknown) and whether this call changed it; when
-        it did not, the returned order shows why, read atomically from the failed condition.
+        Returns the order as it now stands (None when unknown or awaiting its payment) and whether this call
+        changed it; when it did not, the returned order shows why, read atomically from the failed condition.
         """
         allowed = {f"from{i}": status.value for i, status in enumerate(from_statuses)}
-        condition = f"attribute_exists(order_id) AND #status IN ({', '.join(':' + name for name in allowed)})"
+        condition = f"attribute_exists(paid_at) AND #status IN ({', '.join(':' + name for name in allowed)})"
         if merchant_id is not None:
             condition += " AND merchant_id = :merchant_id"
             allowed["merchant_id"] = merchant_id
@@ -111,4 +168,4 @@ class OrdersRepository:
             "ExpressionAttributeNames": {"#status": "status"},
         }
         found = dynamo.batch_get({self.table_name: request}).get(self.table_name, [])
-        return {item["order_id"]: OrderState.model_validate(item) for item in found}
+        return {item["order_id"]: OrderState.model_validate(item) for item in found if "merchant_id" in item}
