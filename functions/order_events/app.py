@@ -4,6 +4,7 @@ Each message is applied on its own; one that fails is reported as a failed item 
 so SQS delivers it again and, after the queue's maxReceiveCount, moves it to the dead-letter queue.
 """
 
+import functools
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,11 +23,11 @@ processor = LoggedBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch
 
 
 @tracer.capture_method
-def handle_record(record: SQSRecord) -> None:
+def handle_record(record: SQSRecord, enrolment_history: order_events.EnrolmentHistories) -> None:
     logger.append_keys(message_id=record.message_id)
     event = order_events.parse(record.body)
     logger.info("order event received", extra={"type": event.type})
-    order_events.apply(event, get_store())
+    order_events.apply(event, get_store(), enrolment_history)
     metrics.add_metric(name="OrderEventsApplied", unit=MetricUnit.Count, value=1)
 
 
@@ -34,4 +35,11 @@ def handle_record(record: SQSRecord) -> None:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=handle_record, processor=processor, context=context)
+    # Each merchant's enrolment history is read once for the batch (order_events.apply says why that is exact).
+    enrolment_history = functools.cache(get_store().merchants.enrolment_history)
+    return process_partial_response(
+        event=event,
+        record_handler=lambda record: handle_record(record, enrolment_history),
+        processor=processor,
+        context=context,
+    )

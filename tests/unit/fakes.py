@@ -24,7 +24,7 @@ from fastrefund.domain.errors import (
     RequestChanged,
 )
 from fastrefund.domain.models.common import Route
-from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
 from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
@@ -122,9 +122,8 @@ class InMemoryMerchants(ports.Merchants):
             self.policy_versions[(merchant_id, day)] = to_storage(at)
         return to_storage(at)
 
-    def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
-        changes = [enabled for at, enabled in sorted(self.enrolments.get(merchant_id, [])) if at <= instant]
-        return bool(changes) and changes[-1]
+    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory:
+        return EnrolmentHistory(changes=tuple(sorted(self.enrolments.get(merchant_id, []))))
 
 
 @dataclass

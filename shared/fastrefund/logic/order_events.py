@@ -1,5 +1,6 @@
 """The order system's messages (docs/contract.md, "Events in"), and what each one does to the stored order."""
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -8,6 +9,7 @@ from pydantic import BaseModel, Field, StrictBool, TypeAdapter, ValidationError
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.merchant import EnrolmentHistory
 from fastrefund.domain.models.order import Carrier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
@@ -60,13 +62,20 @@ def parse(body: str) -> AnyOrderEvent:
     return _event_adapter.validate_json(envelope.Message)
 
 
-def apply(event: AnyOrderEvent, store: Store) -> None:
+EnrolmentHistories = Callable[[str], EnrolmentHistory]
+
+
+def apply(event: AnyOrderEvent, store: Store, enrolment_history: EnrolmentHistories | None = None) -> None:
     """Apply one event, in whatever order the events come; safe to repeat. A shipment or closure that
     comes before its ORDER_PAID is kept and the payment completes the order as shipped or closed: under
-    a backlog the payment can be minutes late, and a refund meanwhile must not see an unshipped order."""
+    a backlog the payment can be minutes late, and a refund meanwhile must not see an unshipped order.
+
+    `enrolment_history` reads a merchant's enrolment history (the store's by default). A batch's consumer
+    passes one that reads each merchant's once for the batch: every order in it was paid before the batch
+    was received, so a change recorded after that read cannot concern any of them."""
     match event:
         case OrderPaidEvent(order=paid):
-            _store_paid_order(paid, store)
+            _store_paid_order(paid, store, enrolment_history or store.merchants.enrolment_history)
         case OrderShippedEvent():
             _ship(event, store)
         case OrderClosedEvent():
@@ -90,8 +99,8 @@ def _kept_before_payment(event: OrderShippedEvent | OrderClosedEvent) -> None:
     logger.info("order event kept for its payment", extra={"order_id": event.order_id, "type": event.type})
 
 
-def _store_paid_order(paid: PaidOrder, store: Store) -> None:
-    enrolled = store.merchants.was_enrolled_at(paid.merchant_id, paid.paid_at)
+def _store_paid_order(paid: PaidOrder, store: Store, enrolment_history: EnrolmentHistories) -> None:
+    enrolled = enrolment_history(paid.merchant_id).enrolled_at(paid.paid_at)
     order = Order(
         **paid.model_dump(exclude={"fast_refund_badge"}), badge_at_payment=paid.fast_refund_badge and enrolled
     )

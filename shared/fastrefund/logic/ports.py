@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
 from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
@@ -60,7 +60,7 @@ class Merchants(Protocol):
         """Store the policy: its version."""
         ...
 
-    def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool: ...
+    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory: ...
 
 
 class Refunds(Protocol):

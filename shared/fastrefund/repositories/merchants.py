@@ -13,7 +13,7 @@ import time
 from datetime import date, datetime, timedelta
 
 from fastrefund.domain.clock import china_day, to_storage
-from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.usage_counters import by_number, policy_version_updates, rest_of_day, usage_of
 
@@ -126,19 +126,22 @@ class MerchantsRepository:
             dynamo.client().transact_write_items(TransactItems=[settings, *counters])
         return version
 
-    def was_enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
-        """Whether the merchant was in the fast refund service at that instant (the last change before it)."""
-        with dynamo.translate_transient_errors():
-            response = dynamo.client().query(
+    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory:
+        """Every change of the merchant's enrolment, oldest first (the records sort by their instant)."""
+        pages = (
+            dynamo.client()
+            .get_paginator("query")
+            .paginate(
                 TableName=self.table_name,
-                KeyConditionExpression="merchant_id = :merchant_id AND #record BETWEEN :first AND :last",
+                KeyConditionExpression="merchant_id = :merchant_id AND begins_with(#record, :enrolment)",
                 ExpressionAttributeNames={"#record": "record"},  # a reserved word in expressions
-                ExpressionAttributeValues=dynamo.values(
-                    merchant_id=merchant_id, first=keys.ENROLMENT, last=keys.ENROLMENT + to_storage(instant)
-                ),
-                ScanIndexForward=False,
-                Limit=1,
+                ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id, enrolment=keys.ENROLMENT),
+                ProjectionExpression="#record, enabled",
                 ConsistentRead=True,
             )
-        latest = response.get("Items", [])
-        return bool(latest) and dynamo.decode(latest[0])["enabled"]
+        )
+        with dynamo.translate_transient_errors():
+            changes = [dynamo.decode(item) for page in pages for item in page["Items"]]
+        return EnrolmentHistory.model_validate(
+            {"changes": [(change["record"].removeprefix(keys.ENROLMENT), change["enabled"]) for change in changes]}
+        )
