@@ -153,10 +153,17 @@ def main() -> None:
         measure("settings", on_merchant("merchants_api_get_settings"))
         refund("o-92")()
         measure(
-            "review deadline sweep, nothing due",
+            "review deadline, the minute's partitions handed out",
             lambda: invoke("review_deadlines", event("review_deadlines_scheduled")),
         )
+        measure(
+            "review sweep of one partition, nothing due", lambda: invoke("review_sweeper", event("review_sweeper_unit"))
+        )
         measure("reconciliation, nothing overdue", lambda: invoke("reconciler", event("reconciler_scheduled")))
+        measure(
+            "usage reconciliation, nothing leaked",
+            lambda: invoke("usage_reconciler", event("usage_reconciler_scheduled")),
+        )
         stream = notifier_batch(100)
         measure("notifier, a stream batch of 100 auto-refunds", lambda: invoke("notifier", stream))
         print(f"  -> {calls['sns:PublishBatch'] / len(stream['Records']):.2f} SNS calls per notice")

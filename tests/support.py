@@ -35,6 +35,7 @@ __all__ = [
     "response_json",
     "shipped_message",
     "sqs_batch",
+    "sweep_review_deadlines",
     "token",
 ]
 
@@ -51,6 +52,19 @@ def response_json(response: dict[str, Any]) -> Any:
 def pay(**order: Any) -> None:
     """Send one ORDER_PAID through the intake function, and check it was applied."""
     assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
+
+
+def sweep_review_deadlines(stack: Any) -> dict[str, int]:
+    """The minute's review deadline as the deployed service runs it: the dispatcher hands out the review
+    partitions on the sweep queue, and a sweeper takes each one. The sweepers' outcomes, summed."""
+    assert invoke("review_deadlines", event("review_deadlines_scheduled")) == {"partitions": 65}
+    url, total = stack.resolve.refs["ReviewSweepQueue"], {"decided": 0, "failed": 0}
+    while messages := stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            outcome = invoke("review_sweeper", sqs_batch(message["Body"]))
+            total = {name: total[name] + outcome[name] for name in total}
+            stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return total
 
 
 def token(secret: str | None = None, expires_in: int = 600, algorithm: str = "HS256", **claims: Any) -> str:

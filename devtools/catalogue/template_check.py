@@ -3,8 +3,8 @@
 The local stack runs a subset of CloudFormation and Lambda: the resource types below, the intrinsic
 functions !Ref, !GetAtt and !Sub (string form), conditions over parameters (Equals, Not, And, Or: a
 resource whose condition fails is not made), the event sources Api, SQS, DynamoDB and Schedule (rate
-expressions), and filter patterns of exact values. Anything else is refused here, naming the resource
-and the feature, rather than skipped or passed to a function as the text of a dict. References to
+expressions), and filter patterns of exact values and exists. Anything else is refused here, naming the
+resource and the feature, rather than skipped or passed to a function as the text of a dict. References to
 nothing are named here too: cfn-lint 1.58 does not see them inside a SAM function's properties (its
 Environment, its Policies).
 """
@@ -125,14 +125,19 @@ def _unresolvable(value: Any, inside: str = "") -> list[str]:
 
 
 def _unmatchable(pattern: dict[str, Any], path: str = "") -> list[str]:
-    """Parts of an event filter pattern beyond exact values, which the local matcher cannot apply."""
+    """Parts of an event filter pattern beyond exact values and `{"exists": true}`, which the local matcher
+    cannot apply."""
     issues = []
     for key, expected in pattern.items():
         where = f"{path}.{key}" if path else key
         if isinstance(expected, dict):
             issues += _unmatchable(expected, where)
-        elif not isinstance(expected, list) or any(isinstance(value, dict | list) for value in expected):
-            issues.append(f"{where}: {expected!r} is not a list of exact values (the local stack matches only those)")
+        elif not isinstance(expected, list) or any(
+            isinstance(value, dict | list) and value != {"exists": True} for value in expected
+        ):
+            issues.append(
+                f"{where}: {expected!r} is not a list of exact values or exists (the local stack matches only those)"
+            )
     return issues
 
 

@@ -21,7 +21,8 @@ def filter_patterns(event_source: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def matches(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
-    """Event filtering with nested keys and lists of exact values (the subset the template uses)."""
+    """Event filtering with nested keys, lists of exact values and `{"exists": true}` (the subset the
+    template uses)."""
     for key, expected in pattern.items():
         if key not in record:
             return False
@@ -29,7 +30,7 @@ def matches(pattern: dict[str, Any], record: dict[str, Any]) -> bool:
         if isinstance(expected, dict):
             if not (isinstance(value, dict) and matches(expected, value)):
                 return False
-        elif value not in expected:
+        elif value not in expected and {"exists": True} not in expected:
             return False
     return True
 

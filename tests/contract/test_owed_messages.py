@@ -19,12 +19,16 @@ def test_an_approval_owes_its_messages_until_each_is_confirmed_once(store: Store
     store.refunds.commit_auto_refund(refund, paid)
     later = NOW + timedelta(minutes=10)
 
-    assert store.owed_messages.owing_since_before(NOTICES, NOW - timedelta(minutes=1), 10) == []  # not yet owed
+    assert owed_ids(store, NOTICES, NOW - timedelta(minutes=1), 10) == []  # not yet owed
     for outbox in (NOTICES, PAYOUTS):
-        assert store.owed_messages.owing_since_before(outbox, later, 10) == [("o-1", refund.refund_id)]
+        assert owed_ids(store, outbox, later, 10) == [refund.refund_id]
 
     assert store.owed_messages.confirm_published(NOTICES, refund)
     assert not store.owed_messages.confirm_published(NOTICES, refund)  # confirmed already
 
-    assert store.owed_messages.owing_since_before(NOTICES, later, 10) == []
-    assert store.owed_messages.owing_since_before(PAYOUTS, later, 10) == [("o-1", refund.refund_id)]
+    assert owed_ids(store, NOTICES, later, 10) == []
+    assert owed_ids(store, PAYOUTS, later, 10) == [refund.refund_id]
+
+
+def owed_ids(store: Store, outbox, cutoff, limit) -> list[str]:
+    return [owing.refund_id for owing in store.owed_messages.owed_since_before(outbox, cutoff, limit)]

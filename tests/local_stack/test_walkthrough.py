@@ -89,7 +89,7 @@ def test_make_invoke_runs_a_handler_against_the_stack_with_its_env_vars_file(loc
     env_vars = json.loads((tmp_path / "env.json").read_text())
     assert set(env_vars) == set(Template.load().functions)
     assert env_vars["ReconcilerFunction"]["REFUNDS_TABLE"] == local_stack.state["outputs"]["RefundsTableName"]
-    assert make_invoke("reconciler", "reconciler_scheduled") == {"notices": 0, "payouts": 0, "usage_taken_back": 0}
+    assert make_invoke("reconciler", "reconciler_scheduled") == {"notices": 0, "payouts": 0}
     # The sample's order was never paid on this stack: its tables answer, and say so
     answer = make_invoke("OrdersApiFunction", "orders_api_eligibility")
     assert (answer["statusCode"], json.loads(answer["body"])["error"]["code"]) == (404, "ORDER_NOT_FOUND")

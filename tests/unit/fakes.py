@@ -26,12 +26,21 @@ from fastrefund.domain.errors import (
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
-from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
+from fastrefund.domain.models.refund import (
+    DueCursor,
+    DuePage,
+    DueReview,
+    MerchantRefundsPage,
+    Payout,
+    Refund,
+    RefundStatus,
+)
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
 from fastrefund.domain.rules import DailyRoom
 from fastrefund.logic import ports
+from fastrefund.repositories.refund_items import REVIEW_PARTITIONS, review_partition
 
 
 @dataclass
@@ -147,13 +156,21 @@ class InMemoryRefunds(ports.Refunds):
     def find(self, refund_id: str) -> Refund | None:
         return self.refunds.get(refund_id)
 
-    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+    def review_partitions(self) -> tuple[str, ...]:
+        return REVIEW_PARTITIONS
+
+    def due_for_timeout(self, partition: str, now: datetime, limit: int, after: DueCursor = None) -> DuePage:
         due = sorted(
             (refund.review_deadline, refund.order_id, refund.refund_id)
             for refund in self.refunds.values()
-            if refund.status is RefundStatus.PENDING_REVIEW and refund.review_deadline and refund.review_deadline <= now
+            if refund.status is RefundStatus.PENDING_REVIEW
+            and review_partition(refund.order_id) == partition
+            and refund.review_deadline
+            and refund.review_deadline <= now
+            and (after is None or (refund.review_deadline, refund.order_id, refund.refund_id) > after["last"])
         )
-        return [(order_id, refund_id) for _, order_id, refund_id in due[:limit]]
+        page = [DueReview(order_id=o, refund_id=r, review_deadline=deadline) for deadline, o, r in due[:limit]]
+        return page, ({"last": due[limit - 1]} if len(due) > limit else None)
 
     def get(self, order_id: str, refund_id: str) -> Refund | None:
         return self.order_and_request(order_id, refund_id)[1]
@@ -232,14 +249,14 @@ class InMemoryOwedMessages(ports.OwedMessages):
     refunds: InMemoryRefunds
     confirmed: set[tuple[str, str]] = field(default_factory=set)  # (outbox, message id) confirmed published
 
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+    def owed_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[Refund]:
         owing = []
         for refund in self.refunds.refunds.values():
             message = outbox.owed(refund)
             unconfirmed = message is not None and (outbox.name, message.message_id()) not in self.confirmed
             if unconfirmed and outbox.owed_since(refund) < cutoff:
-                owing.append((outbox.owed_since(refund), refund.order_id, refund.refund_id))
-        return [(order_id, refund_id) for _, order_id, refund_id in sorted(owing)[:limit]]
+                owing.append((outbox.owed_since(refund), refund.refund_id))
+        return [self.refunds.refunds[refund_id] for _, refund_id in sorted(owing)[:limit]]
 
     def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
         message, stored = outbox.owed(refund), self.refunds.refunds.get(refund.refund_id)

@@ -6,7 +6,8 @@ import threading
 import boto3
 from moto import mock_aws
 
-from devtools.emulator.event_sources import StreamDelivery, matches
+from devtools.catalogue.template import Template
+from devtools.emulator.event_sources import StreamDelivery, filter_patterns, matches, passes
 from devtools.emulator.local_pollers import SqsPoller
 
 PATTERN = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": ["AUTO_REFUNDED"]}}}}
@@ -103,3 +104,13 @@ def test_the_sqs_poller_deletes_successes_and_sqs_redrives_failures(monkeypatch)
         assert sqs.receive_message(QueueUrl=queue["QueueUrl"]).get("Messages") is None
         parked = sqs.receive_message(QueueUrl=dlq)["Messages"]
         assert [message["Body"] for message in parked] == ["bad"]
+
+
+def test_the_payout_publisher_wakes_for_a_pending_payout_owed_not_for_its_own_confirmation():
+    mapping = Template.load().resources["PayoutPublisherFunction"]["Properties"]["Events"]
+    [patterns] = [filter_patterns(source) for source in mapping.values() if source["Type"] == "DynamoDB"]
+    pending = {"payout": {"M": {"status": {"S": "PENDING"}}}, "status": {"S": "APPROVED"}}
+    owed = pending | {"payout_owed": {"S": "3"}, "payout_owed_since": {"S": "2026-11-26T02:00:00.000000Z r-1:1"}}
+
+    assert passes(patterns, {"eventName": "MODIFY", "dynamodb": {"NewImage": owed}})
+    assert not passes(patterns, {"eventName": "MODIFY", "dynamodb": {"NewImage": pending}})  # the mark dropped

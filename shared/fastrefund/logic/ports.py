@@ -10,7 +10,7 @@ from typing import Protocol
 
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
-from fastrefund.domain.models.refund import MerchantRefundsPage, Payout, Refund, RefundStatus
+from fastrefund.domain.models.refund import DueCursor, DuePage, MerchantRefundsPage, Payout, Refund, RefundStatus
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
@@ -76,8 +76,13 @@ class Refunds(Protocol):
 
     def find(self, refund_id: str) -> Refund | None: ...
 
-    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests still in review past their deadline, earliest first."""
+    def review_partitions(self) -> tuple[str, ...]:
+        """The partitions of the requests in review: each is swept for due requests on its own."""
+        ...
+
+    def due_for_timeout(self, partition: str, now: datetime, limit: int, after: DueCursor = None) -> DuePage:
+        """Requests of one review partition still in review past their deadline, earliest first: up to
+        `limit`, and where the next page starts (None at the end)."""
         ...
 
     def get(self, order_id: str, refund_id: str) -> Refund | None: ...
@@ -109,9 +114,9 @@ class Refunds(Protocol):
 class OwedMessages(Protocol):
     """The outbox: the messages (notices, payout instructions) requests owe until confirmed published."""
 
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests owing a message of `outbox`, not confirmed published, since
-        before `cutoff`."""
+    def owed_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[Refund]:
+        """The requests, as they are now, owing a message of `outbox` not confirmed published since before
+        `cutoff` (at most `limit` per shard)."""
         ...
 
     def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:

@@ -28,14 +28,21 @@ class UsageCorrections:
     leaked_amount_fen: int = 0  # taken back from the counters
     leaked_count: int = 0
     counters_left: int = 0  # not started for lack of time (the counters of the days not started)
+    oldest_open: datetime | None = None  # where the oldest bucket still open after the run begins
 
     def __add__(self, other: "UsageCorrections") -> "UsageCorrections":
+        opens = [start for start in (self.oldest_open, other.oldest_open) if start is not None]
         return UsageCorrections(
             self.buckets + other.buckets,
             self.leaked_amount_fen + other.leaked_amount_fen,
             self.leaked_count + other.leaked_count,
             self.counters_left + other.counters_left,
+            min(opens, default=None),
         )
+
+    def lag_seconds(self, now: datetime) -> float:
+        """How old the oldest reservation bucket left unreconciled is (0 when none is)."""
+        return (now - self.oldest_open).total_seconds() if self.oldest_open else 0.0
 
 
 def reconcile_usage(
@@ -74,7 +81,7 @@ def _reconcile(
     settled: dict[int, list[Bucket]] = {}
     for bucket in (bucket for bucket in open_buckets if bucket.settled_by(now)):
         settled.setdefault(bucket.start, []).append(bucket)
-    closed = dict.fromkeys(counters, 0)
+    closed: set[tuple[int, int]] = set()  # (counter, bucket start)
     for same_stretch in settled.values():
         committed = refunds.auto_refunded_by_policy(merchant_id, same_stretch[0].first, same_stretch[0].last)
         for bucket in same_stretch:
@@ -82,7 +89,7 @@ def _reconcile(
             leaked_fen, leaked = bucket.amount_fen - committed_fen, bucket.count - committed_count
             if not reservations.close_bucket(bucket, leaked_fen, leaked):
                 continue  # it changed since read (a late release): the next run looks again
-            closed[bucket.counter] += 1
+            closed.add((bucket.counter, bucket.start))
             corrections.buckets += 1
             if (leaked_fen, leaked) != (0, 0):
                 corrections.leaked_amount_fen += leaked_fen
@@ -99,6 +106,8 @@ def _reconcile(
                     },
                 )
     for counter in counters:
-        if closed[counter] == sum(bucket.counter == counter for bucket in open_buckets):
+        if all((bucket.counter, bucket.start) in closed for bucket in open_buckets if bucket.counter == counter):
             reservations.done_reconciling(merchant_id, day, counter)
+    left_open = [bucket.first for bucket in open_buckets if (bucket.counter, bucket.start) not in closed]
+    corrections.oldest_open = min(left_open, default=None)
     return corrections

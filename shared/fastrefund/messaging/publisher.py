@@ -1,4 +1,5 @@
-"""Publishing messages to an SNS topic: 10 per call, failures reported per message."""
+"""Publishing messages to an SNS topic (10 per call, failures reported per message), and handing out work on
+an SQS queue."""
 
 from collections.abc import Sequence
 
@@ -8,7 +9,7 @@ from fastrefund.domain.notices import Outbound
 from fastrefund.platform import aws_clients
 from fastrefund.platform.observability import logger
 
-PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch takes
+PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch (and SQS SendMessageBatch) takes
 
 
 class TopicPublisher:
@@ -51,3 +52,19 @@ class TopicPublisher:
         if failed:
             logger.warning("some messages not published", extra={"failed": response["Failed"]})
         return failed
+
+
+class QueueSender:
+    def __init__(self, queue_url: str) -> None:
+        self.queue_url = queue_url
+
+    def send(self, bodies: Sequence[str]) -> None:
+        """Send every body, 10 per call; raises if any was not sent (the caller's run fails and is retried)."""
+        for start in range(0, len(bodies), PUBLISH_BATCH_SIZE):
+            entries = [
+                {"Id": str(index), "MessageBody": body}
+                for index, body in enumerate(bodies[start : start + PUBLISH_BATCH_SIZE])
+            ]
+            response = aws_clients.client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if response.get("Failed"):
+                raise RuntimeError(f"messages not sent to the queue: {response['Failed']}")

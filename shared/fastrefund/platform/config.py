@@ -72,6 +72,15 @@ class PayoutsConfig(_Environment):
     refund_payouts_topic_arn: str = Field(min_length=1, description="where payout instructions are published")
 
 
+class ReviewSweepConfig(_Environment):
+    review_sweep_queue_url: str = Field(min_length=1, description="where the minute's review partitions are handed out")
+
+
+@functools.lru_cache(maxsize=1)
+def get_review_sweep_config() -> ReviewSweepConfig:
+    return ReviewSweepConfig.from_environment()
+
+
 @functools.lru_cache(maxsize=1)
 def get_payouts_config() -> PayoutsConfig:
     return PayoutsConfig.from_environment()

@@ -16,6 +16,7 @@ from fastrefund.domain.notices import NOTICES, OUTBOXES, PAYOUTS, Outbox
 from fastrefund.repositories import dynamo, keys
 
 OWED_SHARDS = 8
+BATCH_GET_SIZE = 100  # the most keys BatchGetItem takes
 OWED_INDEXES = {NOTICES.name: "NoticesOwed", PAYOUTS.name: "PayoutsOwed"}
 
 
@@ -46,9 +47,10 @@ class OwedMessagesRepository:
     def __init__(self, table_name: str) -> None:
         self.table_name = table_name
 
-    def owing_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests owing a message of `outbox` since before `cutoff` and not
-        confirmed published, oldest first in each shard (at most `limit` per shard)."""
+    def owed_since_before(self, outbox: Outbox, cutoff: datetime, limit: int) -> list[Refund]:
+        """The requests owing a message of `outbox` since before `cutoff` and not confirmed published, oldest
+        first in each shard (at most `limit` per shard), each read now: the index lags, so a request whose
+        mark was dropped meanwhile is left out."""
         found = []
         for shard in range(OWED_SHARDS):
             with dynamo.translate_transient_errors():
@@ -58,10 +60,19 @@ class OwedMessagesRepository:
                     KeyConditionExpression="#shard = :shard AND #since < :cutoff",
                     ExpressionAttributeNames=_mark_names(outbox),
                     ExpressionAttributeValues=dynamo.values(shard=str(shard), cutoff=to_storage(cutoff)),
+                    ProjectionExpression="order_id, refund_id",
                     Limit=limit,
                 )
-            found += [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
-        return found
+            found += [
+                keys.refund(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])
+            ]
+        _, since = mark_attributes(outbox)
+        owing = []
+        for start in range(0, len(found), BATCH_GET_SIZE):
+            request = {"Keys": found[start : start + BATCH_GET_SIZE], "ConsistentRead": True}
+            items = dynamo.batch_get({self.table_name: request}).get(self.table_name, [])
+            owing += [dynamo.model_of(Refund, item) for item in items if since in item]
+        return owing
 
     def confirm_published(self, outbox: Outbox, refund: Refund) -> bool:
         """Drop the owed mark of the message `refund` (a state of the request) owes, once published; False

@@ -12,11 +12,11 @@ from botocore.exceptions import ClientError
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import RequestChanged
 from fastrefund.domain.models.order import Order, OrderStatus
-from fastrefund.domain.models.refund import Payout, Refund, RefundStatus
+from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo, keys, orders
 from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
-from fastrefund.repositories.refund_items import IN_REVIEW, REVIEWS_DUE_INDEX, from_item
+from fastrefund.repositories.refund_items import REVIEW_PARTITIONS, REVIEWS_DUE_INDEX, from_item
 from fastrefund.repositories.refund_transactions import TransactionParts
 
 BY_REFUND_ID_INDEX = "ByRefundId"
@@ -78,17 +78,28 @@ class RefundsRepository:
         order_id = dynamo.decode(response["Items"][0])["order_id"]
         return self.order_and_request(order_id, refund_id)[1]
 
-    def due_for_timeout(self, now: datetime, limit: int) -> list[tuple[str, str]]:
-        """(order_id, refund_id) of requests still in review whose deadline has passed, earliest first."""
+    def review_partitions(self) -> tuple[str, ...]:
+        return REVIEW_PARTITIONS
+
+    def due_for_timeout(self, partition: str, now: datetime, limit: int, after: DueCursor = None) -> DuePage:
+        """Requests of one review partition still in review past their deadline, earliest first: up to
+        `limit`, and where the next page starts (None at the end)."""
+        start = {"ExclusiveStartKey": dynamo.encode(after)} if after else {}
         with dynamo.translate_transient_errors():
             response = dynamo.client().query(
                 TableName=self.table_name,
                 IndexName=REVIEWS_DUE_INDEX,
                 KeyConditionExpression="in_review = :in_review AND review_deadline <= :now",
-                ExpressionAttributeValues=dynamo.values(in_review=IN_REVIEW, now=to_storage(now)),
+                ExpressionAttributeValues=dynamo.values(in_review=partition, now=to_storage(now)),
                 Limit=limit,
+                **start,
             )
-        return [(item["order_id"], item["refund_id"]) for item in map(dynamo.decode, response["Items"])]
+        due = [
+            DueReview(order_id=item["order_id"], refund_id=item["refund_id"], review_deadline=item["review_deadline"])
+            for item in map(dynamo.decode, response["Items"])
+        ]
+        last = response.get("LastEvaluatedKey")
+        return due, (dynamo.decode(last) if last else None)
 
     def get(self, order_id: str, refund_id: str) -> Refund | None:
         with dynamo.translate_transient_errors():

@@ -1,7 +1,7 @@
 """A refund request: its decision and the inputs it was made from, its review's resolution, its payout."""
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -115,3 +115,15 @@ class MerchantRefundsPage(Frozen):
     last: (
         tuple[str, str, str] | None
     )  # (decided_at as stored, order_id, refund_id) of the last one read, if more follow
+
+
+class DueReview(Frozen):
+    """A request in review whose deadline has passed, as the deadline sweep finds it."""
+
+    order_id: str
+    refund_id: str
+    review_deadline: Instant
+
+
+DueCursor = dict[str, Any] | None  # where the next page of a review partition's due requests starts
+DuePage = tuple[list[DueReview], DueCursor]
