@@ -120,4 +120,5 @@ bench: install build  ## print the AWS calls each kind of request makes, the loc
 	$(BIN)/python -m bench.warm_path | grep -v '^{'
 	$(BIN)/python -m bench.warm_path_parts | grep -v '^{'
 	$(BIN)/python -m bench.hot_merchant_model
+	$(BIN)/python -m bench.sale_day | grep -v '^{'
 	$(BIN)/python -m bench.deployed_sizes

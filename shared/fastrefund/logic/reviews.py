@@ -95,8 +95,10 @@ def expire(order_id: str, refund_id: str, store: Store, now: datetime) -> Refund
 
     def step() -> Refund | None:
         order, refund = store.refunds.order_and_request(order_id, refund_id)
-        if order is None or refund is None or refund.status is not RefundStatus.PENDING_REVIEW:
+        if refund is None or refund.status is not RefundStatus.PENDING_REVIEW:
             return None  # someone decided first
+        if order is None:  # a request in review without its order: bad data, to count and look into
+            raise OrderNotFound(order_id)
         if refund.review_deadline is None or refund.review_deadline > now:
             return None
         resolution = Resolution(by=ResolvedBy.REVIEW_TIMEOUT, at=now)
