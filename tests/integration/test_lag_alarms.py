@@ -1,0 +1,82 @@
+"""Each background promise's lag alarm fires when the promise is late: the metric its function emits is then
+over the alarm's threshold in template.yaml, and back under it once the work is done."""
+
+import json
+from datetime import timedelta
+
+from devtools.catalogue.template import Template
+from fastrefund.domain.clock import china_day, to_storage, utc_now
+from fastrefund.domain.models.merchant import AutoRefundPolicy
+from fastrefund.domain.models.refund import Payout
+from fastrefund.repositories import dynamo, refund_items
+from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
+from fastrefund.repositories.store import get_store
+from tests.support import api_event, buyer, enrol_since, event, invoke, pay, response_json, sweep_review_deadlines
+
+
+def alarm(logical_id: str) -> tuple[str, float]:
+    """The metric an alarm watches, and the value over which it fires."""
+    properties = Template.load().resources[logical_id]["Properties"]
+    return properties["MetricName"], float(properties["Threshold"])
+
+
+def emitted(capsys, metric: str) -> list[float]:
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    return [value for line in lines if metric in line for value in line[metric]]
+
+
+def ask_refund(order_id: str) -> dict:
+    request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={})
+    return response_json(invoke("orders_api", request))
+
+
+def test_a_review_three_minutes_past_its_deadline_fires_the_late_alarm(stack, capsys):
+    metric, threshold = alarm("ReviewDeadlinesLateAlarm")
+    pay(paid_amount_fen=45000)  # over the guarantee's limit, no policy: to review
+    review = ask_refund("o-1")
+    late = to_storage(utc_now() - timedelta(minutes=3))  # a deadline no sweep decided
+    stack.dynamodb.update_item(
+        TableName=stack.table("RefundsTable"),
+        Key={"order_id": {"S": "o-1"}, "refund_id": {"S": review["refund_id"]}},
+        UpdateExpression="SET review_deadline = :late",
+        ExpressionAttributeValues={":late": {"S": late}},
+    )
+    capsys.readouterr()
+
+    assert sweep_review_deadlines(stack) == {"decided": 1, "failed": 0}
+    assert max(emitted(capsys, metric)) > threshold
+    sweep_review_deadlines(stack)
+    assert max(emitted(capsys, metric)) <= threshold
+
+
+def test_a_notice_owed_for_fifteen_minutes_fires_the_late_alarm(stack, capsys, monkeypatch):
+    metric, threshold = alarm("MessagesOwedLateAlarm")
+    enrol_since("2026-01-01T00:00:00+08:00")
+    pay()
+    refund = get_store().refunds.get("o-1", ask_refund("o-1")["refund_id"])
+    late = utc_now() - timedelta(minutes=15)  # decided then, and its notice and payout never confirmed since
+    owed_long = refund.model_copy(update={"decided_at": late, "payout": Payout(updated_at=late)})
+    stack.dynamodb.put_item(TableName=stack.table("RefundsTable"), Item=dynamo.encode(refund_items.to_item(owed_long)))
+    capsys.readouterr()
+
+    assert invoke("reconciler", event("reconciler_scheduled")) == {"notices": 1, "payouts": 1}
+    assert max(emitted(capsys, metric)) > threshold
+    invoke("reconciler", event("reconciler_scheduled"))
+    assert max(emitted(capsys, metric)) <= threshold
+
+
+def test_a_reservation_left_unreconciled_for_five_minutes_fires_the_late_alarm(stack, capsys, monkeypatch):
+    metric, threshold = alarm("UsageReconciliationLateAlarm")
+    policy = AutoRefundPolicy(enabled=True, max_refund_amount_fen=50000, daily_limit_amount_fen=100000)
+    leaked_at = utc_now() - timedelta(minutes=5)  # a reservation no refund followed, five minutes ago
+    version = get_store().merchants.set_auto_refund_policy("m-1", policy, leaked_at)
+    get_store().usage.reserve("m-1", china_day(leaked_at), policy, version, 10000, leaked_at)
+    # and its bucket keeps changing under the reconciliation (as a late release would): it cannot be closed
+    monkeypatch.setattr(LeakedReservationsRepository, "close_bucket", lambda *_: False)
+    capsys.readouterr()
+
+    assert invoke("usage_reconciler", event("usage_reconciler_scheduled")) == {"usage_taken_back": 0}
+    assert max(emitted(capsys, metric)) > threshold
+    monkeypatch.undo()
+    assert invoke("usage_reconciler", event("usage_reconciler_scheduled")) == {"usage_taken_back": 1}
+    assert max(emitted(capsys, metric)) <= threshold
