@@ -14,6 +14,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def lag_seconds(since: datetime | None, now: datetime) -> float:
+    """How long a background promise has waited since `since` (0 when nothing waits): the lag metrics."""
+    return (now - since).total_seconds() if since else 0.0
+
+
 def china_day(instant: datetime) -> date:
     """The China calendar day an instant falls on (daily limits reset at 00:00 +08:00)."""
     return instant.astimezone(CHINA_TZ).date()

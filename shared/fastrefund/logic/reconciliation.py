@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fastrefund.domain.clock import lag_seconds
 from fastrefund.domain.models.refund import Refund
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.logic.ports import OwedMessages, Publisher
@@ -31,7 +32,7 @@ class Republished:
 
     def lag_seconds(self, now: datetime) -> float:
         """How long the oldest message found owed had been owed (0 when none was past the grace)."""
-        return (now - self.oldest_owed).total_seconds() if self.oldest_owed else 0.0
+        return lag_seconds(self.oldest_owed, now)
 
 
 def republish_overdue(

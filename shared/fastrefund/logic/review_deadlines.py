@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastrefund.domain.clock import lag_seconds
 from fastrefund.domain.models.common import Frozen
 from fastrefund.domain.models.refund import DueReview
 from fastrefund.logic import reviews
@@ -35,7 +36,7 @@ class SweepOutcome:
 
     def lag_seconds(self, now: datetime) -> float:
         """How late the oldest past-due request found was, at the sweep's start (0 when none was due)."""
-        return (now - self.oldest_due).total_seconds() if self.oldest_due else 0.0
+        return lag_seconds(self.oldest_due, now)
 
 
 def units(store: Store) -> list[SweepUnit]:

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from fastrefund.domain.clock import lag_seconds
 from fastrefund.domain.reservations import Bucket
 from fastrefund.logic.ports import LeakedReservations, MerchantRefunds
 from fastrefund.platform.observability import logger
@@ -42,7 +43,7 @@ class UsageCorrections:
 
     def lag_seconds(self, now: datetime) -> float:
         """How old the oldest reservation bucket left unreconciled is (0 when none is)."""
-        return (now - self.oldest_open).total_seconds() if self.oldest_open else 0.0
+        return lag_seconds(self.oldest_open, now)
 
 
 def reconcile_usage(
