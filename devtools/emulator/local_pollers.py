@@ -153,16 +153,26 @@ class StreamPoller(_Poller):
 
 class SchedulePoller(_Poller):
     """Invokes the function every `period` seconds, as an EventBridge schedule would (the first time one
-    period after the start)."""
+    period after the start), with the schedule's event or, when the template gives one, its `Input`."""
 
-    def __init__(self, stopping, functions: LocalFunctions, function: str, rule_arn: str, period: float) -> None:
+    def __init__(
+        self,
+        stopping,
+        functions: LocalFunctions,
+        function: str,
+        rule_arn: str,
+        period: float,
+        given: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(f"schedule->{function}", stopping)
         self.functions, self.function, self.rule_arn, self.period = functions, function, rule_arn, period
+        self.given = given
 
     def run(self) -> None:
         while not self.stopping.wait(self.period):
             try:
-                result = self.functions.invoke(self.function, scheduled_event(self.rule_arn, datetime.now(UTC)))
+                event = self.given if self.given is not None else scheduled_event(self.rule_arn, datetime.now(UTC))
+                result = self.functions.invoke(self.function, event)
                 print(f"{self.name}: {json.dumps(result)}", file=sys.stderr)
             except Exception as exc:  # keep the schedule: a local stack outlives one failed run
                 print(f"{self.name}: {exc!r}", file=sys.stderr)

@@ -173,7 +173,8 @@ class LocalStack:
                 elif source["Type"] == "Schedule":
                     period = self.args.schedule_seconds or rate_seconds(settings["Schedule"]) or 60
                     rule_arn = f"arn:aws:events:us-east-1:123456789012:rule/{logical_id}"
-                    poller = SchedulePoller(self.stopping, functions, logical_id, rule_arn, period)
+                    given = json.loads(settings["Input"]) if "Input" in settings else None  # instead of the event
+                    poller = SchedulePoller(self.stopping, functions, logical_id, rule_arn, period, given)
                 else:
                     continue  # Api events are served by LocalApi; the template check refuses any other type
                 poller.start()

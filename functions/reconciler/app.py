@@ -1,7 +1,9 @@
 """Every minute, sends again each notice and payout instruction that a request has owed for longer than
 REPUBLISH_AFTER_SECONDS without its publisher confirming it (the stream's delivery failed for good, or was
-down past the stream's 24 hours); counted (NoticesRepublished, PayoutsRepublished) and alarmed on. Both
-outboxes at once, each within the run's time budget. Normally it finds nothing.
+down past the stream's 24 hours); counted (NoticesRepublished, PayoutsRepublished) and alarmed on. Each
+outbox has its schedule, whose event names it (`{"outbox": "notice"}`), so that each drains a backlog on a
+Lambda of its own; an event that names none (the sample, `make invoke`) does both at once. Normally it finds
+nothing.
 
 The daily usage is reconciled by functions/usage_reconciler, on its own.
 """
@@ -30,8 +32,12 @@ TIME_LEFT_MS = 8000  # start no new round this close to the timeout: the next ru
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     store, grace, now = get_store(), timedelta(seconds=get_config().republish_after_seconds), utc_now()
     topics = {
-        NOTICES: get_config().merchant_notices_topic_arn,
-        PAYOUTS: get_payouts_config().refund_payouts_topic_arn,
+        outbox: topic
+        for outbox, topic in (
+            (NOTICES, get_config().merchant_notices_topic_arn),
+            (PAYOUTS, get_payouts_config().refund_payouts_topic_arn),
+        )
+        if event.get("outbox") in (None, outbox.name)
     }
 
     def republish(outbox: Outbox) -> Republished:
@@ -45,7 +51,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     for outbox, result in sent.items():
         metrics.add_metric(name=outbox.republished_metric, unit=MetricUnit.Count, value=result.sent)
         republished[f"{outbox.name}s"] = result.sent
-    oldest = max(result.lag_seconds(now) for result in sent.values())
+    oldest = max((result.lag_seconds(now) for result in sent.values()), default=0.0)
     metrics.add_metric(name="OldestOwedMessageAge", unit=MetricUnit.Seconds, value=oldest)
     logger.info("unconfirmed messages reconciled", extra=republished)
     return republished

@@ -49,14 +49,26 @@ def test_a_review_three_minutes_past_its_deadline_fires_the_late_alarm(stack, ca
     assert max(emitted(capsys, metric)) <= threshold
 
 
-def test_a_notice_owed_for_fifteen_minutes_fires_the_late_alarm(stack, capsys, monkeypatch):
-    metric, threshold = alarm("MessagesOwedLateAlarm")
+def owed_for_fifteen_minutes(stack) -> None:
+    """An auto-refund decided 15 minutes ago whose notice and payout instruction were never confirmed since."""
     enrol_since("2026-01-01T00:00:00+08:00")
     pay()
     refund = get_store().refunds.get("o-1", ask_refund("o-1")["refund_id"])
-    late = utc_now() - timedelta(minutes=15)  # decided then, and its notice and payout never confirmed since
+    late = utc_now() - timedelta(minutes=15)
     owed_long = refund.model_copy(update={"decided_at": late, "payout": Payout(updated_at=late)})
     stack.dynamodb.put_item(TableName=stack.table("RefundsTable"), Item=dynamo.encode(refund_items.to_item(owed_long)))
+
+
+def test_each_outbox_schedule_republishes_its_own_outbox(stack):
+    owed_for_fifteen_minutes(stack)
+
+    assert invoke("reconciler", {"outbox": "payout"}) == {"payouts": 1}
+    assert invoke("reconciler", {"outbox": "notice"}) == {"notices": 1}
+
+
+def test_a_notice_owed_for_fifteen_minutes_fires_the_late_alarm(stack, capsys):
+    metric, threshold = alarm("MessagesOwedLateAlarm")
+    owed_for_fifteen_minutes(stack)
     capsys.readouterr()
 
     assert invoke("reconciler", event("reconciler_scheduled")) == {"notices": 1, "payouts": 1}
