@@ -19,7 +19,7 @@ from devtools.catalogue.template import Resolver, Template
 from devtools.emulator import local_identity, resources
 from fastrefund.domain import rulebook
 from fastrefund.platform import aws_clients, config
-from fastrefund.repositories import store
+from fastrefund.repositories import rules_source, store
 
 
 @dataclass
@@ -47,6 +47,7 @@ def reset_caches() -> None:
     )
     for cached in (*configs, store.get_store, rulebook.parse_rulebook):
         cached.cache_clear()
+    rules_source.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -90,6 +90,12 @@ class TemporarilyUnavailable(ServiceError):
     retry_after_seconds = 1
 
 
+class RulesUnavailable(TemporarilyUnavailable):
+    """No valid rules document yet in this container: nothing can be decided until operators push one."""
+
+    retry_after_seconds = 30
+
+
 class ContradictoryEvent(Exception):
     """An event that contradicts what an earlier one recorded (an order paid twice, with other facts)."""
 

@@ -36,6 +36,7 @@ from fastrefund.domain.errors import (
     PayoutNotFailed,
     RefundNotFound,
     RefundNotInReview,
+    RulesUnavailable,
     ServiceError,
     SubscriptionNotFound,
     TemporarilyUnavailable,
@@ -74,6 +75,7 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     InvalidBody: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     TemporarilyUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE"),
+    RulesUnavailable: (HTTPStatus.SERVICE_UNAVAILABLE, "RULES_UNAVAILABLE"),
 }
 
 
@@ -174,7 +176,10 @@ _ERROR_DESCRIPTIONS = {
     HTTPStatus.CONFLICT: "the order's or the request's state does not allow it (the code and details say which)",
     HTTPStatus.UNSUPPORTED_MEDIA_TYPE: "the body is not sent as application/json",
     HTTPStatus.UNPROCESSABLE_ENTITY: "a malformed body, path or query; details name the field",
-    HTTPStatus.SERVICE_UNAVAILABLE: "a dependency is busy; nothing changed, retry after Retry-After seconds",
+    HTTPStatus.SERVICE_UNAVAILABLE: (
+        "a dependency is busy (SERVICE_UNAVAILABLE), or no valid rules document has been pushed yet"
+        " (RULES_UNAVAILABLE, for refund requests and dry runs); nothing changed, retry after Retry-After seconds"
+    ),
 }
 
 
