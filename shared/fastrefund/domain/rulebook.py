@@ -11,7 +11,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from fastrefund.domain.clock import start_of_china_day
-from fastrefund.domain.models.common import Frozen, ProductType
+from fastrefund.domain.models.common import MAX_FEN, Frozen, ProductType
 
 
 class RuleVersion(Frozen):
@@ -19,8 +19,12 @@ class RuleVersion(Frozen):
     effective_from: date | None = Field(
         description="first China calendar day of payment this version covers; null for the earliest version"
     )
-    paid_amount_below_fen: Annotated[int, Field(gt=0, description="the paid amount must be strictly below this")]
-    refund_window_hours: Annotated[int | None, Field(gt=0, description="null: any time while not shipped")] = None
+    paid_amount_below_fen: Annotated[
+        int, Field(gt=0, le=MAX_FEN, description="the paid amount must be strictly below this")
+    ]
+    refund_window_hours: Annotated[
+        int | None, Field(gt=0, le=366 * 24, description="null: any time while not shipped")
+    ] = None
     excluded_product_types: list[ProductType] = Field(
         default=[], description="product types that never qualify besides VIRTUAL, which never does"
     )
@@ -49,6 +53,8 @@ class RuleBook(Frozen):
         dates = [v.effective_from for v in self.versions if v.effective_from is not None]
         if len(set(dates)) != len(dates):
             raise ValueError("two versions have the same effective_from")
+        if self.versions[0].effective_from is not None or dates != sorted(dates):
+            raise ValueError("versions must be listed in effective_from order, the null one first")
         if len({v.version for v in self.versions}) != len(self.versions):
             raise ValueError("version names must be unique")
         return self

@@ -1,0 +1,41 @@
+"""Check a rules document before pushing it: make check-rules FILE=path.
+
+The same validation a container applies (domain/rulebook.py). A valid document: exit 0 and one line
+summing up its versions. An invalid one: exit 1 and one line per fault, naming the field.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from fastrefund.domain.errors import field_issues
+from fastrefund.domain.rulebook import RuleBook
+
+
+def summary(rules: RuleBook) -> str:
+    versions = "; ".join(
+        f"{v.version} from {v.effective_from or 'the start'}: below {v.paid_amount_below_fen} fen, "
+        f"window {f'{v.refund_window_hours} h' if v.refund_window_hours else 'none'}"
+        for v in rules.versions
+    )
+    return f"valid: {len(rules.versions)} versions ({versions}); review timeout {rules.review_timeout_seconds} s"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("file", type=Path)
+    document = parser.parse_args().file.read_text(encoding="utf-8")
+    try:
+        rules = RuleBook.model_validate_json(document)
+    except ValidationError as invalid:
+        for fault in field_issues(invalid.errors(include_url=False, include_input=False)):
+            print(f"invalid: {fault['field'] or '(document)'}: {fault['issue']}")
+        return 1
+    print(summary(rules))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
