@@ -21,6 +21,7 @@ app = create_app()
 
 @app.get(
     "/merchants/<merchant_id>/settings",
+    operation_id="getMerchantSettings",
     summary="Enrolment, policy and today's usage",
     tags=["merchants"],
     responses=documented({HTTPStatus.OK: ("the merchant's settings", SettingsView)}, HTTPStatus.FORBIDDEN),
@@ -32,6 +33,7 @@ def get_settings(merchant_id: MerchantIdPath, caller: CurrentCaller) -> Settings
 
 @app.put(
     "/merchants/<merchant_id>/fast-refund-service",
+    operation_id="setFastRefundService",
     summary="Join or leave the fast refund service",
     tags=["merchants"],
     responses=documented(
@@ -51,6 +53,7 @@ def put_fast_refund_service(
 
 @app.put(
     "/merchants/<merchant_id>/auto-refund-policy",
+    operation_id="setAutoRefundPolicy",
     summary='Set the "before shipment - refund only - auto approve" policy',
     tags=["merchants"],
     responses=documented(
@@ -70,6 +73,7 @@ def put_auto_refund_policy(
 
 @app.post(
     "/merchants/<merchant_id>/refund-checks",
+    operation_id="checkOrdersBeforeShipping",
     summary="Pre-shipment check: which of up to 100 orders are refunded",
     tags=["merchants"],
     responses=documented(

@@ -21,6 +21,7 @@ app = create_app()
 
 @app.put(
     "/merchants/<merchant_id>/notice-subscriptions",
+    operation_id="subscribeToNotices",
     summary="Subscribe an SQS queue, an HTTPS URL or an email address to this merchant's notices",
     tags=["notices"],
     responses=documented(
@@ -41,6 +42,7 @@ def put_notice_subscription(
 
 @app.get(
     "/merchants/<merchant_id>/notice-subscriptions",
+    operation_id="listNoticeSubscriptions",
     summary="This merchant's notice subscriptions",
     tags=["notices"],
     responses=documented({HTTPStatus.OK: ("the subscriptions", SubscriptionList)}, HTTPStatus.FORBIDDEN),
@@ -52,6 +54,7 @@ def get_notice_subscriptions(merchant_id: MerchantIdPath, caller: CurrentCaller)
 
 @app.delete(
     "/merchants/<merchant_id>/notice-subscriptions/<subscription_id>",
+    operation_id="unsubscribeFromNotices",
     summary="Remove one of this merchant's notice subscriptions",
     tags=["notices"],
     responses=documented({HTTPStatus.NO_CONTENT: ("removed", None)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),

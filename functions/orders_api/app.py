@@ -32,6 +32,7 @@ AnyRefundRequest = Annotated[
 
 @app.get(
     "/orders/<order_id>/fast-refund-eligibility",
+    operation_id="getEligibility",
     summary="Would a refund request be auto-approved now, by which route, and why not",
     tags=["orders"],
     responses=documented(
@@ -49,6 +50,7 @@ def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility
 
 @app.post(
     "/orders/<order_id>/refund-requests",
+    operation_id="requestRefund",
     summary="Ask for a refund; decided at once (201 new, 200 the existing request)",
     tags=["orders"],
     responses=documented(
@@ -81,6 +83,7 @@ def post_refund_request(
 
 @app.post(
     "/orders/<order_id>/shipments",
+    operation_id="recordShipment",
     summary="Record the shipment; refused with 409 ORDER_REFUNDED and STOP_SHIPMENT if refunded first",
     tags=["orders"],
     responses=documented(

@@ -31,6 +31,7 @@ def decided(refund: Refund, action: str) -> RefundView:
 
 @app.get(
     "/orders/<order_id>/refund-requests",
+    operation_id="listRefundRequests",
     summary="The order's refund requests, newest first, each with its resolution and payout",
     tags=["refund requests"],
     responses=documented(
@@ -45,6 +46,7 @@ def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundL
 
 @app.post(
     f"{REQUEST}/approve",
+    operation_id="approveRefundRequest",
     summary="Approve a request in review (ops: also one the merchant rejected); the order is refunded",
     tags=["refund requests"],
     responses=A_DECISION,
@@ -56,6 +58,7 @@ def post_approve(order_id: OrderIdPath, refund_id: RefundIdPath, caller: Current
 
 @app.post(
     f"{REQUEST}/reject",
+    operation_id="rejectRefundRequest",
     summary="Reject a request in review, with a reason",
     tags=["refund requests"],
     responses=documented(DECIDED, *DECISION_ERRORS, HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
@@ -69,6 +72,7 @@ def post_reject(
 
 @app.post(
     f"{REQUEST}/cancel",
+    operation_id="withdrawRefundRequest",
     summary="The buyer withdraws a request still in review",
     tags=["refund requests"],
     responses=A_DECISION,
@@ -80,6 +84,7 @@ def post_cancel(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentC
 
 @app.post(
     f"{REQUEST}/payout-retries",
+    operation_id="retryPayout",
     summary="Ops: publish a failed payout again (attempt n+1)",
     tags=["refund requests"],
     responses=A_DECISION,

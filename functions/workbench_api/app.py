@@ -22,6 +22,7 @@ app = create_app()
 
 @app.get(
     "/merchants/<merchant_id>/refunds",
+    operation_id="listMerchantRefunds",
     summary="The after-sales workbench: refund requests, newest first, filtered and paginated",
     tags=["merchants"],
     responses=documented({HTTPStatus.OK: ("a page of refund requests", WorkbenchPage)}, HTTPStatus.FORBIDDEN),

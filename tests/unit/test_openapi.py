@@ -46,3 +46,32 @@ def test_a_route_that_takes_a_body_declares_415():
         for method, operation in operations.items():
             if "requestBody" in operation:
                 assert "415" in operation["responses"], f"{method} {path}"
+
+
+def test_each_operation_has_the_id_a_generated_client_names_it_by():
+    # Stable: renaming one breaks every client generated from this document, so a change fails here first.
+    operations = json.loads((ROOT / "docs" / "openapi.json").read_text())["paths"]
+    ids = {
+        f"{method.upper()} {path}": spec["operationId"]
+        for path, item in operations.items()
+        for method, spec in item.items()
+    }
+
+    assert ids == {
+        "GET /orders/{order_id}/fast-refund-eligibility": "getEligibility",
+        "POST /orders/{order_id}/refund-requests": "requestRefund",
+        "GET /orders/{order_id}/refund-requests": "listRefundRequests",
+        "POST /orders/{order_id}/shipments": "recordShipment",
+        "POST /orders/{order_id}/refund-requests/{refund_id}/approve": "approveRefundRequest",
+        "POST /orders/{order_id}/refund-requests/{refund_id}/reject": "rejectRefundRequest",
+        "POST /orders/{order_id}/refund-requests/{refund_id}/cancel": "withdrawRefundRequest",
+        "POST /orders/{order_id}/refund-requests/{refund_id}/payout-retries": "retryPayout",
+        "GET /merchants/{merchant_id}/settings": "getMerchantSettings",
+        "PUT /merchants/{merchant_id}/fast-refund-service": "setFastRefundService",
+        "PUT /merchants/{merchant_id}/auto-refund-policy": "setAutoRefundPolicy",
+        "POST /merchants/{merchant_id}/refund-checks": "checkOrdersBeforeShipping",
+        "GET /merchants/{merchant_id}/refunds": "listMerchantRefunds",
+        "GET /merchants/{merchant_id}/notice-subscriptions": "listNoticeSubscriptions",
+        "PUT /merchants/{merchant_id}/notice-subscriptions": "subscribeToNotices",
+        "DELETE /merchants/{merchant_id}/notice-subscriptions/{subscription_id}": "unsubscribeFromNotices",
+    }
