@@ -4,6 +4,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
@@ -139,8 +140,18 @@ def test_rules_file_replaces_the_rule_configuration(tmp_path, monkeypatch):
 
         assert answer[0]["rule_version"] == "local-100"
         assert "AMOUNT_OVER_LIMIT" in answer[0]["reasons"]
+
+        # A bad push while running: the file is read again within a second, rejected, and the last valid
+        # rules stay in force
+        (tmp_path / "rules.json").write_text('{"versions": "nope"}')
+        time.sleep(1.5)
+        status, after = call(stack.api, "GET", "/orders/o-1/fast-refund-eligibility", buyer)
+
+        assert (status, after["checks"][0]["rule_version"]) == (200, "local-100")
     finally:
-        assert stack.stop()[0] == 0
+        code, output = stack.stop()
+        assert code == 0
+    assert "rules document rejected" in output and '"field":"versions"' in output.replace(" ", "")
 
 
 def test_a_malformed_rules_file_stops_the_start(tmp_path, monkeypatch):
