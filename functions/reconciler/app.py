@@ -40,10 +40,11 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         if event.get("outbox") in (None, outbox.name)
     }
 
+    def has_time() -> bool:
+        return context.get_remaining_time_in_millis() > TIME_LEFT_MS
+
     def republish(outbox: Outbox) -> Republished:
-        publisher = TopicPublisher(topics[outbox])
-        has_time = lambda: context.get_remaining_time_in_millis() > TIME_LEFT_MS  # noqa: E731
-        return republish_overdue(store.owed_messages, outbox, publisher, now, grace, has_time)
+        return republish_overdue(store.owed_messages, outbox, TopicPublisher(topics[outbox]), now, grace, has_time)
 
     with ThreadPoolExecutor(max_workers=len(topics)) as pool:
         sent = dict(zip(topics, pool.map(republish, topics), strict=True))
