@@ -13,7 +13,7 @@ from pydantic import WithJsonSchema
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.common import Reason
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, create_app, documented
+from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, ShipmentRefusedBody, create_app, documented
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
 from fastrefund.logic.refund_requests import RefundRequest, request_refund
 from fastrefund.logic.refund_views import RefundView
@@ -92,6 +92,7 @@ def post_refund_request(
         HTTPStatus.NOT_FOUND,
         HTTPStatus.CONFLICT,
         HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+        error_bodies={HTTPStatus.CONFLICT: ShipmentRefusedBody},
     ),
 )
 def post_shipment(order_id: OrderIdPath, request: ShipmentRequest, caller: CurrentCaller) -> ShipmentView:

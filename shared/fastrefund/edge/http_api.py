@@ -7,7 +7,7 @@ import functools
 import typing
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Depends, Request, Response
 from aws_lambda_powertools.event_handler import depends as powertools_depends
@@ -169,6 +169,14 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+class ShipmentRefusedBody(ErrorBody):
+    """A shipment's 409: when the order was refunded first (ORDER_REFUNDED), what the merchant must do and the
+    refund that did it, so that an ERP reads them from its generated model."""
+
+    action: Literal["STOP_SHIPMENT"] | None = Field(default=None, description="with ORDER_REFUNDED: keep the parcel")
+    refund_id: str | None = Field(default=None, description="with ORDER_REFUNDED: the refund recorded first")
+
+
 _ERROR_DESCRIPTIONS = {
     HTTPStatus.UNAUTHORIZED: "no valid bearer token",
     HTTPStatus.FORBIDDEN: "the caller's role may not do this, or the merchant is not the caller's",
@@ -184,10 +192,13 @@ _ERROR_DESCRIPTIONS = {
 
 
 def documented(
-    success: Mapping[HTTPStatus, tuple[str, type[BaseModel] | None]], *errors: HTTPStatus
+    success: Mapping[HTTPStatus, tuple[str, type[BaseModel] | None]],
+    *errors: HTTPStatus,
+    error_bodies: Mapping[HTTPStatus, type[ErrorBody]] | None = None,
 ) -> dict[int, OpenAPIResponse]:
     """A route's answers for the OpenAPI document: each success (what it means, its body's model, if it
-    has a body) and its errors; 401, 422 and 503 apply to every route."""
+    has a body) and its errors (ErrorBody, unless error_bodies names a richer one); 401, 422 and 503 apply to
+    every route."""
     every_route = (HTTPStatus.UNAUTHORIZED, HTTPStatus.UNPROCESSABLE_ENTITY, HTTPStatus.SERVICE_UNAVAILABLE)
     answers: dict[int, OpenAPIResponse] = {}
     for status, (description, model) in success.items():
@@ -199,7 +210,7 @@ def documented(
     return answers | {
         int(status): {
             "description": _ERROR_DESCRIPTIONS[status],
-            "content": {"application/json": {"model": ErrorBody}},
+            "content": {"application/json": {"model": (error_bodies or {}).get(status, ErrorBody)}},
         }
         for status in sorted({*errors, *every_route})
     }
