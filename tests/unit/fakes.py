@@ -384,10 +384,10 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str, str] | None,
+        before: str | None,
     ) -> MerchantRefundsPage:
-        def position(refund: Refund) -> tuple[str, str, str]:
-            return to_storage(refund.decided_at), refund.order_id, refund.refund_id
+        def position(refund: Refund) -> str:
+            return f"{to_storage(refund.decided_at)}#{refund.refund_id}"
 
         chosen = sorted(
             (
@@ -397,7 +397,7 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
                 and (since is None or refund.decided_at >= since)
                 and (until is None or refund.decided_at <= until)
                 and all(str(getattr(refund, name)) == value for name, value in filters.items())
-                and (after is None or position(refund) < after)
+                and (before is None or position(refund) < before)
             ),
             key=position,
             reverse=True,

@@ -185,8 +185,11 @@ class MerchantRefunds(Protocol):
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str, str] | None,
-    ) -> MerchantRefundsPage: ...
+        before: str | None,
+    ) -> MerchantRefundsPage:
+        """Newest first: up to `limit` refunds placed before the position `before`; the page may be short, or
+        empty, while `last` says where the search goes on."""
+        ...
 
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive), by

@@ -57,7 +57,7 @@ def list_refunds(
         until=query.until,
         filters=filters,
         limit=query.limit,
-        after=decode_cursor(cursor_key, query.cursor, merchant_id, query) if query.cursor else None,
+        before=decode_cursor(cursor_key, query.cursor, merchant_id, query) if query.cursor else None,
     )
     return WorkbenchPage(
         items=[RefundView.of(refund) for refund in page.refunds],
@@ -65,13 +65,13 @@ def list_refunds(
     )
 
 
-def encode_cursor(key: bytes, merchant_id: str, query: WorkbenchQuery, last: tuple[str, str, str]) -> str:
-    payload = {"m": merchant_id, "q": query.filters(), "d": last[0], "o": last[1], "r": last[2]}
+def encode_cursor(key: bytes, merchant_id: str, query: WorkbenchQuery, position: str) -> str:
+    payload = {"m": merchant_id, "q": query.filters(), "p": position}
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     return f"{_b64(body)}.{_b64(_signature(key, body))}"
 
 
-def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQuery) -> tuple[str, str, str]:
+def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQuery) -> str:
     """The position a cursor names, if this service issued it for this merchant and these filters."""
     encoded_body, _, encoded_signature = cursor.partition(".")
     try:
@@ -81,9 +81,10 @@ def decode_cursor(key: bytes, cursor: str, merchant_id: str, query: WorkbenchQue
     if not hmac.compare_digest(signature, _signature(key, body)):
         raise InvalidCursor("the cursor is not one this service handed out")
     payload: dict[str, Any] = json.loads(body)  # signed by us: well-formed
-    if payload["m"] != merchant_id or payload["q"] != query.filters():
+    if payload["m"] != merchant_id or payload["q"] != query.filters() or "p" not in payload:
         raise InvalidCursor("the cursor was issued for another merchant or other filters")
-    return payload["d"], payload["o"], payload["r"]
+    position: str = payload["p"]
+    return position
 
 
 def _signature(key: bytes, body: bytes) -> bytes:

@@ -44,10 +44,3 @@ def usage_counter_of(partition: str) -> tuple[str, int]:
     """(merchant_id, counter) of a usage counter's partition key."""
     merchant_id, _, counter = partition.partition("#")
     return merchant_id, int(counter or 0)
-
-
-def refund_by_merchant(merchant_id: str, decided_at: str, order_id: str, refund_id: str) -> dict[str, Any]:
-    """A position in the ByMerchantDecidedAt index (where a workbench page resumes): its keys and the table's."""
-    return dynamo.encode(
-        {"merchant_id": merchant_id, "decided_at": decided_at, "order_id": order_id, "refund_id": refund_id}
-    )

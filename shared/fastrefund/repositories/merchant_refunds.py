@@ -1,17 +1,23 @@
-"""The after-sales workbench's reads: a merchant's refunds, newest first, from the index keyed by
-merchant and decision time (never a scan)."""
+"""The after-sales workbench's reads, and the usage reconciliation's: a merchant's refunds, newest first, from
+the workbench index (never a scan). The index spreads each merchant over a few partitions (refund_items.py);
+a page reads them in parallel and merges them, newest first."""
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.refund import MerchantRefundsPage, Refund
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.refund_items import from_item
+from fastrefund.repositories.refund_items import WORKBENCH_INDEX, from_item, workbench_partitions
 
-MERCHANT_INDEX = "ByMerchantDecidedAt"
+# At most this many index items are read for one page, over all the spreads: a filter that matches little over
+# a long history gives a short (even empty) page with a cursor, within the function's timeout, rather than a
+# search that reads on until it fills. Index items are small (keys and four attributes): 1,000 is ~50 read
+# units and four parallel queries.
+PAGE_READ_BUDGET = 1000
+AFTER_EVERY_REFUND_OF = "$"  # sorts just after "#": "<instant>$" follows every position "<instant>#<refund id>"
 
 
 class WorkbenchRepository:
@@ -25,71 +31,115 @@ class WorkbenchRepository:
         until: datetime | None,
         filters: Mapping[str, str],
         limit: int,
-        after: tuple[str, str, str] | None,
+        before: str | None,
     ) -> MerchantRefundsPage:
-        """Newest first, from the index keyed by merchant and decision time; `filters` are exact matches."""
-        key_condition = "merchant_id = :merchant_id"
-        bounds: dict[str, Any] = {"merchant_id": merchant_id}
-        if since and until:
-            key_condition += " AND decided_at BETWEEN :since AND :until"
-            bounds |= {"since": to_storage(since), "until": to_storage(until)}
-        elif since:
-            key_condition += " AND decided_at >= :since"
-            bounds["since"] = to_storage(since)
-        elif until:
-            key_condition += " AND decided_at <= :until"
-            bounds["until"] = to_storage(until)
+        """Up to `limit` refunds matching `filters` (exact matches) decided from `since` to `until` and placed
+        before the position `before`, newest first; `last` is where the next page starts, while the search
+        is not finished (a page can be short, or empty, and still have one)."""
+        bounds = [before] if before else []
+        if until:
+            bounds.append(to_storage(until) + AFTER_EVERY_REFUND_OF)
+        upper = min(bounds, default=None)  # inclusive: the refund at `before` itself, if read, is dropped below
+        lower = to_storage(since) if since else None
+        spreads = workbench_partitions(merchant_id)
+        # Unfiltered, `limit` from each spread fills the page; filtered, the budget bounds the search. One more
+        # when resuming, so that a spread that stops has read past `before`, and the search moves on.
+        per_spread = (max(limit, PAGE_READ_BUDGET // len(spreads)) if filters else limit) + (1 if before else 0)
+
+        def read(partition: str) -> tuple[list[dict[str, Any]], str | None]:
+            return self._read_spread(partition, lower, upper, filters, per_spread)
+
+        with ThreadPoolExecutor(len(spreads)) as pool:
+            read_spreads = list(pool.map(read, spreads))
+        # Every position at or after the newest place where a spread stopped reading has been read in all of them
+        stopped = [position for _, position in read_spreads if position]
+        frontier = max(stopped, default=None)
+        found = sorted(
+            (
+                item
+                for items, _ in read_spreads
+                for item in items
+                if item["workbench_at"] != before and (frontier is None or item["workbench_at"] >= frontier)
+            ),
+            key=lambda item: item["workbench_at"],
+            reverse=True,
+        )
+        page = found[:limit]
+        last = page[-1]["workbench_at"] if len(found) > limit else frontier
+        return MerchantRefundsPage(refunds=self._current(page, filters), last=last)
+
+    def _read_spread(
+        self, partition: str, lower: str | None, upper: str | None, filters: Mapping[str, str], limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One query of one spread, newest first: the matching index items, and the position where it stopped
+        (None once the spread has nothing more in range)."""
+        key_condition = "workbench_key = :partition"
+        bounds: dict[str, Any] = {"partition": partition}
+        if lower and upper:
+            key_condition += " AND workbench_at BETWEEN :lower AND :upper"
+            bounds |= {"lower": lower, "upper": upper}
+        elif lower:
+            key_condition += " AND workbench_at >= :lower"
+            bounds["lower"] = lower
+        elif upper:
+            key_condition += " AND workbench_at <= :upper"
+            bounds["upper"] = upper
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "IndexName": MERCHANT_INDEX,
+            "IndexName": WORKBENCH_INDEX,
             "KeyConditionExpression": key_condition,
             "ScanIndexForward": False,
+            "Limit": limit,
+            "ExpressionAttributeValues": dynamo.values(**bounds, **filters),
         }
         if filters:
             request["FilterExpression"] = " AND ".join(f"#{name} = :{name}" for name in filters)
             request["ExpressionAttributeNames"] = {f"#{name}": name for name in filters}
-        request["ExpressionAttributeValues"] = dynamo.values(**bounds, **filters)
-        start = keys.refund_by_merchant(merchant_id, *after) if after else None
-        refunds: list[Refund] = []
-        # A filter drops items after DynamoDB counted them, so keep reading until the page is full.
-        while True:
-            page_request = request | {"Limit": limit - len(refunds)} | ({"ExclusiveStartKey": start} if start else {})
-            with dynamo.translate_transient_errors():
-                response = dynamo.client().query(**page_request)
-            refunds += [from_item(dynamo.decode(item)) for item in response["Items"]]
-            start = response.get("LastEvaluatedKey")
-            if not start or len(refunds) >= limit:
-                break
-        last = dynamo.decode(start) if start else None
-        position = (last["decided_at"], last["order_id"], last["refund_id"]) if last else None
-        return MerchantRefundsPage(refunds=refunds, last=position)
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(**request)
+        stopped = response.get("LastEvaluatedKey")
+        return [dynamo.decode(item) for item in response["Items"]], dynamo.decode(stopped)[
+            "workbench_at"
+        ] if stopped else None
+
+    def _current(self, page: list[dict[str, Any]], filters: Mapping[str, str]) -> list[Refund]:
+        """The page's refunds as the table has them now, in the page's order; one whose state moved out of the
+        filters since the index was read is left out."""
+        if not page:
+            return []
+        wanted = [keys.refund(item["order_id"], item["refund_id"]) for item in page]
+        items = dynamo.batch_get({self.table_name: {"Keys": wanted}}).get(self.table_name, [])
+        by_id = {item["refund_id"]: from_item(item) for item in items}
+        current = (by_id.get(item["refund_id"]) for item in page)
+        return [
+            refund
+            for refund in current
+            if refund and all(str(getattr(refund, name)) == value for name, value in filters.items())
+        ]
 
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """The amount and the number of the merchant's refunds auto-approved under its own policy and
         decided between `first` and `last` (inclusive), by the usage counter that counted them: what each of
         the day's counters must hold for that stretch."""
-        query: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": MERCHANT_INDEX,
-            "KeyConditionExpression": "merchant_id = :merchant_id AND decided_at BETWEEN :first AND :last",
-            "FilterExpression": "#route = :route",
-            "ProjectionExpression": "amount_fen, inputs.usage_counter",
-            "ExpressionAttributeNames": {"#route": "route"},
-            "ExpressionAttributeValues": dynamo.values(
-                merchant_id=merchant_id,
-                first=to_storage(first),
-                last=to_storage(last),
-                route=Route.MERCHANT_AUTO_REFUND.value,
-            ),
-        }
         by_counter: dict[int, tuple[int, int]] = {}
-        while True:
-            with dynamo.translate_transient_errors():
-                response = dynamo.client().query(**query)
-            for item in map(dynamo.decode, response["Items"]):
-                counter = item.get("inputs", {}).get("usage_counter") or 0
-                amount_fen, count = by_counter.get(counter, (0, 0))
-                by_counter[counter] = (amount_fen + item["amount_fen"], count + 1)
-            if "LastEvaluatedKey" not in response:
-                return by_counter
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for partition in workbench_partitions(merchant_id):
+            query: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": WORKBENCH_INDEX,
+                "KeyConditionExpression": "workbench_key = :partition AND workbench_at BETWEEN :first AND :last",
+                "FilterExpression": "attribute_exists(policy_counter)",  # only a merchant-route refund has one
+                "ProjectionExpression": "amount_fen, policy_counter",
+                "ExpressionAttributeValues": dynamo.values(
+                    partition=partition, first=to_storage(first), last=to_storage(last) + AFTER_EVERY_REFUND_OF
+                ),
+            }
+            while True:
+                with dynamo.translate_transient_errors():
+                    response = dynamo.client().query(**query)
+                for item in map(dynamo.decode, response["Items"]):
+                    amount_fen, count = by_counter.get(item["policy_counter"], (0, 0))
+                    by_counter[item["policy_counter"]] = (amount_fen + item["amount_fen"], count + 1)
+                if "LastEvaluatedKey" not in response:
+                    break
+                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return by_counter

@@ -112,9 +112,7 @@ class MerchantRefundsPage(Frozen):
     """One page of a merchant's refunds, newest first."""
 
     refunds: list[Refund]
-    last: (
-        tuple[str, str, str] | None
-    )  # (decided_at as stored, order_id, refund_id) of the last one read, if more follow
+    last: str | None  # where the next page starts (a position in the index), while the search is not finished
 
 
 class DueReview(Frozen):
