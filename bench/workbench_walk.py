@@ -114,7 +114,7 @@ def main() -> None:
                 found, statuses, times = walk(limit, query, read)
                 p99 = statistics.quantiles(times, n=100)[98] if len(times) >= 100 else max(times)
                 print(
-                    f"  {name:27} limit {limit:>3}: {len(times):>4} pages, statuses {sorted({int(status) for status in statuses})},"
+                    f"  {name:27} limit {limit:>3}: {len(times):>4} pages, statuses {sorted(set(map(int, statuses)))},"
                     f" slowest {max(times):,.0f} ms, p99 {p99:,.0f} ms, median {statistics.median(times):,.0f} ms;"
                     f" index items read per page at most {max(read):,};"
                     f" {len(found):,} refunds, exactly the expected ones once each: {found == expected}"
