@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi check-rules bench build deploy replay clean
+.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi check-rules backfill-workbench bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,10 @@ deploy: build  ## sam deploy to a samconfig.toml environment, no question asked:
 check-rules: install  ## validate a rules document before pushing it: make check-rules FILE=rules.json (exit 1 names each fault)
 	@test -n "$(FILE)" || { echo "usage: make check-rules FILE=<a rules document>"; exit 2; }
 	@$(BIN)/python -m scripts.check_rules "$(FILE)"
+
+backfill-workbench: install  ## after the deploy that adds WorkbenchByMerchant: make backfill-workbench TABLE=<RefundsTableName> (docs/deploying.md)
+	@test -n "$(TABLE)" || { echo "usage: make backfill-workbench TABLE=<the RefundsTableName output>"; exit 2; }
+	$(BIN)/python -m scripts.backfill_workbench_index --table "$(TABLE)"
 
 replay: install  ## replay what a stream publisher gave up on: make replay QUEUE_URL=... FUNCTION=... [DRY_RUN=1]
 	@test -n "$(QUEUE_URL)" -a -n "$(FUNCTION)" || { echo "usage: make replay QUEUE_URL=<a *DeadLetterQueueUrl output> FUNCTION=<its publisher's name output> [DRY_RUN=1]"; exit 2; }

@@ -148,3 +148,22 @@ def test_only_the_merchant_and_ops_see_the_list(stack):
     assert listing(caller=merchant("m-2"))["statusCode"] == HTTPStatus.FORBIDDEN
     assert listing(caller=merchant("m-1", role="erp"))["statusCode"] == HTTPStatus.FORBIDDEN  # merchant and ops only
     assert len(response_json(listing(caller=ops()))["items"]) == 2
+
+
+def test_refunds_stored_before_the_workbench_index_are_listed_once_backfilled(stack):
+    from scripts.backfill_workbench_index import backfill
+
+    seeded = seed("m-1", 6)
+    table = get_config().refunds_table
+    for refund in seeded[:4]:  # as the release before this index stored them
+        dynamo.client().update_item(
+            TableName=table,
+            Key=dynamo.encode({"order_id": refund.order_id, "refund_id": refund.refund_id}),
+            UpdateExpression="REMOVE workbench_key, workbench_at, policy_counter",
+        )
+    assert [item["refund_id"] for item in all_pages()[0]] == [r.refund_id for r in reversed(seeded[4:])]
+
+    assert backfill(table) == (4, 2)
+    assert backfill(table) == (0, 6)  # a second run changes nothing
+
+    assert [item["refund_id"] for item in all_pages()[0]] == [r.refund_id for r in reversed(seeded)]
