@@ -47,6 +47,8 @@ _NOT_READ = {
     "UpdateReplacePolicy",
     "MethodSettings",
     "AccessLogSetting",
+    "WarmThroughput",
+    "SnapStart",
 }
 
 
@@ -54,7 +56,8 @@ def problems(template: Template) -> list[str]:
     resources = template.body.get("Resources") or {}
     if not resources:
         return ["template.yaml has no Resources"]
-    names = set(resources) | set(template.body.get("Parameters", {})) | set(PSEUDO_PARAMETERS)
+    # AWS::NoValue stands only in properties the local stack never reads (an !If that drops one outside prod)
+    names = set(resources) | set(template.body.get("Parameters", {})) | set(PSEUDO_PARAMETERS) | {"AWS::NoValue"}
     found = []
     for logical_id, resource in resources.items():
         kind = resource.get("Type") if isinstance(resource, dict) else None

@@ -66,8 +66,8 @@ def test_the_service_template_runs_locally():
         ),
         (
             "  RulesParameter:\n    Type: AWS::SSM::Parameter",
-            "  RulesParameter:\n    Type: AWS::SSM::Parameter\n    Condition: IsProd",
-            "resource RulesParameter: Condition 'IsProd' cannot be evaluated",
+            "  RulesParameter:\n    Type: AWS::SSM::Parameter\n    Condition: NoSuchCondition",
+            "resource RulesParameter: Condition 'NoSuchCondition' cannot be evaluated",
         ),
         (
             "  MerchantNoticesTopic:\n    Type: AWS::SNS::Topic",

@@ -4,8 +4,8 @@ published again, with the same id, from the request as it stands now.
 
 Normally this finds nothing: each publisher confirms what it published within seconds. Whatever it
 finds was at risk of being lost, so it is counted (and alarmed on) as well as sent. After an outage it
-drains the backlog round after round within its time budget: each round reads up to 100 requests a
-shard (8 shards), publishes them 10 to a call with several calls in flight, and confirms them in parallel.
+drains the backlog round after round within its time budget: each round reads up to 25 requests from each
+of the index's shards, publishes them 10 to a call with several calls in flight, and confirms them in parallel.
 """
 
 from collections.abc import Callable
@@ -20,7 +20,7 @@ from fastrefund.logic.ports import OwedMessages, Publisher
 from fastrefund.logic.stream_publishing import confirm
 from fastrefund.platform.observability import logger
 
-MAX_PER_SHARD = 100  # requests read per index shard and round
+MAX_PER_SHARD = 25  # requests read per index shard and round: 800 a round over the 32 shards
 PUBLISH_BATCH = 10  # messages per SNS call
 PUBLISHING_IN_PARALLEL = 8  # SNS calls in flight at once
 
