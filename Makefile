@@ -121,12 +121,14 @@ replay: install  ## replay what a stream publisher gave up on: make replay QUEUE
 clean:  ## remove every virtualenv, build and local-stack folder
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack
 
-bench: install build  ## print the AWS calls each kind of request makes, the local stack's start-up time, each function's size
+bench: install build  ## the AWS calls per request, start-up, warm path, the capacity model, the sale day, the workbench walk, sizes
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
 	$(BIN)/python -m bench.local_stack_startup
 	$(BIN)/python -m bench.local_api_throughput
 	$(BIN)/python -m bench.warm_path | grep -v '^{'
 	$(BIN)/python -m bench.warm_path_parts | grep -v '^{'
 	$(BIN)/python -m bench.hot_merchant_model
+	$(BIN)/python -m bench.capacity_model
+	$(BIN)/python -m bench.workbench_walk | grep -v '^{'
 	$(BIN)/python -m bench.sale_day | grep -v '^{'
 	$(BIN)/python -m bench.deployed_sizes

@@ -532,28 +532,30 @@ def concurrency_at_peak(template: Template, ceilings: list[Ceiling]) -> dict[str
     }
 
 
-def main() -> None:
-    template = Template.load(parameters={"Environment": "prod"})  # the sale day's stack
+def report(template: Template) -> str:
+    """The model's whole output for `template` (docs/capacity.md quotes it, held by a test)."""
+    lines: list[str] = []
+    line = lines.append
     indexes = refunds_indexes(template)
     new = life_costs(indexes)
     old = life_costs([REPLACED_INDEX, *[index for index in indexes if index.name != "WorkbenchByMerchant"]])
     writes = [write for write, _, _ in sample_refund_life()]
-    print("A capacity model of the deployed service (bench/capacity_model.py: assumptions and their AWS documents)")
-    print(f"\n1. Write units of one merchant-route refund's life ({', '.join(writes)}):")
+    line("A capacity model of the deployed service (bench/capacity_model.py: assumptions and their AWS documents)")
+    line(f"\n1. Write units of one merchant-route refund's life ({', '.join(writes)}):")
     rows = {f"{REPLACED_INDEX.name} (before)": old[REPLACED_INDEX.name], **new}
     for name, costs in rows.items():
         spread = next(
             (index.spread for index in [REPLACED_INDEX, *indexes] if name.startswith(index.name)), "one per order"
         )
-        print(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")
+        line(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")
     for name, costs, spread in (
         ("OrdersTable", ORDER_WRITES, "one per order (its payment, then the commit)"),
         ("PolicyUsageTable", [1], "the policy's usage_counters per merchant (the reservation)"),
     ):
-        print(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")
+        line(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")
 
-    print("\n2. One merchant's limit-checked refunds, simulated (10 s at each load; p99 of the answered, ms):")
-    print(f"  {'offered/s':>9}  {'design':44} {'done/s':>7} {'503s':>6} {'later writes failed':>19} {'p99':>6}")
+    line("\n2. One merchant's limit-checked refunds, simulated (10 s at each load; p99 of the answered, ms):")
+    line(f"  {'offered/s':>9}  {'design':44} {'done/s':>7} {'503s':>6} {'later writes failed':>19} {'p99':>6}")
     from fastrefund.repositories.refund_items import WORKBENCH_SPREADS
 
     designs = {
@@ -567,28 +569,33 @@ def main() -> None:
             result = simulate_merchant(flow, load)
             if load == 1000 and name.startswith("now"):
                 merchant_p99[4 if "4 counters" in name else 1] = result["p99"]
-            print(
+            line(
                 f"  {load:>9}  {name:44} {result['done']:>7.0f} {result['failed']:>6.1%}"
                 f" {result['later failed']:>19.0f} {result['p99']:>6.0f}"
             )
 
     ceilings = paths(template, new)
-    print("\n3. Each path's ceiling (a second) and the first limit it meets:")
+    line("\n3. Each path's ceiling (a second) and the first limit it meets:")
     for ceiling in ceilings:
-        print(f"  {ceiling.path:62} {ceiling.per_second:>9,.0f}   {ceiling.limit}")
+        line(f"  {ceiling.path:62} {ceiling.per_second:>9,.0f}   {ceiling.limit}")
 
-    print("\n4. The sale day (docs/contract.md, 'A sale day'), on prod's stack:")
+    line("\n4. The sale day (docs/contract.md, 'A sale day'), on prod's stack:")
     for load, verdict in sale_day(template, ceilings, merchant_p99):
-        print(f"  {load.label:58} {load.offered:>7,.0f}   {verdict}; {load.latency}")
+        line(f"  {load.label:58} {load.offered:>7,.0f}   {verdict}; {load.latency}")
     running = concurrency_at_peak(template, ceilings)
-    print(
+    line(
         f"  Lambda concurrency at the peak: {sum(running.values()):,.0f} of the account's {ACCOUNT_CONCURRENCY:,} ("
         + ", ".join(f"{name} {count:.0f}" for name, count in running.items())
         + ")"
     )
-    print(
+    line(
         "\nMeasured here (make bench) and used above: " + "; ".join(f"{k} {v} ({s})" for k, (v, s) in MEASURED.items())
     )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    print(report(Template.load(parameters={"Environment": "prod"})))  # prod's stack: the one a sale day meets
 
 
 if __name__ == "__main__":
