@@ -47,6 +47,7 @@ from fastrefund.domain.errors import (
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.common import IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN
 from fastrefund.edge.json_bodies import JsonBodiesOnly, media_type, parse_json_body
+from fastrefund.platform import snapstart  # noqa: F401  every API function restores from a SnapStart snapshot well
 from fastrefund.platform.observability import logger
 
 # Powertools reads a route's and each dependency's type hints again on every request, to find its Depends()
