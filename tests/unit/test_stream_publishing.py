@@ -5,13 +5,16 @@ its id across deliveries."""
 import copy
 
 from aws_lambda_powertools.utilities.batch import EventType
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from devtools.invoking.sample_events import event
-from fastrefund.domain.models.refund import PayoutStatus
+from fastrefund.domain.models.refund import Payout, PayoutStatus, RefundStatus, Resolution, ResolvedBy
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.repositories.refund_stream import change_of
+from tests.unit.factories import order, refund_of
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 # An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)
@@ -132,3 +135,26 @@ def test_a_notice_not_published_is_not_confirmed():
     assert [message_id for _, message_id in store.owed_messages.confirmed] == [
         NOTICES.owed(change_of(SAMPLE["Records"][2]["dynamodb"])[1]).message_id()
     ]
+
+
+@given(
+    status=st.sampled_from(RefundStatus),
+    with_deadline=st.booleans(),
+    resolution=st.none() | st.sampled_from(ResolvedBy),
+    payout=st.none() | st.tuples(st.sampled_from(PayoutStatus), st.integers(1, 5)),
+)
+def test_the_id_an_outbox_marks_is_the_id_of_the_message_it_owes(status, with_deadline, resolution, payout):
+    assume(status is not RefundStatus.APPROVED or resolution)  # an approval in review always says how
+    paid = order()
+    at = paid.paid_at
+    refund = refund_of(
+        paid,
+        status=status,
+        review_deadline=at if with_deadline else None,
+        resolution=Resolution(by=resolution, at=at) if resolution else None,
+        payout=Payout(updated_at=at, status=payout[0], attempts=payout[1]) if payout else None,
+    )
+    for outbox in (NOTICES, PAYOUTS):
+        message = outbox.owed(refund)
+
+        assert outbox.owed_id(refund) == (message.message_id() if message else None)

@@ -72,13 +72,17 @@ class _Notice(_Published):
 def _about(notice_type: str, refund: Refund) -> dict[str, Any]:
     """What every notice of a request says, its id derived from the request and the notice's type."""
     return {
-        "notice_id": str(uuid.uuid5(_NOTICE_IDS, f"{notice_type}:{refund.refund_id}")),
+        "notice_id": _notice_id(notice_type, refund),
         "notice_type": notice_type,
         "merchant_id": refund.merchant_id,
         "order_id": refund.order_id,
         "refund_id": refund.refund_id,
         "amount_fen": refund.amount_fen,
     }
+
+
+def _notice_id(notice_type: str, refund: Refund) -> str:
+    return str(uuid.uuid5(_NOTICE_IDS, f"{notice_type}:{refund.refund_id}"))
 
 
 class AutoRefundNotice(_Notice):
@@ -131,22 +135,43 @@ class OrderRefundedNotice(_Notice):
 Notice = Annotated[AutoRefundNotice | ReviewRequestedNotice | OrderRefundedNotice, Field(discriminator="notice_type")]
 
 
-def notice_owed(refund: Refund) -> Notice | None:
-    """The notice a request's state owes its merchant: that it was auto-refunded, handed to review, or
-    approved in review; nothing for a request rejected or withdrawn."""
+def _notice_type_owed(refund: Refund) -> str | None:
+    """Which notice a request's state owes its merchant: that it was auto-refunded, handed to review, or
+    approved in review; none for a request rejected or withdrawn."""
     if refund.status is RefundStatus.AUTO_REFUNDED:
-        auto: dict[str, Any] = {"route": refund.route, "rule_version": refund.rule_version}
-        auto["refunded_at"] = to_api(refund.decided_at)
-        return AutoRefundNotice.model_validate(_about("ORDER_AUTO_REFUNDED", refund) | auto)
+        return "ORDER_AUTO_REFUNDED"
     if refund.status is RefundStatus.PENDING_REVIEW and refund.review_deadline is not None:
-        review = {"reasons": refund.reasons, "review_deadline": to_api(refund.review_deadline)}
-        return ReviewRequestedNotice.model_validate(_about("REFUND_REVIEW_REQUESTED", refund) | review)
+        return "REFUND_REVIEW_REQUESTED"
     if refund.status is RefundStatus.APPROVED and refund.resolution is not None:
-        approval = {
-            "resolution": ResolutionView.of(refund.resolution),
-            "action": "INTERCEPT_OR_RECOVER" if refund.shipped_when_approved else "STOP_SHIPMENT",
-        }
-        return OrderRefundedNotice.model_validate(_about("ORDER_REFUNDED", refund) | approval)
+        return "ORDER_REFUNDED"
+    return None
+
+
+def notice_id_owed(refund: Refund) -> str | None:
+    """The id of the notice the request's state owes, without making the notice (every write of a request
+    marks it: tens of microseconds against a model's hundreds)."""
+    notice_type = _notice_type_owed(refund)
+    return _notice_id(notice_type, refund) if notice_type else None
+
+
+def notice_owed(refund: Refund) -> Notice | None:
+    """The notice a request's state owes its merchant (see _notice_type_owed)."""
+    match _notice_type_owed(refund):
+        case "ORDER_AUTO_REFUNDED":
+            auto: dict[str, Any] = {"route": refund.route, "rule_version": refund.rule_version}
+            auto["refunded_at"] = to_api(refund.decided_at)
+            return AutoRefundNotice.model_validate(_about("ORDER_AUTO_REFUNDED", refund) | auto)
+        case "REFUND_REVIEW_REQUESTED":
+            assert refund.review_deadline is not None
+            review = {"reasons": refund.reasons, "review_deadline": to_api(refund.review_deadline)}
+            return ReviewRequestedNotice.model_validate(_about("REFUND_REVIEW_REQUESTED", refund) | review)
+        case "ORDER_REFUNDED":
+            assert refund.resolution is not None
+            approval = {
+                "resolution": ResolutionView.of(refund.resolution),
+                "action": "INTERCEPT_OR_RECOVER" if refund.shipped_when_approved else "STOP_SHIPMENT",
+            }
+            return OrderRefundedNotice.model_validate(_about("ORDER_REFUNDED", refund) | approval)
     return None
 
 
@@ -168,10 +193,20 @@ class PayoutInstruction(_Published):
         return self.payout_id
 
 
-def payout_owed(refund: Refund) -> PayoutInstruction | None:
-    """The instruction a request's state owes the payment system: its current attempt, while pending."""
+def _owes_payout(refund: Refund) -> bool:
+    """Whether a request's state owes the payment system an instruction: its current attempt, while pending."""
     payout = refund.payout
-    if payout is None or payout.status is not PayoutStatus.PENDING or not refund.status.approved:
+    return payout is not None and payout.status is PayoutStatus.PENDING and refund.status.approved
+
+
+def payout_id_owed(refund: Refund) -> str | None:
+    return refund.payout_id() if _owes_payout(refund) else None
+
+
+def payout_owed(refund: Refund) -> PayoutInstruction | None:
+    """The instruction a request's state owes the payment system (see _owes_payout)."""
+    payout = refund.payout
+    if payout is None or not _owes_payout(refund):
         return None
     if refund.status is RefundStatus.AUTO_REFUNDED:
         approval, approved_at = "AUTO_REFUNDED", refund.decided_at
@@ -199,6 +234,7 @@ class Outbox:
 
     name: str
     owed: Callable[[Refund], Outbound | None]
+    owed_id: Callable[[Refund], str | None]  # the owed message's id alone: owed(refund).message_id(), cheaply
     owed_since: Callable[[Refund], datetime]
     # The metrics its publishers count, spelled out once (the template's alarms and dashboard name them too).
     published_metric: str
@@ -207,11 +243,10 @@ class Outbox:
 
     def newly_owed(self, before: Refund | None, after: Refund) -> list[Outbound]:
         """The message a committed change calls for (`before` is None for a new request), if any."""
-        message = self.owed(after)
-        earlier = self.owed(before) if before is not None else None
-        if message is None or (earlier is not None and earlier.message_id() == message.message_id()):
+        owed_id = self.owed_id(after)
+        if owed_id is None or (before is not None and self.owed_id(before) == owed_id):
             return []
-        return [message]
+        return [message] if (message := self.owed(after)) is not None else []
 
 
 def _payout_updated_at(refund: Refund) -> datetime:
@@ -222,6 +257,7 @@ def _payout_updated_at(refund: Refund) -> datetime:
 NOTICES = Outbox(
     "notice",
     notice_owed,
+    notice_id_owed,
     lambda refund: refund.resolution.at if refund.resolution else refund.decided_at,
     published_metric="NoticesPublished",
     failures_metric="NoticePublishFailures",
@@ -230,6 +266,7 @@ NOTICES = Outbox(
 PAYOUTS = Outbox(
     "payout",
     payout_owed,
+    payout_id_owed,
     _payout_updated_at,
     published_metric="PayoutsPublished",
     failures_metric="PayoutPublishFailures",

@@ -40,11 +40,11 @@ def owed_marks(refund: Refund) -> dynamo.Item:
     marks: dynamo.Item = {}
     shard = dynamo.shard_of(refund.refund_id, OWED_SHARDS)
     for outbox in OUTBOXES:
-        message = outbox.owed(refund)
-        if message is not None:
+        message_id = outbox.owed_id(refund)
+        if message_id is not None:
             shard_attribute, since_attribute = mark_attributes(outbox)
             marks[shard_attribute] = shard
-            marks[since_attribute] = f"{to_storage(outbox.owed_since(refund))} {message.message_id()}"
+            marks[since_attribute] = f"{to_storage(outbox.owed_since(refund))} {message_id}"
     return marks
 
 
