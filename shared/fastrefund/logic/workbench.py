@@ -12,6 +12,8 @@ import hmac
 import json
 from typing import Any
 
+from pydantic import Field
+
 from fastrefund.domain.clock import Instant, to_storage
 from fastrefund.domain.errors import InvalidCursor, InvalidInput
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
@@ -40,8 +42,8 @@ class WorkbenchQuery(Frozen):
 
 
 class WorkbenchPage(Frozen):
-    items: list[RefundView]
-    next_cursor: str | None
+    items: list[RefundView] = Field(description="newest first; fewer than `limit`, even none, while the search goes on")
+    next_cursor: str | None = Field(description="where the search goes on: follow it until it is null")
 
 
 def list_refunds(
