@@ -17,12 +17,14 @@ from typing import Any
 
 from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.errors import (
+    BuyerUsageChanged,
     DailyLimitReached,
     OrderChanged,
     PolicyChanged,
     RefundExists,
     RequestChanged,
 )
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
@@ -136,8 +138,17 @@ class InMemoryMerchants(ports.Merchants):
 
 
 @dataclass
+class InMemoryBuyers(ports.Buyers):
+    stored: dict[str, BuyerUsage] = field(default_factory=dict)
+
+    def usage(self, buyer_id: str) -> BuyerUsage:
+        return self.stored.get(buyer_id) or BuyerUsage(buyer_id=buyer_id)
+
+
+@dataclass
 class InMemoryRefunds(ports.Refunds):
     orders: InMemoryOrders
+    buyers: InMemoryBuyers
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
 
@@ -180,10 +191,15 @@ class InMemoryRefunds(ports.Refunds):
         self._hold(refund, order, new_status=None)
         self.refunds[refund.refund_id] = refund
 
-    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
         self._happen_meanwhile()
+        if buyer is not None and self.buyers.usage(buyer.buyer_id).version != buyer.version - 1:
+            self._order_as_read(order)  # the order's races take precedence, as in the transaction
+            raise BuyerUsageChanged(buyer.buyer_id)
         self._hold(refund, order, new_status=OrderStatus.REFUNDED)
         self.refunds[refund.refund_id] = refund
+        if buyer is not None:
+            self.buyers.stored[buyer.buyer_id] = buyer
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()
@@ -210,8 +226,8 @@ class InMemoryRefunds(ports.Refunds):
             raise RequestChanged(f"refund {refund.refund_id}'s payout changed")
         self.refunds[refund.refund_id] = stored.model_copy(update={"payout": refund.payout})
 
-    def _hold(self, refund: Refund, order: Order, new_status: OrderStatus | None) -> None:
-        """The order as read, with no open request and no request made since; then it holds this one."""
+    def _order_as_read(self, order: Order) -> Order:
+        """The stored order, if as read, with no open request and no request made since."""
         stored = self.orders.get(order.order_id)
         if stored is None:
             raise OrderChanged(order.order_id, "MISSING")
@@ -219,6 +235,11 @@ class InMemoryRefunds(ports.Refunds):
             raise RefundExists(order.order_id)
         if stored.status is not order.status or stored.refund_requests != order.refund_requests:
             raise OrderChanged(order.order_id, stored.status)
+        return stored
+
+    def _hold(self, refund: Refund, order: Order, new_status: OrderStatus | None) -> None:
+        """The order as read (see _order_as_read); then it holds this one."""
+        stored = self._order_as_read(order)
         changes: dict[str, object] = {"refund_id": refund.refund_id, "refund_requests": order.refund_requests + 1}
         if new_status is not None:
             changes["status"] = new_status
@@ -426,9 +447,10 @@ class InMemoryStore:
     owed_messages: InMemoryOwedMessages = field(init=False)
     usage: InMemoryUsage = field(init=False)
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
+    buyers: InMemoryBuyers = field(default_factory=InMemoryBuyers)
 
     def __post_init__(self) -> None:
-        self.refunds = InMemoryRefunds(self.orders)
+        self.refunds = InMemoryRefunds(self.orders, self.buyers)
         self.workbench = InMemoryMerchantRefunds(self.refunds)
         self.owed_messages = InMemoryOwedMessages(self.refunds)
         self.usage = InMemoryUsage(self.merchants)

@@ -18,6 +18,7 @@ def table_environment(monkeypatch):
         "MERCHANTS_TABLE",
         "REFUNDS_TABLE",
         "POLICY_USAGE_TABLE",
+        "BUYERS_TABLE",
         "MERCHANT_NOTICES_TOPIC_ARN",
     ):
         monkeypatch.setenv(name, "t")

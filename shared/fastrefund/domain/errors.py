@@ -154,6 +154,13 @@ class WriteConflict(RaceLost):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
 
 
+class BuyerUsageChanged(RaceLost):
+    """Another of the buyer's refunds was counted between the read and the write: decide again on the new count."""
+
+    def __init__(self, buyer_id: str) -> None:
+        super().__init__(f"buyer {buyer_id}'s automatic refunds changed")
+
+
 class EndpointInUse(ServiceError):
     """The notice endpoint is subscribed by another merchant: an endpoint belongs to one merchant at most."""
 

@@ -35,6 +35,15 @@ class RuleVersion(Frozen):
         return None if self.effective_from is None else start_of_china_day(self.effective_from)
 
 
+class BuyerLimits(Frozen):
+    """How far one buyer's automatic refunds may go in a rolling window; past it, a request goes to review
+    (BUYER_LIMIT_REACHED). Approvals in review are the merchant's choice and do not count."""
+
+    window_days: Annotated[int, Field(ge=1, le=366, description="the rolling window, ending at the request")]
+    max_auto_refunds: Annotated[int | None, Field(ge=0, le=10_000, description="null: no count limit")] = None
+    max_auto_refund_fen: Annotated[int | None, Field(ge=0, le=MAX_FEN, description="null: no amount limit")] = None
+
+
 DEFAULT_REVIEW_TIMEOUT_SECONDS = 48 * 3600
 
 
@@ -44,6 +53,7 @@ class RuleBook(Frozen):
         int,
         Field(ge=1, le=30 * 24 * 3600, description="a request still in review this long after it was made is approved"),
     ] = DEFAULT_REVIEW_TIMEOUT_SECONDS
+    buyer_limits: BuyerLimits | None = Field(default=None, description="absent or null: buyers are not limited")
 
     @model_validator(mode="after")
     def _versions_cover_all_time_once(self) -> Self:

@@ -5,10 +5,11 @@ Pure: no I/O and no clock. Every failing condition is listed, not only the first
 
 from datetime import datetime, timedelta
 
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
-from fastrefund.domain.rulebook import RuleBook
+from fastrefund.domain.rulebook import BuyerLimits, RuleBook
 
 _STATE_REASONS = {
     OrderStatus.SHIPPED: Reason.ORDER_SHIPPED,
@@ -46,15 +47,29 @@ class Decision(Frozen):
 
 def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage: PolicyUsage) -> Decision:
     """Both routes, in the order they are tried; `platform` is `platform_check`'s answer for this order,
-    computed once per request (the platform route alone needs no merchant read)."""
+    computed once per request (the platform route alone needs no merchant read). The buyer's limits bind
+    both routes: the platform check found them."""
+    buyer: list[Reason] = [reason for reason in platform.reasons if reason is Reason.BUYER_LIMIT_REACHED]
     return Decision(
         order_id=order.order_id,
         amount_fen=order.paid_amount_fen,
-        checks=[platform, _merchant_policy_check(order, merchant.auto_refund_policy, usage)],
+        checks=[platform, _merchant_policy_check(order, merchant.auto_refund_policy, usage, buyer)],
     )
 
 
-def platform_check(order: Order, rulebook: RuleBook, now: datetime) -> RouteCheck:
+def buyer_limit_reached(limits: BuyerLimits | None, buyer: BuyerUsage | None, amount_fen: int, now: datetime) -> bool:
+    """Whether one more automatic refund of `amount_fen` would take the buyer past a limit within the rolling
+    window ending now (no limits, or none read: never)."""
+    if limits is None or buyer is None:
+        return False
+    count, fen = buyer.within(now, limits.window_days)
+    over_count = limits.max_auto_refunds is not None and count + 1 > limits.max_auto_refunds
+    over_fen = limits.max_auto_refund_fen is not None and fen + amount_fen > limits.max_auto_refund_fen
+    return over_count or over_fen
+
+
+def platform_check(order: Order, rulebook: RuleBook, now: datetime, buyer: BuyerUsage | None = None) -> RouteCheck:
+    """The platform guarantee's answer; `buyer` is the buyer's usage, read when the rules limit buyers."""
     rules = rulebook.version_for(order.paid_at)
     reasons = []
     if not order.badge_at_payment:
@@ -68,12 +83,16 @@ def platform_check(order: Order, rulebook: RuleBook, now: datetime) -> RouteChec
     if rules.refund_window_hours is not None and now - order.paid_at > timedelta(hours=rules.refund_window_hours):
         reasons.append(Reason.REFUND_WINDOW_EXPIRED)
     reasons += _state_reasons(order)
+    if buyer_limit_reached(rulebook.buyer_limits, buyer, order.paid_amount_fen, now):
+        reasons.append(Reason.BUYER_LIMIT_REACHED)
     return RouteCheck(
         route=Route.PLATFORM_FAST_REFUND, eligible=not reasons, reasons=reasons, rule_version=rules.version
     )
 
 
-def _merchant_policy_check(order: Order, policy: AutoRefundPolicy | None, usage: PolicyUsage) -> RouteCheck:
+def _merchant_policy_check(
+    order: Order, policy: AutoRefundPolicy | None, usage: PolicyUsage, buyer: list[Reason]
+) -> RouteCheck:
     reasons = []
     if policy is None or not policy.enabled:
         reasons.append(Reason.POLICY_DISABLED)
@@ -86,7 +105,7 @@ def _merchant_policy_check(order: Order, policy: AutoRefundPolicy | None, usage:
             reasons.append(Reason.AMOUNT_OVER_POLICY_LIMIT)
         if would_exceed_daily_limit(policy, usage, order.paid_amount_fen):
             reasons.append(Reason.DAILY_LIMIT_REACHED)
-    reasons += _state_reasons(order)
+    reasons += _state_reasons(order) + buyer
     return RouteCheck(route=Route.MERCHANT_AUTO_REFUND, eligible=not reasons, reasons=reasons)
 
 

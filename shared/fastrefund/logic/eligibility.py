@@ -42,4 +42,6 @@ def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: Rul
         raise OrderNotFound(order_id)
     caller.require_order_reader(order)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    return Eligibility.of(decide(order, platform_check(order, rulebook, now), merchant, usage), order.refund_id)
+    buyer = store.buyers.usage(order.buyer_id) if rulebook.buyer_limits else None
+    platform = platform_check(order, rulebook, now, buyer)
+    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id)

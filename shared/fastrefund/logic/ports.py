@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
 from fastrefund.domain.models.refund import DueCursor, DuePage, MerchantRefundsPage, Payout, Refund, RefundStatus
@@ -92,9 +93,10 @@ class Refunds(Protocol):
         longer as read."""
         ...
 
-    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
         """Refund the order with the new request, all or nothing; a RaceLost when the order changed since
-        the decision's read."""
+        the decision's read. With `buyer` (the buyer's usage counting this refund, one version past the one
+        read), the usage is stored in the same step, if still at the version read (BuyerUsageChanged if not)."""
         ...
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
@@ -197,6 +199,12 @@ class MerchantRefunds(Protocol):
         ...
 
 
+class Buyers(Protocol):
+    def usage(self, buyer_id: str) -> BuyerUsage:
+        """The buyer's counted automatic refunds, as stored now (version 0 when none are)."""
+        ...
+
+
 class Store(Protocol):
     """Every repository a use case may need, as one argument."""
 
@@ -223,6 +231,9 @@ class Store(Protocol):
 
     @property
     def leaked_reservations(self) -> LeakedReservations: ...
+
+    @property
+    def buyers(self) -> Buyers: ...
 
 
 class Publisher(Protocol):

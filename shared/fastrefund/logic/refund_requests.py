@@ -3,6 +3,9 @@
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
 when the platform guarantee does not approve, the merchant's settings: for an approval, a copy up to a
 few seconds old (its reservation checks the policy version); otherwise read now, with the day's usage.
+With buyer limits in the rules, the buyer's counted refunds are read too (after the order, which names the
+buyer), and an approval stores them with the new refund in the same transaction, conditioned on the version
+read: a buyer's concurrent requests are counted one after the other, and none passes the limits.
 Writes: one transaction over the order and the new request; the merchant route first reserves the refund
 on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
 the reservation back if the transaction is cancelled. So an auto-refund is 2 calls on the platform route,
@@ -10,6 +13,7 @@ the reservation back if the transaction is cancelled. So an auto-refund is 2 cal
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -27,6 +31,7 @@ from fastrefund.domain.errors import (
     TooManyRequests,
 )
 from fastrefund.domain.identity import Caller
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.common import Frozen, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
@@ -41,6 +46,9 @@ from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
 from fastrefund.platform.observability import logger
+
+# The buyer's usage with a new refund counted, by the refund's id; None when the rules set no buyer limits
+Counting = Callable[[str], BuyerUsage] | None
 
 
 class RefundRequest(Frozen):
@@ -79,14 +87,25 @@ def _parsed(body: object) -> RefundRequest:
 
 
 def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
-    platform = rules.platform_check(order, rulebook, now)
+    # With buyer limits, the buyer's usage is read, and an approval counts in it in its own transaction
+    buyer = store.buyers.usage(order.buyer_id) if rulebook.buyer_limits else None
+    counted = _counting(buyer, order, rulebook, now)
+    platform = rules.platform_check(order, rulebook, now, buyer)
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version)
-        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store)
+        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store, counted)
     try:
-        return _by_merchant_policy(order, request, platform, store, rulebook, now, trust_copy=True)
+        return _by_merchant_policy(order, request, platform, store, rulebook, now, counted, trust_copy=True)
     except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
-        return _by_merchant_policy(order, request, platform, store, rulebook, now, trust_copy=False)
+        return _by_merchant_policy(order, request, platform, store, rulebook, now, counted, trust_copy=False)
+
+
+def _counting(buyer: BuyerUsage | None, order: Order, rulebook: RuleBook, now: datetime) -> Counting:
+    """What an approval stores of the buyer's usage: the usage read, counting this refund (None: no limits)."""
+    if buyer is None or rulebook.buyer_limits is None:
+        return None
+    window_days = rulebook.buyer_limits.window_days
+    return lambda refund_id: buyer.counting(refund_id, order.paid_amount_fen, now, window_days)
 
 
 def _by_merchant_policy(
@@ -96,6 +115,7 @@ def _by_merchant_policy(
     store: Store,
     rulebook: RuleBook,
     now: datetime,
+    counted: Counting,
     trust_copy: bool,
 ) -> Refund:
     """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
@@ -115,7 +135,7 @@ def _by_merchant_policy(
                 usage = reservation.usage_before
             draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter)
             try:
-                return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store)
+                return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store, counted)
             except RaceLost:
                 store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
                 raise
@@ -143,11 +163,11 @@ def _merchant_decision(
     return merchant, usage, rules.decide(order, platform, merchant, usage)
 
 
-def _commit(draft: Refund, order: Order, route: Route, store: Store) -> Refund:
+def _commit(draft: Refund, order: Order, route: Route, store: Store, counted: Counting) -> Refund:
     refund = draft.model_copy(
         update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
     )
-    store.refunds.commit_auto_refund(refund, order)
+    store.refunds.commit_auto_refund(refund, order, counted(refund.refund_id) if counted else None)
     logger.info("order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen})
     return refund
 

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from fastrefund.domain.errors import (
+    BuyerUsageChanged,
     OrderChanged,
     RaceLost,
     RefundExists,
@@ -20,19 +21,21 @@ from fastrefund.domain.errors import (
     TemporarilyUnavailable,
     WriteConflict,
 )
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import Refund, RefundStatus
 from fastrefund.platform import aws_clients
-from fastrefund.repositories import dynamo, keys
+from fastrefund.repositories import buyers, dynamo, keys
 from fastrefund.repositories.refund_items import to_item
 
 
 class TransactionParts:
     """The items of the refunds' transactions, over the refunds table and the orders table."""
 
-    def __init__(self, refunds_table: str, orders_table: str) -> None:
+    def __init__(self, refunds_table: str, orders_table: str, buyers_table: str) -> None:
         self.refunds_table = refunds_table
         self.orders_table = orders_table
+        self.buyers_table = buyers_table
 
     def transact(self, parts: list["TransactionPart"]) -> None:
         try:
@@ -93,6 +96,19 @@ class TransactionParts:
         }
         return TransactionPart({"Put": put}, lambda _: RefundExists(refund.order_id))
 
+    def count_for_buyer(self, counted: BuyerUsage) -> "TransactionPart":
+        """Store the buyer's usage counting the new refund, if it is still at the version the decision read
+        (one before `counted`'s): so no two of a buyer's refunds are counted against the same room."""
+        read = counted.version - 1
+        put = {
+            "TableName": self.buyers_table,
+            "Item": dynamo.encode(dynamo.item_of(counted) | {"record": buyers.USAGE}),
+            "ConditionExpression": "attribute_not_exists(buyer_id)" if read == 0 else "version = :read",
+        }
+        if read:
+            put["ExpressionAttributeValues"] = dynamo.values(read=read)
+        return TransactionPart({"Put": put}, lambda _: BuyerUsageChanged(counted.buyer_id))
+
     def replace_request(self, refund: Refund, was: RefundStatus) -> "TransactionPart":
         put = {
             "TableName": self.refunds_table,
@@ -114,7 +130,7 @@ class TransactionPart:
 
 # When several conditions fail at once, the answer that tells the caller most comes first: an existing
 # request is returned as it stands, whatever became of the order; then the order's own state.
-PRECEDENCE = (RefundExists, RequestChanged, OrderChanged)
+PRECEDENCE = (RefundExists, RequestChanged, OrderChanged, BuyerUsageChanged)
 
 
 def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:

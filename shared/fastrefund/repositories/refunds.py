@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import RequestChanged
+from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
@@ -23,11 +24,11 @@ BY_REFUND_ID_INDEX = "ByRefundId"
 
 
 class RefundsRepository:
-    def __init__(self, table_name: str, orders_table: str) -> None:
+    def __init__(self, table_name: str, orders_table: str, buyers_table: str) -> None:
         self.table_name = table_name
         self.orders_table = orders_table
         self.orders = orders.OrdersRepository(orders_table)
-        self.parts = TransactionParts(table_name, orders_table)
+        self.parts = TransactionParts(table_name, orders_table, buyers_table)
 
     # ------------------------------------------------------------------ reads
 
@@ -115,14 +116,17 @@ class RefundsRepository:
         read (`order`): otherwise a RaceLost."""
         self.parts.transact([self.parts.hold_the_order(refund, order, new_status=None), self.parts.add_refund(refund)])
 
-    def commit_auto_refund(self, refund: Refund, order: Order) -> None:
-        """Refund the order, if it is still as read (`order`), with the new request, all or nothing.
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
+        """Refund the order, if it is still as read (`order`), with the new request, all or nothing; with
+        `buyer`, the buyer's usage counting it, if still at the version read.
 
-        Raises a RaceLost (RefundExists, OrderChanged, WriteConflict) when cancelled.
+        Raises a RaceLost (RefundExists, OrderChanged, BuyerUsageChanged, WriteConflict) when cancelled.
         """
-        self.parts.transact(
-            [self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED), self.parts.add_refund(refund)]
-        )
+        parts = [
+            self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED),
+            self.parts.add_refund(refund),
+        ]
+        self.parts.transact([*parts, self.parts.count_for_buyer(buyer)] if buyer else parts)
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the approved request (it was `was`) and refund its order (still as read), together."""

@@ -4,6 +4,7 @@ import functools
 from dataclasses import dataclass
 
 from fastrefund.platform.config import get_config
+from fastrefund.repositories.buyers import BuyersRepository
 from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
 from fastrefund.repositories.merchant_refunds import WorkbenchRepository
 from fastrefund.repositories.merchants import MerchantsRepository
@@ -24,6 +25,7 @@ class Store:
     owed_messages: OwedMessagesRepository
     usage: DailyUsageRepository
     leaked_reservations: LeakedReservationsRepository
+    buyers: BuyersRepository
 
 
 @functools.cache
@@ -32,10 +34,11 @@ def get_store() -> Store:
     return Store(
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
-        refunds=RefundsRepository(config.refunds_table, config.orders_table),
+        refunds=RefundsRepository(config.refunds_table, config.orders_table, config.buyers_table),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
         workbench=WorkbenchRepository(config.refunds_table),
         owed_messages=OwedMessagesRepository(config.refunds_table),
         usage=DailyUsageRepository(config.policy_usage_table),
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
+        buyers=BuyersRepository(config.buyers_table),
     )

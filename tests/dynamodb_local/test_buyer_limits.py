@@ -1,0 +1,66 @@
+"""A buyer never passes the rules' buyer limits, whatever the concurrency: on AWS's DynamoDB Local, 8 processes
+ask for refunds of 8 of one buyer's orders at the same instant."""
+
+import json
+import os
+import time
+from collections import Counter
+from datetime import timedelta
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+
+from fastrefund.domain.clock import utc_now
+from fastrefund.domain.models.buyer import BuyerUsage, CountedRefund
+from fastrefund.repositories import buyers, dynamo
+from fastrefund.repositories.store import get_store
+from tests.dynamodb_local import workers
+from tests.dynamodb_local.test_atomicity import pay, stored
+from tests.support import enrol_since
+
+MAX_AUTO_REFUNDS = 5
+ROUNDS = 4
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_a_buyer_one_refund_from_the_limit_gets_exactly_one_of_eight_at_once(pool, round_):
+    # Given rules that allow a buyer 5 automatic refunds in 30 days, and a buyer with 4 already counted
+    rules = Path(os.environ["RULES_FILE"])
+    document = json.loads(rules.read_text())
+    limits = {"window_days": 30, "max_auto_refunds": MAX_AUTO_REFUNDS, "max_auto_refund_fen": None}
+    rules.write_text(json.dumps(document | {"buyer_limits": limits}))
+    buyer_id, merchant_id, now = f"b-trust-{round_}", f"m-trust-{round_}", utc_now()
+    earlier = [
+        CountedRefund(refund_id=f"r-earlier-{n}", amount_fen=19_900, decided_at=now - timedelta(days=n + 1))
+        for n in range(MAX_AUTO_REFUNDS - 1)
+    ]
+    usage = BuyerUsage(buyer_id=buyer_id, refunds=earlier, version=MAX_AUTO_REFUNDS - 1)
+    item = dynamo.item_of(usage) | {"record": buyers.USAGE}
+    dynamo.client().put_item(TableName=os.environ["BUYERS_TABLE"], Item=dynamo.encode(item))
+    # and 8 of the buyer's orders, each covered by the fast refund guarantee
+    enrol_since("2026-01-01T00:00:00+08:00", merchant_id=merchant_id)
+    orders = [{"order_id": f"o-trust-{round_}-{n}", "merchant_id": merchant_id, "buyer_id": buyer_id} for n in range(8)]
+    pay(orders)
+
+    # When the buyer asks for all 8 refunds at the same instant, from 8 processes
+    start_at = time.time() + 0.3
+    futures = [pool.submit(workers.ask_refund, order["order_id"], buyer_id, start_at) for order in orders]
+    answers = [future.result() for future in futures]
+
+    # Then exactly one is auto-refunded, the 7 others go to review naming the buyer limit
+    assert Counter(status for status, _ in answers) == {HTTPStatus.CREATED: 8}
+    approved = [body for _, body in answers if body["status"] == "AUTO_REFUNDED"]
+    reviewed = [body for _, body in answers if body["status"] == "PENDING_REVIEW"]
+    print(f"\nround {round_}: {len(approved)} approved, {len(reviewed)} to review")
+    assert len(approved) == 1
+    assert len(reviewed) == 7
+    # (the merchant has no policy of its own: that route says so too)
+    assert all(body["reasons"] == ["BUYER_LIMIT_REACHED", "POLICY_DISABLED"] for body in reviewed), reviewed[0]
+    # and the stored window usage is the approved refunds: the 4 before and this one
+    counted = get_store().buyers.usage(buyer_id)
+    assert [refund.refund_id for refund in counted.refunds] == [
+        *(r.refund_id for r in earlier),
+        approved[0]["refund_id"],
+    ]
+    assert stored("ORDERS_TABLE", approved[0]["order_id"])["status"] == "REFUNDED"
