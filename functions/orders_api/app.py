@@ -78,7 +78,7 @@ def post_refund_request(
         if Reason.DAILY_LIMIT_REACHED in refund.reasons:  # the merchant's day was used up: to review instead
             metrics.add_metric(name="DailyLimitHits", unit=MetricUnit.Count, value=1)
     status = HTTPStatus.CREATED if created else HTTPStatus.OK
-    return Response(status_code=status, content_type="application/json", body=RefundView.of(refund))
+    return Response(status_code=status, content_type="application/json", body=RefundView.of(refund, caller))
 
 
 @app.post(

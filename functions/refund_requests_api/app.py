@@ -9,6 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
+from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.refund import Refund
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, RefundIdPath, create_app, documented
 from fastrefund.logic import payouts, reviews
@@ -23,10 +24,10 @@ DECIDED = {HTTPStatus.OK: ("the request as it now stands (the same, if this acti
 A_DECISION = documented(DECIDED, *DECISION_ERRORS)
 
 
-def decided(refund: Refund, action: str) -> RefundView:
+def decided(refund: Refund, action: str, caller: Caller) -> RefundView:
     metrics.add_dimension(name="action", value=action)
     metrics.add_metric(name="ReviewDecisions", unit=MetricUnit.Count, value=1)
-    return RefundView.of(refund)
+    return RefundView.of(refund, caller)
 
 
 @app.get(
@@ -41,7 +42,7 @@ def decided(refund: Refund, action: str) -> RefundView:
 def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundList:
     logger.append_keys(order_id=order_id)
     requests = reviews.list_requests(order_id, caller, get_store())
-    return RefundList(refund_requests=[RefundView.of(refund) for refund in requests])
+    return RefundList(refund_requests=[RefundView.of(refund, caller) for refund in requests])
 
 
 @app.post(
@@ -53,7 +54,7 @@ def get_refund_requests(order_id: OrderIdPath, caller: CurrentCaller) -> RefundL
 )
 def post_approve(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
-    return decided(reviews.approve(order_id, refund_id, caller, get_store(), utc_now()), "approve")
+    return decided(reviews.approve(order_id, refund_id, caller, get_store(), utc_now()), "approve", caller)
 
 
 @app.post(
@@ -67,7 +68,7 @@ def post_reject(
     order_id: OrderIdPath, refund_id: RefundIdPath, rejection: reviews.Rejection, caller: CurrentCaller
 ) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
-    return decided(reviews.reject(order_id, refund_id, rejection, caller, get_store(), utc_now()), "reject")
+    return decided(reviews.reject(order_id, refund_id, rejection, caller, get_store(), utc_now()), "reject", caller)
 
 
 @app.post(
@@ -79,7 +80,7 @@ def post_reject(
 )
 def post_cancel(order_id: OrderIdPath, refund_id: RefundIdPath, caller: CurrentCaller) -> RefundView:
     logger.append_keys(order_id=order_id, refund_id=refund_id)
-    return decided(reviews.cancel(order_id, refund_id, caller, get_store(), utc_now()), "cancel")
+    return decided(reviews.cancel(order_id, refund_id, caller, get_store(), utc_now()), "cancel", caller)
 
 
 @app.post(
@@ -93,7 +94,7 @@ def post_payout_retry(order_id: OrderIdPath, refund_id: RefundIdPath, caller: Cu
     logger.append_keys(order_id=order_id, refund_id=refund_id)
     refund = payouts.retry_payout(order_id, refund_id, caller, get_store(), utc_now())
     metrics.add_metric(name="PayoutRetries", unit=MetricUnit.Count, value=1)
-    return RefundView.of(refund)
+    return RefundView.of(refund, caller)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

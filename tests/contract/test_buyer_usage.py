@@ -23,11 +23,11 @@ def paid(store: Store, order_id: str):
 def test_a_refund_is_counted_with_its_commit(store: Store):
     placed = paid(store, "o-1")
     refund = refund_of(placed, decided_at=NOW)
-    read = store.buyers.usage("b-1")
+    read = store.buyers.standing("b-1").usage
 
     store.refunds.commit_auto_refund(refund, placed, read.counting(refund.refund_id, refund.amount_fen, NOW, 30))
 
-    stored = store.buyers.usage("b-1")
+    stored = store.buyers.standing("b-1").usage
     assert (stored.version, [counted.refund_id for counted in stored.refunds]) == (1, [refund.refund_id])
     assert stored.within(NOW, 30) == (1, refund.amount_fen)
 
@@ -35,7 +35,7 @@ def test_a_refund_is_counted_with_its_commit(store: Store):
 def test_a_count_from_a_version_no_longer_stored_cancels_the_whole_commit(store: Store):
     # Given two refunds decided on the same read of the buyer's usage
     first_order, second_order = paid(store, "o-1"), paid(store, "o-2")
-    read = store.buyers.usage("b-1")
+    read = store.buyers.standing("b-1").usage
     first, second = refund_of(first_order, decided_at=NOW), refund_of(second_order, decided_at=NOW)
     store.refunds.commit_auto_refund(first, first_order, read.counting(first.refund_id, first.amount_fen, NOW, 30))
 
@@ -47,4 +47,4 @@ def test_a_count_from_a_version_no_longer_stored_cancels_the_whole_commit(store:
     # Then the second changed nothing: its order is still paid, and only the first is counted
     assert store.orders.get("o-2").status is OrderStatus.PAID
     assert store.refunds.order_and_refund("o-2")[1] is None
-    assert [counted.refund_id for counted in store.buyers.usage("b-1").refunds] == [first.refund_id]
+    assert [counted.refund_id for counted in store.buyers.standing("b-1").usage.refunds] == [first.refund_id]

@@ -58,7 +58,7 @@ def test_a_buyer_one_refund_from_the_limit_gets_exactly_one_of_eight_at_once(poo
     # (the merchant has no policy of its own: that route says so too)
     assert all(body["reasons"] == ["BUYER_LIMIT_REACHED", "POLICY_DISABLED"] for body in reviewed), reviewed[0]
     # and the stored window usage is the approved refunds: the 4 before and this one
-    counted = get_store().buyers.usage(buyer_id)
+    counted = get_store().buyers.standing(buyer_id).usage
     assert [refund.refund_id for refund in counted.refunds] == [
         *(r.refund_id for r in earlier),
         approved[0]["refund_id"],

@@ -59,13 +59,15 @@ def decide(
     """One review action through its handler, or (`expire`) the review deadline's step for one request."""
     if action == "expire":
         from fastrefund.domain.clock import utc_now
+        from fastrefund.domain.identity import Caller, Role
         from fastrefund.logic import reviews
         from fastrefund.logic.refund_views import RefundView
         from fastrefund.repositories.store import get_store
 
         _at(start_at)
         expired = reviews.expire(order_id, refund_id, get_store(), utc_now())
-        return 200, RefundView.of(expired).model_dump(mode="json") if expired else {}
+        ops = Caller(sub="review-deadline", role=Role.OPS)
+        return 200, RefundView.of(expired, ops).model_dump(mode="json") if expired else {}
     caller = buyer(buyer_id) if action == "cancel" else merchant(merchant_id)
     sample = f"refund_requests_api_{action}"
     request = api_event(sample, caller=caller, path={"order_id": order_id, "refund_id": refund_id})

@@ -17,6 +17,7 @@ from typing import Any
 
 from fastrefund.domain.clock import china_day, to_storage
 from fastrefund.domain.errors import (
+    BuyerFlagChanged,
     BuyerUsageChanged,
     DailyLimitReached,
     OrderChanged,
@@ -24,7 +25,7 @@ from fastrefund.domain.errors import (
     RefundExists,
     RequestChanged,
 )
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
@@ -139,10 +140,19 @@ class InMemoryMerchants(ports.Merchants):
 
 @dataclass
 class InMemoryBuyers(ports.Buyers):
-    stored: dict[str, BuyerUsage] = field(default_factory=dict)
+    usages: dict[str, BuyerUsage] = field(default_factory=dict)
+    flags: dict[str, BuyerFlag] = field(default_factory=dict)
 
-    def usage(self, buyer_id: str) -> BuyerUsage:
-        return self.stored.get(buyer_id) or BuyerUsage(buyer_id=buyer_id)
+    def standing(self, buyer_id: str) -> BuyerStanding:
+        usage = self.usages.get(buyer_id) or BuyerUsage(buyer_id=buyer_id)
+        return BuyerStanding(usage=usage, flag=self.flags.get(buyer_id))
+
+    def record_flag(self, flag: BuyerFlag) -> bool:
+        stored = self.flags.get(flag.buyer_id)
+        if stored is not None and stored.at >= flag.at:
+            return False
+        self.flags[flag.buyer_id] = flag
+        return True
 
 
 @dataclass
@@ -191,15 +201,21 @@ class InMemoryRefunds(ports.Refunds):
         self._hold(refund, order, new_status=None)
         self.refunds[refund.refund_id] = refund
 
-    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
+    def commit_auto_refund(
+        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
+    ) -> None:
         self._happen_meanwhile()
-        if buyer is not None and self.buyers.usage(buyer.buyer_id).version != buyer.version - 1:
+        now = self.buyers.standing(refund.buyer_id)
+        if buyer is not None and now.flag != buyer.flag:
             self._order_as_read(order)  # the order's races take precedence, as in the transaction
-            raise BuyerUsageChanged(buyer.buyer_id)
+            raise BuyerFlagChanged(refund.buyer_id)
+        if counted is not None and now.usage.version != counted.version - 1:
+            self._order_as_read(order)
+            raise BuyerUsageChanged(refund.buyer_id)
         self._hold(refund, order, new_status=OrderStatus.REFUNDED)
         self.refunds[refund.refund_id] = refund
-        if buyer is not None:
-            self.buyers.stored[buyer.buyer_id] = buyer
+        if counted is not None:
+            self.buyers.usages[refund.buyer_id] = counted
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()

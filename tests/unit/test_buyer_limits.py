@@ -68,12 +68,12 @@ def test_refunds_older_than_the_window_do_not_count():
 def test_no_limits_set_reads_nothing_of_the_buyer():
     store = InMemoryStore()
     store.orders.add_paid(order())
-    store.buyers.stored["b-1"] = earlier(*[(100, 1)] * 50)
+    store.buyers.usages["b-1"] = earlier(*[(100, 1)] * 50)
 
     refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), NOW)
 
     assert refund.status is RefundStatus.AUTO_REFUNDED
-    assert store.buyers.usage("b-1").version == 50  # not counted: no limits, no count
+    assert store.buyers.standing("b-1").usage.version == 50  # not counted: no limits, no count
 
 
 @pytest.mark.parametrize("route", [Route.PLATFORM_FAST_REFUND, Route.MERCHANT_AUTO_REFUND])
@@ -89,7 +89,7 @@ def test_an_approval_counts_and_the_next_past_the_limit_goes_to_review_with_the_
     second, _ = request_refund("o-2", {}, BUYER, store, rules, NOW)
 
     assert (first.status, first.route) == (RefundStatus.AUTO_REFUNDED, route)
-    assert [counted.refund_id for counted in store.buyers.usage("b-1").refunds] == [first.refund_id]
+    assert [counted.refund_id for counted in store.buyers.standing("b-1").usage.refunds] == [first.refund_id]
     assert second.status is RefundStatus.PENDING_REVIEW
     assert Reason.BUYER_LIMIT_REACHED in second.reasons
 
@@ -97,7 +97,7 @@ def test_an_approval_counts_and_the_next_past_the_limit_goes_to_review_with_the_
 def test_the_dry_run_names_the_buyer_limit():
     store = InMemoryStore()
     store.orders.add_paid(order())
-    store.buyers.stored["b-1"] = earlier((250_000, 3))
+    store.buyers.usages["b-1"] = earlier((250_000, 3))
 
     answer = check_eligibility("o-1", BUYER, store, rules_with(max_auto_refund_fen=260_000), NOW)
 
@@ -118,4 +118,4 @@ def test_a_refund_of_the_buyer_counted_meanwhile_is_seen_and_the_request_decided
     # Then this one is decided again on the new count: to review, and the buyer has one refund counted
     assert refund.status is RefundStatus.PENDING_REVIEW
     assert Reason.BUYER_LIMIT_REACHED in refund.reasons
-    assert len(store.buyers.usage("b-1").refunds) == 1
+    assert len(store.buyers.standing("b-1").usage.refunds) == 1

@@ -154,6 +154,13 @@ class WriteConflict(RaceLost):
     """Another transaction was changing the same items; reading again and retrying resolves it."""
 
 
+class BuyerFlagChanged(RaceLost):
+    """The risk system flagged or cleared the buyer between the read and the write: decide again on its word."""
+
+    def __init__(self, buyer_id: str) -> None:
+        super().__init__(f"buyer {buyer_id}'s risk flag changed")
+
+
 class BuyerUsageChanged(RaceLost):
     """Another of the buyer's refunds was counted between the read and the write: decide again on the new count."""
 

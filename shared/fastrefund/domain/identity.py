@@ -6,7 +6,7 @@ from typing import Any, Self
 from pydantic import ValidationError, model_validator
 
 from fastrefund.domain.errors import Forbidden, OrderNotFound, Unauthenticated
-from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.common import Frozen, Identifier, Reason
 from fastrefund.domain.models.order import Order
 
 
@@ -91,3 +91,11 @@ class Caller(Frozen):
         self.require_order_reader(order)
         if self.role is not Role.BUYER:
             raise Forbidden("only the buyer of the order may do this", order_id=order.order_id)
+
+
+def reasons_seen_by(caller: Caller, reasons: list[Reason]) -> list[Reason]:
+    """The reasons as the caller may read them: a buyer is never told that the platform's risk system flagged
+    them (BUYER_FLAGGED reads BUYER_NOT_ELIGIBLE); merchants and ops see the real reason."""
+    if caller.role is not Role.BUYER:
+        return reasons
+    return [Reason.BUYER_NOT_ELIGIBLE if reason is Reason.BUYER_FLAGGED else reason for reason in reasons]

@@ -5,7 +5,7 @@ Pure: no I/O and no clock. Every failing condition is listed, not only the first
 
 from datetime import datetime, timedelta
 
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
@@ -47,9 +47,9 @@ class Decision(Frozen):
 
 def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage: PolicyUsage) -> Decision:
     """Both routes, in the order they are tried; `platform` is `platform_check`'s answer for this order,
-    computed once per request (the platform route alone needs no merchant read). The buyer's limits bind
-    both routes: the platform check found them."""
-    buyer: list[Reason] = [reason for reason in platform.reasons if reason is Reason.BUYER_LIMIT_REACHED]
+    computed once per request (the platform route alone needs no merchant read). The buyer's limits and flag
+    bind both routes: the platform check found them."""
+    buyer: list[Reason] = [reason for reason in platform.reasons if reason in BUYER_REASONS]
     return Decision(
         order_id=order.order_id,
         amount_fen=order.paid_amount_fen,
@@ -68,8 +68,21 @@ def buyer_limit_reached(limits: BuyerLimits | None, buyer: BuyerUsage | None, am
     return over_count or over_fen
 
 
-def platform_check(order: Order, rulebook: RuleBook, now: datetime, buyer: BuyerUsage | None = None) -> RouteCheck:
-    """The platform guarantee's answer; `buyer` is the buyer's usage, read when the rules limit buyers."""
+BUYER_REASONS = (Reason.BUYER_FLAGGED, Reason.BUYER_LIMIT_REACHED)
+
+
+def buyer_reasons(rulebook: RuleBook, buyer: BuyerStanding | None, amount_fen: int, now: datetime) -> list[Reason]:
+    """Why the buyer's standing keeps a request from any automatic route: a risk flag in force, a limit."""
+    if buyer is None:
+        return []
+    reasons = [Reason.BUYER_FLAGGED] if buyer.flag is not None and buyer.flag.active(now) else []
+    if buyer_limit_reached(rulebook.buyer_limits, buyer.usage, amount_fen, now):
+        reasons.append(Reason.BUYER_LIMIT_REACHED)
+    return reasons
+
+
+def platform_check(order: Order, rulebook: RuleBook, now: datetime, buyer: BuyerStanding | None = None) -> RouteCheck:
+    """The platform guarantee's answer; `buyer` is the buyer's standing, as read for this request."""
     rules = rulebook.version_for(order.paid_at)
     reasons = []
     if not order.badge_at_payment:
@@ -83,8 +96,7 @@ def platform_check(order: Order, rulebook: RuleBook, now: datetime, buyer: Buyer
     if rules.refund_window_hours is not None and now - order.paid_at > timedelta(hours=rules.refund_window_hours):
         reasons.append(Reason.REFUND_WINDOW_EXPIRED)
     reasons += _state_reasons(order)
-    if buyer_limit_reached(rulebook.buyer_limits, buyer, order.paid_amount_fen, now):
-        reasons.append(Reason.BUYER_LIMIT_REACHED)
+    reasons += buyer_reasons(rulebook, buyer, order.paid_amount_fen, now)
     return RouteCheck(
         route=Route.PLATFORM_FAST_REFUND, eligible=not reasons, reasons=reasons, rule_version=rules.version
     )

@@ -6,7 +6,7 @@ from pydantic import Field
 
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.errors import OrderNotFound
-from fastrefund.domain.identity import Caller
+from fastrefund.domain.identity import Caller, reasons_seen_by
 from fastrefund.domain.models.common import Frozen, Route
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
@@ -21,6 +21,11 @@ class Eligibility(Frozen):
     amount_fen: int
     checks: list[RouteCheck]
     existing_refund_id: str | None = Field(default=None, description="the order's open or approved request")
+
+    def as_seen_by(self, caller: Caller) -> "Eligibility":
+        """The answer as `caller` may read it (see reasons_seen_by)."""
+        checks = [check.model_copy(update={"reasons": reasons_seen_by(caller, check.reasons)}) for check in self.checks]
+        return self.model_copy(update={"checks": checks})
 
     @classmethod
     def of(cls, decision: Decision, existing_refund_id: str | None) -> "Eligibility":
@@ -42,6 +47,5 @@ def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: Rul
         raise OrderNotFound(order_id)
     caller.require_order_reader(order)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    buyer = store.buyers.usage(order.buyer_id) if rulebook.buyer_limits else None
-    platform = platform_check(order, rulebook, now, buyer)
-    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id)
+    platform = platform_check(order, rulebook, now, store.buyers.standing(order.buyer_id))
+    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id).as_seen_by(caller)

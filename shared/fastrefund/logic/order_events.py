@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StrictBool, TypeAdapter, ValidationError
 
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
+from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, Identifier
 from fastrefund.domain.models.merchant import EnrolmentHistory
 from fastrefund.domain.models.order import Carrier, Order, PaidOrderFields, Shipment, TrackingNumber
@@ -41,7 +42,24 @@ class OrderClosedEvent(Frozen):
     closed_at: Instant
 
 
-AnyOrderEvent = OrderPaidEvent | OrderShippedEvent | OrderClosedEvent
+class BuyerRiskFlaggedEvent(Frozen):
+    """The platform's risk system flags a buyer: their requests go to review (BUYER_FLAGGED) until it expires
+    or is cleared."""
+
+    type: Literal["BUYER_RISK_FLAGGED"]
+    buyer_id: Identifier
+    reason_code: Annotated[str, Field(min_length=1, max_length=64)]
+    flagged_at: Instant
+    expires_at: Instant | None = None
+
+
+class BuyerRiskClearedEvent(Frozen):
+    type: Literal["BUYER_RISK_CLEARED"]
+    buyer_id: Identifier
+    cleared_at: Instant
+
+
+AnyOrderEvent = OrderPaidEvent | OrderShippedEvent | OrderClosedEvent | BuyerRiskFlaggedEvent | BuyerRiskClearedEvent
 _event_adapter: TypeAdapter[AnyOrderEvent] = TypeAdapter(Annotated[AnyOrderEvent, Field(discriminator="type")])
 
 
@@ -80,6 +98,25 @@ def apply(event: AnyOrderEvent, store: Store, enrolment_history: EnrolmentHistor
             _ship(event, store)
         case OrderClosedEvent():
             _close(event, store)
+        case BuyerRiskFlaggedEvent():
+            flag = BuyerFlag(
+                buyer_id=event.buyer_id,
+                flagged=True,
+                at=event.flagged_at,
+                reason_code=event.reason_code,
+                expires_at=event.expires_at,
+            )
+            _record_flag(flag, store)
+        case BuyerRiskClearedEvent():
+            _record_flag(BuyerFlag(buyer_id=event.buyer_id, flagged=False, at=event.cleared_at), store)
+
+
+def _record_flag(flag: BuyerFlag, store: Store) -> None:
+    """The risk system's word on a buyer, if later than the one stored: a duplicate or an older word arriving
+    late changes nothing, so the latest by its own time wins whatever the order of delivery."""
+    recorded = store.buyers.record_flag(flag)
+    extra = {"buyer_id": flag.buyer_id, "flagged": flag.flagged, "at": flag.at, "recorded": recorded}
+    logger.info("buyer risk flag applied" if recorded else "buyer risk flag older than the stored one", extra=extra)
 
 
 def _close(event: OrderClosedEvent, store: Store) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
 from fastrefund.domain.models.refund import DueCursor, DuePage, MerchantRefundsPage, Payout, Refund, RefundStatus
@@ -93,10 +93,14 @@ class Refunds(Protocol):
         longer as read."""
         ...
 
-    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
+    def commit_auto_refund(
+        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
+    ) -> None:
         """Refund the order with the new request, all or nothing; a RaceLost when the order changed since
-        the decision's read. With `buyer` (the buyer's usage counting this refund, one version past the one
-        read), the usage is stored in the same step, if still at the version read (BuyerUsageChanged if not)."""
+        the decision's read. With `buyer` (the buyer's standing as read), only if the buyer's risk flag is
+        still as read (BuyerFlagChanged if not); with `counted` (the buyer's usage counting this refund, one
+        version past the one read), the usage is stored in the same step, if still at the version read
+        (BuyerUsageChanged if not)."""
         ...
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
@@ -200,8 +204,13 @@ class MerchantRefunds(Protocol):
 
 
 class Buyers(Protocol):
-    def usage(self, buyer_id: str) -> BuyerUsage:
-        """The buyer's counted automatic refunds, as stored now (version 0 when none are)."""
+    def standing(self, buyer_id: str) -> BuyerStanding:
+        """The buyer's counted automatic refunds (version 0 when none are) and risk flag, as stored now."""
+        ...
+
+    def record_flag(self, flag: BuyerFlag) -> bool:
+        """Store the risk system's word on the buyer if it is later (by its own time) than the one stored;
+        False when it is not (a duplicate, or overtaken), and nothing changed."""
         ...
 
 

@@ -3,9 +3,10 @@
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
 when the platform guarantee does not approve, the merchant's settings: for an approval, a copy up to a
 few seconds old (its reservation checks the policy version); otherwise read now, with the day's usage.
-With buyer limits in the rules, the buyer's counted refunds are read too (after the order, which names the
-buyer), and an approval stores them with the new refund in the same transaction, conditioned on the version
-read: a buyer's concurrent requests are counted one after the other, and none passes the limits.
+The buyer's standing is read too (one query, after the order, which names the buyer): the risk flag, and the
+counted refunds. An approval commits only while the flag is as read (a flag recorded first wins), and, with
+buyer limits in the rules, stores the counted refunds with the new refund in the same transaction, on the
+version read: a buyer's concurrent requests are counted one after the other, and none passes the limits.
 Writes: one transaction over the order and the new request; the merchant route first reserves the refund
 on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
 the reservation back if the transaction is cancelled. So an auto-refund is 2 calls on the platform route,
@@ -14,6 +15,7 @@ the reservation back if the transaction is cancelled. So an auto-refund is 2 cal
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
 
@@ -31,7 +33,7 @@ from fastrefund.domain.errors import (
     TooManyRequests,
 )
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Frozen, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
@@ -87,39 +89,60 @@ def _parsed(body: object) -> RefundRequest:
 
 
 def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
-    # With buyer limits, the buyer's usage is read, and an approval counts in it in its own transaction
-    buyer = store.buyers.usage(order.buyer_id) if rulebook.buyer_limits else None
-    counted = _counting(buyer, order, rulebook, now)
+    # The buyer's standing (risk flag, counted refunds): an approval commits only while the flag is as read,
+    # and, with buyer limits, counts in the buyer's usage in the same transaction
+    buyer = store.buyers.standing(order.buyer_id)
+    approval = _Approval(order, store, buyer, _counting(buyer.usage, order, rulebook, now))
     platform = rules.platform_check(order, rulebook, now, buyer)
     if platform.eligible:
-        draft = _draft(order, request, now, platform.rule_version)
-        return _commit(draft, order, Route.PLATFORM_FAST_REFUND, store, counted)
+        draft = _draft(order, request, now, platform.rule_version, buyer=buyer)
+        return approval.commit(draft, Route.PLATFORM_FAST_REFUND)
     try:
-        return _by_merchant_policy(order, request, platform, store, rulebook, now, counted, trust_copy=True)
+        return _by_merchant_policy(order, request, platform, approval, rulebook, now, trust_copy=True)
     except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
-        return _by_merchant_policy(order, request, platform, store, rulebook, now, counted, trust_copy=False)
+        return _by_merchant_policy(order, request, platform, approval, rulebook, now, trust_copy=False)
 
 
-def _counting(buyer: BuyerUsage | None, order: Order, rulebook: RuleBook, now: datetime) -> Counting:
+def _counting(usage: BuyerUsage, order: Order, rulebook: RuleBook, now: datetime) -> Counting:
     """What an approval stores of the buyer's usage: the usage read, counting this refund (None: no limits)."""
-    if buyer is None or rulebook.buyer_limits is None:
+    if rulebook.buyer_limits is None:
         return None
     window_days = rulebook.buyer_limits.window_days
-    return lambda refund_id: buyer.counting(refund_id, order.paid_amount_fen, now, window_days)
+    return lambda refund_id: usage.counting(refund_id, order.paid_amount_fen, now, window_days)
+
+
+@dataclass(frozen=True)
+class _Approval:
+    """How this request is committed if a route approves it: with the order as read, and the buyer's standing."""
+
+    order: Order
+    store: Store
+    buyer: BuyerStanding
+    counted: Counting
+
+    def commit(self, draft: Refund, route: Route) -> Refund:
+        refund = draft.model_copy(
+            update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
+        )
+        counted = self.counted(refund.refund_id) if self.counted else None
+        self.store.refunds.commit_auto_refund(refund, self.order, self.buyer, counted)
+        extra = {"order_id": refund.order_id, "route": route, "amount": refund.amount_fen}
+        logger.info("order auto-refunded", extra=extra)
+        return refund
 
 
 def _by_merchant_policy(
     order: Order,
     request: RefundRequest,
     platform: rules.RouteCheck,
-    store: Store,
+    approval: _Approval,
     rulebook: RuleBook,
     now: datetime,
-    counted: Counting,
     trust_copy: bool,
 ) -> Refund:
     """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
     otherwise hand the request to review."""
+    store, buyer = approval.store, approval.buyer
     day = china_day(now)
     merchant, usage, decision = _merchant_decision(order, platform, store, day, trust_copy)
     policy = merchant.auto_refund_policy
@@ -133,13 +156,13 @@ def _by_merchant_policy(
         else:
             if reservation.usage_before is not None:  # known when the day has one counter, or the rooms were dealt
                 usage = reservation.usage_before
-            draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter)
+            draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter, buyer)
             try:
-                return _commit(draft, order, Route.MERCHANT_AUTO_REFUND, store, counted)
+                return approval.commit(draft, Route.MERCHANT_AUTO_REFUND)
             except RaceLost:
                 store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
                 raise
-    draft = _draft(order, request, now, platform.rule_version, policy, usage)
+    draft = _draft(order, request, now, platform.rule_version, policy, usage, buyer=buyer)
     deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
     return _hand_to_review(draft, order, decision.reasons, deadline, store)
 
@@ -163,15 +186,6 @@ def _merchant_decision(
     return merchant, usage, rules.decide(order, platform, merchant, usage)
 
 
-def _commit(draft: Refund, order: Order, route: Route, store: Store, counted: Counting) -> Refund:
-    refund = draft.model_copy(
-        update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
-    )
-    store.refunds.commit_auto_refund(refund, order, counted(refund.refund_id) if counted else None)
-    logger.info("order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen})
-    return refund
-
-
 def _hand_to_review(draft: Refund, order: Order, reasons: list[Reason], deadline: datetime, store: Store) -> Refund:
     review = draft.model_copy(
         update={"status": RefundStatus.PENDING_REVIEW, "route": None, "reasons": reasons, "review_deadline": deadline}
@@ -189,6 +203,7 @@ def _draft(
     policy: AutoRefundPolicy | None = None,
     usage: PolicyUsage | None = None,
     usage_counter: int | None = None,
+    buyer: BuyerStanding | None = None,
 ) -> Refund:
     """The refund of the whole paid amount, not yet decided, with the decision's inputs for audit."""
     version = rule_version or ""
@@ -215,5 +230,6 @@ def _draft(
             policy=policy,
             usage_before=usage,
             usage_counter=usage_counter,
+            buyer_flag=buyer.flag if buyer else None,
         ),
     )

@@ -3,6 +3,7 @@
 from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
+from fastrefund.domain.identity import Caller, reasons_seen_by
 from fastrefund.domain.models.common import Frozen, Reason, Route
 from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund, RefundStatus
 from fastrefund.domain.notices import ResolutionView
@@ -36,9 +37,11 @@ class RefundView(Frozen):
     payout: PayoutView | None = Field(description="the payment to the buyer, once approved")
 
     @classmethod
-    def of(cls, refund: Refund) -> "RefundView":
+    def of(cls, refund: Refund, caller: Caller) -> "RefundView":
+        """The request as `caller` may read it (see reasons_seen_by)."""
         return cls(
-            **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS),
+            **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS - {"reasons"}),
+            reasons=reasons_seen_by(caller, refund.reasons),
             requested_at=to_api(refund.requested_at),
             decided_at=to_api(refund.decided_at),
             review_deadline=to_api(refund.review_deadline) if refund.review_deadline else None,

@@ -62,7 +62,7 @@ def list_refunds(
         before=decode_cursor(cursor_key, query.cursor, merchant_id, query) if query.cursor else None,
     )
     return WorkbenchPage(
-        items=[RefundView.of(refund) for refund in page.refunds],
+        items=[RefundView.of(refund, caller) for refund in page.refunds],
         next_cursor=encode_cursor(cursor_key, merchant_id, query, page.last) if page.last else None,
     )
 

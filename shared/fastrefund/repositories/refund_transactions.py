@@ -12,7 +12,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import (
+    BuyerFlagChanged,
     BuyerUsageChanged,
     OrderChanged,
     RaceLost,
@@ -21,7 +23,7 @@ from fastrefund.domain.errors import (
     TemporarilyUnavailable,
     WriteConflict,
 )
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerFlag, BuyerUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import Refund, RefundStatus
 from fastrefund.platform import aws_clients
@@ -109,6 +111,18 @@ class TransactionParts:
             put["ExpressionAttributeValues"] = dynamo.values(read=read)
         return TransactionPart({"Put": put}, lambda _: BuyerUsageChanged(counted.buyer_id))
 
+    def flag_as_read(self, buyer_id: str, flag: BuyerFlag | None) -> "TransactionPart":
+        """The buyer's risk flag still as the decision read it (none, or the same word): a flag recorded
+        between the read and the commit cancels the commit, so whichever is recorded first wins."""
+        check: dict[str, Any] = {"TableName": self.buyers_table, "Key": buyers.key(buyer_id, buyers.FLAG)}
+        if flag is None:
+            check["ConditionExpression"] = "attribute_not_exists(buyer_id)"
+        else:
+            check["ConditionExpression"] = "#at = :at"
+            check["ExpressionAttributeNames"] = {"#at": "at"}
+            check["ExpressionAttributeValues"] = dynamo.values(at=to_storage(flag.at))
+        return TransactionPart({"ConditionCheck": check}, lambda _: BuyerFlagChanged(buyer_id))
+
     def replace_request(self, refund: Refund, was: RefundStatus) -> "TransactionPart":
         put = {
             "TableName": self.refunds_table,
@@ -130,7 +144,7 @@ class TransactionPart:
 
 # When several conditions fail at once, the answer that tells the caller most comes first: an existing
 # request is returned as it stands, whatever became of the order; then the order's own state.
-PRECEDENCE = (RefundExists, RequestChanged, OrderChanged, BuyerUsageChanged)
+PRECEDENCE = (RefundExists, RequestChanged, OrderChanged, BuyerFlagChanged, BuyerUsageChanged)
 
 
 def _why_cancelled(parts: list[TransactionPart], reasons: list[dict[str, Any]]) -> Exception | None:

@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import RequestChanged
-from fastrefund.domain.models.buyer import BuyerUsage
+from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
@@ -116,17 +116,25 @@ class RefundsRepository:
         read (`order`): otherwise a RaceLost."""
         self.parts.transact([self.parts.hold_the_order(refund, order, new_status=None), self.parts.add_refund(refund)])
 
-    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerUsage | None = None) -> None:
+    def commit_auto_refund(
+        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
+    ) -> None:
         """Refund the order, if it is still as read (`order`), with the new request, all or nothing; with
-        `buyer`, the buyer's usage counting it, if still at the version read.
+        `buyer`, if the buyer's risk flag is still as read; with `counted`, the buyer's usage counting it, if
+        still at the version read.
 
-        Raises a RaceLost (RefundExists, OrderChanged, BuyerUsageChanged, WriteConflict) when cancelled.
+        Raises a RaceLost (RefundExists, OrderChanged, BuyerFlagChanged, BuyerUsageChanged, WriteConflict)
+        when cancelled.
         """
         parts = [
             self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED),
             self.parts.add_refund(refund),
         ]
-        self.parts.transact([*parts, self.parts.count_for_buyer(buyer)] if buyer else parts)
+        if buyer is not None:
+            parts.append(self.parts.flag_as_read(refund.buyer_id, buyer.flag))
+        if counted is not None:
+            parts.append(self.parts.count_for_buyer(counted))
+        self.parts.transact(parts)
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the approved request (it was `was`) and refund its order (still as read), together."""

@@ -35,3 +35,24 @@ class BuyerUsage(Frozen):
         kept = [refund for refund in self.refunds if refund.decided_at > start]
         counted = CountedRefund(refund_id=refund_id, amount_fen=amount_fen, decided_at=now)
         return self.model_copy(update={"refunds": [*kept, counted], "version": self.version + 1})
+
+
+class BuyerFlag(Frozen):
+    """The platform's risk system's latest word on a buyer: flagged (until `expires_at`, if any) or cleared.
+    The latest by its own time (`at`: when flagged, or when cleared) wins, whatever order the words arrive in."""
+
+    buyer_id: str
+    flagged: bool
+    at: Instant
+    reason_code: str | None = None
+    expires_at: Instant | None = None
+
+    def active(self, now: datetime) -> bool:
+        return self.flagged and (self.expires_at is None or now < self.expires_at)
+
+
+class BuyerStanding(Frozen):
+    """What a decision reads of its buyer: the counted automatic refunds and the risk flag, if any."""
+
+    usage: BuyerUsage
+    flag: BuyerFlag | None = None

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from fastrefund.domain.clock import Instant
+from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 
@@ -79,6 +80,9 @@ class DecisionInputs(Frozen):
     )
     usage_counter: int | None = Field(
         default=None, description="which of the day's usage counters counted this refund (merchant route)"
+    )
+    buyer_flag: BuyerFlag | None = Field(
+        default=None, description="the buyer's risk flag as the decision read it (flagged or cleared), if any"
     )
 
 
