@@ -1,12 +1,13 @@
-"""A buyer's counted refunds, as every store keeps them: counted in the refund's own commit, and only from the
-version the decision read."""
+"""What every store keeps of a buyer: the counted refunds (counted in the refund's own commit, and only from the
+version the decision read) and the risk flag (the latest by its own time; a commit only while it is as read)."""
 
 from datetime import timedelta
 
 import pytest
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.errors import BuyerUsageChanged
+from fastrefund.domain.errors import BuyerFlagChanged, BuyerUsageChanged
+from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic.ports import Store
 from tests.unit.factories import order, refund_of
@@ -25,7 +26,9 @@ def test_a_refund_is_counted_with_its_commit(store: Store):
     refund = refund_of(placed, decided_at=NOW)
     read = store.buyers.standing("b-1").usage
 
-    store.refunds.commit_auto_refund(refund, placed, read.counting(refund.refund_id, refund.amount_fen, NOW, 30))
+    store.refunds.commit_auto_refund(
+        refund, placed, counted=read.counting(refund.refund_id, refund.amount_fen, NOW, 30)
+    )
 
     stored = store.buyers.standing("b-1").usage
     assert (stored.version, [counted.refund_id for counted in stored.refunds]) == (1, [refund.refund_id])
@@ -37,14 +40,38 @@ def test_a_count_from_a_version_no_longer_stored_cancels_the_whole_commit(store:
     first_order, second_order = paid(store, "o-1"), paid(store, "o-2")
     read = store.buyers.standing("b-1").usage
     first, second = refund_of(first_order, decided_at=NOW), refund_of(second_order, decided_at=NOW)
-    store.refunds.commit_auto_refund(first, first_order, read.counting(first.refund_id, first.amount_fen, NOW, 30))
+    store.refunds.commit_auto_refund(
+        first, first_order, counted=read.counting(first.refund_id, first.amount_fen, NOW, 30)
+    )
 
     with pytest.raises(BuyerUsageChanged):
         store.refunds.commit_auto_refund(
-            second, second_order, read.counting(second.refund_id, second.amount_fen, NOW, 30)
+            second, second_order, counted=read.counting(second.refund_id, second.amount_fen, NOW, 30)
         )
 
     # Then the second changed nothing: its order is still paid, and only the first is counted
     assert store.orders.get("o-2").status is OrderStatus.PAID
     assert store.refunds.order_and_refund("o-2")[1] is None
     assert [counted.refund_id for counted in store.buyers.standing("b-1").usage.refunds] == [first.refund_id]
+
+
+def test_the_latest_word_on_a_buyer_wins_whatever_the_order_it_comes_in(store: Store):
+    flagged = BuyerFlag(buyer_id="b-1", flagged=True, at=NOW, reason_code="R", expires_at=NOW + timedelta(days=1))
+    cleared = BuyerFlag(buyer_id="b-1", flagged=False, at=NOW + timedelta(minutes=1))
+
+    assert store.buyers.record_flag(cleared)
+    assert not store.buyers.record_flag(flagged)  # older: it arrived late
+    assert not store.buyers.record_flag(cleared)  # the same word again
+
+    assert store.buyers.standing("b-1").flag == cleared
+
+
+def test_a_flag_recorded_after_the_decision_read_cancels_its_commit(store: Store):
+    placed = paid(store, "o-1")
+    read = store.buyers.standing("b-1")
+    store.buyers.record_flag(BuyerFlag(buyer_id="b-1", flagged=True, at=NOW, reason_code="R"))
+
+    with pytest.raises(BuyerFlagChanged):
+        store.refunds.commit_auto_refund(refund_of(placed, decided_at=NOW), placed, read)
+
+    assert store.orders.get("o-1").status is OrderStatus.PAID

@@ -64,3 +64,41 @@ def test_a_buyer_one_refund_from_the_limit_gets_exactly_one_of_eight_at_once(poo
         approved[0]["refund_id"],
     ]
     assert stored("ORDERS_TABLE", approved[0]["order_id"])["status"] == "REFUNDED"
+
+
+FLAG_RACES = 20
+
+
+def test_a_flag_and_a_refund_racing_agree_on_which_came_first(pool):
+    # Given 20 buyers, each with one covered order
+    enrol_since("2026-01-01T00:00:00+08:00", merchant_id="m-flag")
+    buyers_ = [f"b-flag-{n}" for n in range(FLAG_RACES)]
+    pay([{"order_id": f"o-flag-{n}", "merchant_id": "m-flag", "buyer_id": buyer} for n, buyer in enumerate(buyers_)])
+
+    # When, four buyers at a time, the risk system flags the buyer at the instant the buyer asks for a refund
+    outcomes = Counter()
+    for first in range(0, FLAG_RACES, 4):
+        start_at = time.time() + 0.2
+        rounds = [
+            (
+                buyer,
+                pool.submit(workers.ask_refund, f"o-flag-{n}", buyer, start_at),
+                pool.submit(workers.flag_buyer, buyer, utc_now().isoformat(), start_at),
+            )
+            for n, buyer in enumerate(buyers_[first : first + 4], start=first)
+        ]
+        for buyer, asked, flagging in rounds:
+            (status, refund), _ = asked.result(), flagging.result()
+            assert status == HTTPStatus.CREATED, refund
+            stored_flag = get_store().buyers.standing(buyer).flag
+            decided = get_store().refunds.order_and_refund(refund["order_id"])[1]
+            assert stored_flag is not None and stored_flag.flagged
+            # Then the decision says which it saw, and agrees with it: no flag seen, approved; the stored flag
+            # seen, in review because of it
+            if refund["status"] == "AUTO_REFUNDED":
+                assert decided.inputs.buyer_flag is None
+            else:
+                assert refund["reasons"] == ["BUYER_NOT_ELIGIBLE", "POLICY_DISABLED"]  # as the buyer reads it
+                assert decided.inputs.buyer_flag == stored_flag
+            outcomes[refund["status"]] += 1
+    print(f"\n{FLAG_RACES} races: {dict(outcomes)}")

@@ -102,3 +102,13 @@ def refund_until_killed(environment: dict[str, str], order_ids: list[str], buyer
     go.wait()
     for order_id in order_ids:
         ask_refund(order_id, buyer_id, 0)
+
+
+def flag_buyer(buyer_id: str, flagged_at: str, start_at: float) -> dict:
+    """The risk system's BUYER_RISK_FLAGGED, through the order events consumer."""
+    from tests.support import sqs_batch
+
+    event = {"type": "BUYER_RISK_FLAGGED", "buyer_id": buyer_id, "reason_code": "RACE", "flagged_at": flagged_at}
+    batch = sqs_batch(event)
+    _at(start_at)
+    return invoke("order_events", batch)
