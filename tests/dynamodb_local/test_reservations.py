@@ -24,9 +24,9 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
     store.orders.add_paid(order(order_id="o-1", paid_amount_fen=45000, badge_at_payment=False))
     commit = RefundsRepository.commit_auto_refund
 
-    def shipped_first(self, refund, paid):  # the merchant ships between the reservation and the commit
+    def shipped_first(self, refund, paid, *buyer):  # the merchant ships between the reservation and the commit
         store.orders.ship("o-1", Shipment(carrier="SF", tracking_number="SF1", shipped_at=utc_now()), None)
-        return commit(self, refund, paid)
+        return commit(self, refund, paid, *buyer)
 
     monkeypatch.setattr(RefundsRepository, "commit_auto_refund", shipped_first)
 

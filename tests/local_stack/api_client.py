@@ -25,9 +25,16 @@ def call(
 
 
 def eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
+    """`check()`'s first truthy answer within `timeout` seconds; a call that times out (a function's cold start
+    on a loaded machine) is one more try, until the deadline."""
     deadline = time.monotonic() + timeout
     while True:
-        result = check()
+        try:
+            result = check()
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
+            continue
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.2)
