@@ -20,7 +20,20 @@ def summary(rules: RuleBook) -> str:
         f"window {f'{v.refund_window_hours} h' if v.refund_window_hours else 'none'}"
         for v in rules.versions
     )
-    return f"valid: {len(rules.versions)} versions ({versions}); review timeout {rules.review_timeout_seconds} s"
+    limits = rules.buyer_limits
+
+    def most(limit: int | None) -> str:
+        return "any" if limit is None else str(limit)
+
+    buyers = (
+        f"; buyer limits over {limits.window_days} days: {most(limits.max_auto_refunds)} refunds,"
+        f" {most(limits.max_auto_refund_fen)} fen"
+        if limits
+        else "; no buyer limits"
+    )
+    return (
+        f"valid: {len(rules.versions)} versions ({versions}); review timeout {rules.review_timeout_seconds} s{buyers}"
+    )
 
 
 def main() -> int:

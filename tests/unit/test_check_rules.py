@@ -53,3 +53,10 @@ def test_a_broken_document_exits_1_naming_its_fault(tmp_path, document, named):
 
     assert checked.returncode == 1
     assert named in checked.stdout and checked.stdout.startswith("invalid: ")
+
+
+def test_the_summary_names_the_buyer_limits(tmp_path):
+    checked = check(tmp_path, VALID | {"buyer_limits": {"window_days": 30, "max_auto_refunds": 0}})
+
+    assert checked.returncode == 0
+    assert checked.stdout.rstrip().endswith("; buyer limits over 30 days: 0 refunds, any fen")
