@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi check-rules backfill-workbench bench build deploy replay clean
+.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -109,6 +109,10 @@ deploy: build  ## sam deploy to a samconfig.toml environment, no question asked:
 check-rules: install  ## validate a rules document before pushing it: make check-rules FILE=rules.json (exit 1 names each fault)
 	@test -n "$(FILE)" || { echo "usage: make check-rules FILE=<a rules document>"; exit 2; }
 	@$(BIN)/python -m scripts.check_rules "$(FILE)"
+
+simulate-rules: install  ## try a rules document on history: make simulate-rules RULES=candidate.json [FROM=2026-11-01 TO=2026-11-30] [SOURCE=s3://export]
+	@test -n "$(RULES)" || { echo "usage: make simulate-rules RULES=<a rules document> [FROM=<day> TO=<day>] [SOURCE=<a DynamoDB export: s3://... or a folder>]"; exit 2; }
+	@$(BIN)/python -m scripts.simulate_rules "$(RULES)" $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(SOURCE),--source "$(SOURCE)")
 
 backfill-workbench: install  ## after the deploy that adds WorkbenchByMerchant: make backfill-workbench TABLE=<RefundsTableName> (docs/deploying.md)
 	@test -n "$(TABLE)" || { echo "usage: make backfill-workbench TABLE=<the RefundsTableName output>"; exit 2; }

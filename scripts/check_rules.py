@@ -36,6 +36,12 @@ def summary(rules: RuleBook) -> str:
     )
 
 
+def faults(invalid: ValidationError) -> list[str]:
+    """Each fault of an invalid document, naming its field (make simulate-rules refuses a candidate alike)."""
+    issues = field_issues(invalid.errors(include_url=False, include_input=False))
+    return [f"invalid: {fault['field'] or '(document)'}: {fault['issue']}" for fault in issues]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
@@ -43,8 +49,8 @@ def main() -> int:
     try:
         rules = RuleBook.model_validate_json(document)
     except ValidationError as invalid:
-        for fault in field_issues(invalid.errors(include_url=False, include_input=False)):
-            print(f"invalid: {fault['field'] or '(document)'}: {fault['issue']}")
+        for fault in faults(invalid):
+            print(fault)
         return 1
     print(summary(rules))
     return 0
