@@ -30,12 +30,10 @@ from fastrefund.repositories import dynamo
 from fastrefund.repositories.refund_items import from_item
 from scripts.check_rules import faults
 
-LOCAL_STATE = Path(".local-stack/outputs.json")
 
-
-def local_table_items() -> Iterator[dict[str, Any]]:
+def local_table_items(state_dir: Path) -> Iterator[dict[str, Any]]:
     """The local stack's refunds table, scanned (its outputs file names the table and the endpoint)."""
-    state = json.loads(LOCAL_STATE.read_text())
+    state = json.loads((state_dir / "outputs.json").read_text())
     client = boto3.client(
         "dynamodb", endpoint_url=state["endpoints"]["dynamodb"], region_name="us-east-1",
         aws_access_key_id="local", aws_secret_access_key="local",
@@ -109,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--from", dest="first", type=date.fromisoformat, help="first China day (inclusive)")
     parser.add_argument("--to", dest="last", type=date.fromisoformat, help="last China day (inclusive)")
     parser.add_argument("--source", help="a DynamoDB export: s3://bucket/prefix or a folder (default: make run's)")
+    parser.add_argument("--state-dir", type=Path, default=Path(".local-stack"), help="make run's state folder")
     arguments = parser.parse_args(argv)
     try:
         candidate = RuleBook.model_validate_json(arguments.rules.read_text(encoding="utf-8"))
@@ -117,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             print(fault)
         return 1
     started = time.perf_counter()
-    items = export_items(arguments.source) if arguments.source else local_table_items()
+    items = export_items(arguments.source) if arguments.source else local_table_items(arguments.state_dir)
     result = trial(decisions(items, arguments.first, arguments.last), candidate)
     print(report(result, time.perf_counter() - started, arguments.source or "the local stack's table"))
     return 0
