@@ -184,6 +184,7 @@ def refunds_indexes(template: Template) -> list[Index]:
         "NoticesOwed": f"{OWED_SHARDS} for every merchant",
         "PayoutsOwed": f"{OWED_SHARDS} for every merchant",
         "ByRefundId": "one per refund",
+        "ByBuyer": "one per buyer",
     }
     indexes = []
     for spec in template.resources["RefundsTable"]["Properties"]["GlobalSecondaryIndexes"]:

@@ -1,4 +1,5 @@
-"""HTTP API of the after-sales workbench: a merchant's refund requests, filtered and paginated."""
+"""HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), and ops' view
+of one buyer's requests."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -7,14 +8,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from fastrefund.domain.clock import Instant
+from fastrefund.domain.clock import Instant, utc_now
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
+from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
+from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients
 from fastrefund.platform.config import get_workbench_config
 from fastrefund.platform.observability import logger, metrics, tracer
+from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
 
 app = create_app()
@@ -41,6 +44,24 @@ def get_refunds(
     query = WorkbenchQuery(route=route, status=status, since=since, until=until, limit=limit, cursor=cursor)
     cursor_key = aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
     return list_refunds(merchant_id, query, caller, get_store(), cursor_key)
+
+
+@app.get(
+    "/buyers/<buyer_id>/refund-requests",
+    operation_id="listBuyerRefunds",
+    summary="Ops: one buyer's refund requests, newest first, with its window usage and risk flag",
+    tags=["buyers"],
+    responses=documented({HTTPStatus.OK: ("a page of the buyer's requests", BuyerRefundsPage)}, HTTPStatus.FORBIDDEN),
+)
+def get_buyer_refunds(
+    buyer_id: BuyerIdPath,
+    caller: CurrentCaller,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
+) -> BuyerRefundsPage:
+    logger.append_keys(buyer_id=buyer_id)
+    cursor_key = aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
+    return list_buyer_refunds(buyer_id, limit, cursor, caller, get_store(), cursor_key, load_rulebook(), utc_now())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

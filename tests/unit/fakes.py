@@ -442,6 +442,22 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
         page = chosen[:limit]
         return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
 
+    def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
+        def position(refund: Refund) -> str:
+            return f"{to_storage(refund.decided_at)}#{refund.refund_id}"
+
+        chosen = sorted(
+            (
+                refund
+                for refund in self.refunds.refunds.values()
+                if refund.buyer_id == buyer_id and (before is None or position(refund) < before)
+            ),
+            key=position,
+            reverse=True,
+        )
+        page = chosen[:limit]
+        return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
+
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         counted = [
             refund.amount_fen

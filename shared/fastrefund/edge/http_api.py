@@ -157,6 +157,7 @@ OrderIdPath = Annotated[str, _id_path("the order")]
 MerchantIdPath = Annotated[str, _id_path("the merchant")]
 SubscriptionIdPath = Annotated[str, _id_path("the subscription")]
 RefundIdPath = Annotated[str, _id_path("the refund request")]
+BuyerIdPath = Annotated[str, _id_path("the buyer")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 

@@ -197,6 +197,10 @@ class MerchantRefunds(Protocol):
         empty, while `last` says where the search goes on."""
         ...
 
+    def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
+        """Up to `limit` of the buyer's requests placed before the position `before`, newest first."""
+        ...
+
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive), by
         the usage counter that counted them."""

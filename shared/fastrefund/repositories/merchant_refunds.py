@@ -10,7 +10,7 @@ from typing import Any
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models.refund import MerchantRefundsPage, Refund
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.refund_items import WORKBENCH_INDEX, from_item, workbench_partitions
+from fastrefund.repositories.refund_items import BUYER_INDEX, WORKBENCH_INDEX, from_item, workbench_partitions
 
 # At most this many index items are read for one page, over all the spreads: a filter that matches little over
 # a long history gives a short (even empty) page with a cursor, within the function's timeout, rather than a
@@ -39,18 +39,35 @@ class WorkbenchRepository:
         bounds = [before] if before else []
         if until:
             bounds.append(to_storage(until) + AFTER_EVERY_REFUND_OF)
-        upper = min(bounds, default=None)  # inclusive: the refund at `before` itself, if read, is dropped below
         lower = to_storage(since) if since else None
-        spreads = workbench_partitions(merchant_id)
+        spreads = (WORKBENCH_INDEX, "workbench_key", workbench_partitions(merchant_id))
+        return self._page(spreads, lower, min(bounds, default=None), filters, limit, before)
+
+    def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
+        """Up to `limit` of the buyer's refunds placed before the position `before`, newest first."""
+        return self._page((BUYER_INDEX, "buyer_id", [buyer_id]), None, before, {}, limit, before)
+
+    def _page(
+        self,
+        spreads: tuple[str, str, list[str]],
+        lower: str | None,
+        upper: str | None,
+        filters: Mapping[str, str],
+        limit: int,
+        before: str | None,
+    ) -> MerchantRefundsPage:
+        """A page of an index sorted by workbench_at, over its `spreads` (the index, its key, the key's values
+        to read), merged newest first; `upper` is inclusive: the refund at `before` itself, if read, is dropped."""
+        index, key, partitions = spreads
         # Unfiltered, `limit` from each spread fills the page; filtered, the budget bounds the search. One more
         # when resuming, so that a spread that stops has read past `before`, and the search moves on.
-        per_spread = (max(limit, PAGE_READ_BUDGET // len(spreads)) if filters else limit) + (1 if before else 0)
+        per_spread = (max(limit, PAGE_READ_BUDGET // len(partitions)) if filters else limit) + (1 if before else 0)
 
         def read(partition: str) -> tuple[list[dict[str, Any]], str | None]:
-            return self._read_spread(partition, lower, upper, filters, per_spread)
+            return self._read_spread((index, key, partition), lower, upper, filters, per_spread)
 
-        with ThreadPoolExecutor(len(spreads)) as pool:
-            read_spreads = list(pool.map(read, spreads))
+        with ThreadPoolExecutor(len(partitions)) as pool:
+            read_spreads = list(pool.map(read, partitions))
         # Every position at or after the newest place where a spread stopped reading has been read in all of them
         stopped = [position for _, position in read_spreads if position]
         frontier = max(stopped, default=None)
@@ -69,11 +86,17 @@ class WorkbenchRepository:
         return MerchantRefundsPage(refunds=self._current(page, filters), last=last)
 
     def _read_spread(
-        self, partition: str, lower: str | None, upper: str | None, filters: Mapping[str, str], limit: int
+        self,
+        spread: tuple[str, str, str],
+        lower: str | None,
+        upper: str | None,
+        filters: Mapping[str, str],
+        limit: int,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """One query of one spread, newest first: the matching index items, and the position where it stopped
-        (None once the spread has nothing more in range)."""
-        key_condition = "workbench_key = :partition"
+        """One query of one spread (the index, its key, the key's value), newest first: the matching index
+        items, and the position where it stopped (None once the spread has nothing more in range)."""
+        index, key, partition = spread
+        key_condition = f"{key} = :partition"
         bounds: dict[str, Any] = {"partition": partition}
         if lower and upper:
             key_condition += " AND workbench_at BETWEEN :lower AND :upper"
@@ -86,7 +109,7 @@ class WorkbenchRepository:
             bounds["upper"] = upper
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "IndexName": WORKBENCH_INDEX,
+            "IndexName": index,
             "KeyConditionExpression": key_condition,
             "ScanIndexForward": False,
             "Limit": limit,

@@ -1,0 +1,77 @@
+"""Ops' view of one buyer: the buyer's refund requests, newest first, paged and signed like the workbench, with
+the buyer's standing (the rules' window usage, the risk flag)."""
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, Field
+
+from fastrefund.domain.clock import to_api
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.rulebook import RuleBook
+from fastrefund.logic.ports import Store
+from fastrefund.logic.refund_views import RefundView
+from fastrefund.logic.workbench import WorkbenchQuery, decode_cursor, encode_cursor
+
+
+class WindowUsage(Frozen):
+    window_days: int
+    auto_refunds: int = Field(description="automatic refunds in the rolling window ending now")
+    auto_refund_fen: int
+    max_auto_refunds: int | None
+    max_auto_refund_fen: int | None
+
+
+class FlagView(Frozen):
+    flagged: bool = Field(description="in force now: flagged, not cleared, not expired")
+    reason_code: str | None
+    at: AwareDatetime = Field(description="when the risk system flagged (or cleared) the buyer")
+    expires_at: AwareDatetime | None
+
+
+class BuyerRefundsPage(Frozen):
+    items: list[RefundView] = Field(description="newest first")
+    next_cursor: str | None = Field(description="where the list goes on: follow it until it is null")
+    usage: WindowUsage | None = Field(description="against the rules' buyer limits; null when there are none")
+    flag: FlagView | None = Field(description="the risk system's latest word on the buyer, if any")
+
+
+def list_buyer_refunds(
+    buyer_id: str,
+    limit: int,
+    cursor: str | None,
+    caller: Caller,
+    store: Store,
+    cursor_key: bytes,
+    rulebook: RuleBook,
+    now: datetime,
+) -> BuyerRefundsPage:
+    caller.require_ops()
+    owner, query = f"#buyer/{buyer_id}", WorkbenchQuery(limit=limit)  # "#" is in no merchant's id
+    before = decode_cursor(cursor_key, cursor, owner, query) if cursor else None
+    page = store.workbench.buyer_refunds(buyer_id, limit, before)
+    standing = store.buyers.standing(buyer_id)
+    limits, flag = rulebook.buyer_limits, standing.flag
+    usage = None
+    if limits is not None:
+        count, fen = standing.usage.within(now, limits.window_days)
+        usage = WindowUsage(
+            window_days=limits.window_days,
+            auto_refunds=count,
+            auto_refund_fen=fen,
+            max_auto_refunds=limits.max_auto_refunds,
+            max_auto_refund_fen=limits.max_auto_refund_fen,
+        )
+    return BuyerRefundsPage(
+        items=[RefundView.of(refund, caller) for refund in page.refunds],
+        next_cursor=encode_cursor(cursor_key, owner, query, page.last) if page.last else None,
+        usage=usage,
+        flag=FlagView(
+            flagged=flag.active(now),
+            reason_code=flag.reason_code,
+            at=to_api(flag.at),
+            expires_at=to_api(flag.expires_at) if flag.expires_at else None,
+        )
+        if flag
+        else None,
+    )
