@@ -555,6 +555,11 @@ def report(template: Template) -> str:
     for name, costs, spread in (
         ("OrdersTable", ORDER_WRITES, "one per order (its payment, then the commit)"),
         ("PolicyUsageTable", [1], "the policy's usage_counters per merchant (the reservation)"),
+        (
+            "BuyersTable",
+            [2],
+            "one per buyer (the flag's check in the commit; its counted refunds, 2 more, with buyer limits)",
+        ),
     ):
         line(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")
 
