@@ -409,28 +409,15 @@ def paths(template: Template, costs: dict[str, list[int]]) -> list[Ceiling]:
         )
     )
 
-    intake = functions["OrderEventsFunction"]
-    [intake_source] = [event["Properties"] for event in intake.events.values() if event["Type"] == "SQS"]
-    per_event_ms = ROUND_TRIP_MS + 1.5
-    ceilings.append(
-        Ceiling(
-            "order events (OrderEventsFunction)",
-            intake_source["ScalingConfig"]["MaximumConcurrency"] * 1000 / per_event_ms,
-            f"MaximumConcurrency {intake_source['ScalingConfig']['MaximumConcurrency']} x one UpdateItem"
-            f" ({per_event_ms} ms) an event",
-        )
-    )
-    results = functions["PaymentResultsFunction"]
-    [results_source] = [event["Properties"] for event in results.events.values() if event["Type"] == "SQS"]
-    per_result_ms = 3 * ROUND_TRIP_MS + 2
-    ceilings.append(
-        Ceiling(
-            "payment results (PaymentResultsFunction)",
-            results_source["ScalingConfig"]["MaximumConcurrency"] * 1000 / per_result_ms,
-            f"MaximumConcurrency {results_source['ScalingConfig']['MaximumConcurrency']} x 3 calls"
-            f" ({per_result_ms} ms) a result",
-        )
-    )
+    def queue_consumer(path: str, function: str, work: str, per_message_ms: float) -> None:
+        """A queue's consumer: MaximumConcurrency invocations, each taking its messages one after another."""
+        [source] = [event["Properties"] for event in functions[function].events.values() if event["Type"] == "SQS"]
+        concurrency = source["ScalingConfig"]["MaximumConcurrency"]
+        limit = f"MaximumConcurrency {concurrency} x {work} ({per_message_ms} ms) a message"
+        ceilings.append(Ceiling(f"{path} ({function})", concurrency * 1000 / per_message_ms, limit))
+
+    queue_consumer("order events", "OrderEventsFunction", "one UpdateItem", ROUND_TRIP_MS + 1.5)
+    queue_consumer("payment results", "PaymentResultsFunction", "3 calls", 3 * ROUND_TRIP_MS + 2)
     republisher = functions["ReconcilerFunction"]
     per_outbox = vcpu(republisher.setting("MemorySize")) * 1000 / cpu_ms("message published, CPU ms")
     ceilings.append(
