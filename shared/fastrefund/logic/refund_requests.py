@@ -9,8 +9,8 @@ buyer limits in the rules, stores the counted refunds with the new refund in the
 version read: a buyer's concurrent requests are counted one after the other, and none passes the limits.
 Writes: one transaction over the order and the new request; the merchant route first reserves the refund
 on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
-the reservation back if the transaction is cancelled. So an auto-refund is 2 calls on the platform route,
-3 on the merchant's.
+the reservation back if the transaction is cancelled. So an auto-refund is 3 calls on the platform route (the
+order, the buyer's standing, the commit), 4 on the merchant's.
 """
 
 import uuid
