@@ -121,9 +121,8 @@ class WorkbenchRepository:
         with dynamo.translate_transient_errors():
             response = dynamo.client().query(**request)
         stopped = response.get("LastEvaluatedKey")
-        return [dynamo.decode(item) for item in response["Items"]], dynamo.decode(stopped)[
-            "workbench_at"
-        ] if stopped else None
+        position = dynamo.decode(stopped)["workbench_at"] if stopped else None
+        return [dynamo.decode(item) for item in response["Items"]], position
 
     def _current(self, page: list[dict[str, Any]], filters: Mapping[str, str]) -> list[Refund]:
         """The page's refunds as the table has them now, in the page's order; one whose state moved out of the
