@@ -6,12 +6,12 @@ total and for the count, and on a day with no usage stored yet.
 """
 
 import itertools
-from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.rules import would_exceed_daily_limit
@@ -19,8 +19,9 @@ from fastrefund.platform.config import get_config
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.store import get_store
 
-DAY = date(2026, 11, 26)
-DECIDED_AT = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
+# Today: a day's counters expire (TTL) a few days after it ends, and DynamoDB Local deletes expired items
+DECIDED_AT = utc_now()
+DAY = china_day(DECIDED_AT)
 _numbers = itertools.count()
 
 
