@@ -11,8 +11,11 @@ LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "
 
 
 def call(
-    api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None, timeout: float = 10
+    api: str, method: str, path: str, bearer: str | None = None, body: dict | None = None, timeout: float = 30
 ) -> tuple[int, dict]:
+    """One request as a client of API Gateway makes it: waiting as long as the gateway would (29 s), so that a
+    slow cold start on a loaded machine is answered (or timed out by the stack, as the gateway would), not
+    abandoned by the test first."""
     request = urllib.request.Request(f"{api}{path}", method=method, data=json.dumps(body).encode() if body else None)
     request.add_header("Content-Type", "application/json")
     if bearer:
