@@ -21,6 +21,13 @@ from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
 
 app = create_app()
+Limit = Annotated[int, Query(ge=1, le=100)]
+Cursor = Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")]
+
+
+def cursor_key() -> bytes:
+    """The key that signs the pages' cursors (the secret is cached for 5 minutes)."""
+    return aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
 
 
 @app.get(
@@ -37,13 +44,12 @@ def get_refunds(
     status: Annotated[RefundStatus | None, Query()] = None,
     since: Annotated[Instant | None, Query(alias="from", description="decided at or after")] = None,
     until: Annotated[Instant | None, Query(alias="to", description="decided at or before")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> WorkbenchPage:
     logger.append_keys(merchant_id=merchant_id)
     query = WorkbenchQuery(route=route, status=status, since=since, until=until, limit=limit, cursor=cursor)
-    cursor_key = aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
-    return list_refunds(merchant_id, query, caller, get_store(), cursor_key)
+    return list_refunds(merchant_id, query, caller, get_store(), cursor_key())
 
 
 @app.get(
@@ -56,12 +62,11 @@ def get_refunds(
 def get_buyer_refunds(
     buyer_id: BuyerIdPath,
     caller: CurrentCaller,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[str | None, Query(max_length=1024, description="next_cursor of the previous page")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> BuyerRefundsPage:
     logger.append_keys(buyer_id=buyer_id)
-    cursor_key = aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
-    return list_buyer_refunds(buyer_id, limit, cursor, caller, get_store(), cursor_key, load_rulebook(), utc_now())
+    return list_buyer_refunds(buyer_id, limit, cursor, caller, get_store(), cursor_key(), load_rulebook(), utc_now())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

@@ -423,26 +423,22 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
         limit: int,
         before: str | None,
     ) -> MerchantRefundsPage:
-        def position(refund: Refund) -> str:
-            return f"{to_storage(refund.decided_at)}#{refund.refund_id}"
-
-        chosen = sorted(
-            (
-                refund
-                for refund in self.refunds.refunds.values()
-                if refund.merchant_id == merchant_id
+        def matches(refund: Refund) -> bool:
+            return (
+                refund.merchant_id == merchant_id
                 and (since is None or refund.decided_at >= since)
                 and (until is None or refund.decided_at <= until)
                 and all(str(getattr(refund, name)) == value for name, value in filters.items())
-                and (before is None or position(refund) < before)
-            ),
-            key=position,
-            reverse=True,
-        )
-        page = chosen[:limit]
-        return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
+            )
+
+        return self._newest_first(matches, limit, before)
 
     def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
+        return self._newest_first(lambda refund: refund.buyer_id == buyer_id, limit, before)
+
+    def _newest_first(self, matches: Callable[[Refund], bool], limit: int, before: str | None) -> MerchantRefundsPage:
+        """The matching refunds placed before `before` (positions as the index sorts them), newest first."""
+
         def position(refund: Refund) -> str:
             return f"{to_storage(refund.decided_at)}#{refund.refund_id}"
 
@@ -450,7 +446,7 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
             (
                 refund
                 for refund in self.refunds.refunds.values()
-                if refund.buyer_id == buyer_id and (before is None or position(refund) < before)
+                if matches(refund) and (before is None or position(refund) < before)
             ),
             key=position,
             reverse=True,

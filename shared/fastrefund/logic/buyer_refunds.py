@@ -7,6 +7,7 @@ from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
 from fastrefund.domain.identity import Caller
+from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
@@ -27,6 +28,11 @@ class FlagView(Frozen):
     reason_code: str | None
     at: AwareDatetime = Field(description="when the risk system flagged (or cleared) the buyer")
     expires_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, flag: BuyerFlag, now: datetime) -> "FlagView":
+        expires_at = to_api(flag.expires_at) if flag.expires_at else None
+        return cls(flagged=flag.active(now), reason_code=flag.reason_code, at=to_api(flag.at), expires_at=expires_at)
 
 
 class BuyerRefundsPage(Frozen):
@@ -66,12 +72,5 @@ def list_buyer_refunds(
         items=[RefundView.of(refund, caller) for refund in page.refunds],
         next_cursor=encode_cursor(cursor_key, owner, query, page.last) if page.last else None,
         usage=usage,
-        flag=FlagView(
-            flagged=flag.active(now),
-            reason_code=flag.reason_code,
-            at=to_api(flag.at),
-            expires_at=to_api(flag.expires_at) if flag.expires_at else None,
-        )
-        if flag
-        else None,
+        flag=FlagView.of(flag, now) if flag else None,
     )
