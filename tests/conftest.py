@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from devtools.catalogue.template import Resolver, Template
 from devtools.emulator import local_identity, resources
+from devtools.invoking import least_privilege
 from fastrefund.domain import rulebook
 from fastrefund.platform import aws_clients, config
 from fastrefund.repositories import rules_source, store
@@ -48,6 +49,25 @@ def reset_caches() -> None:
     for cached in (*configs, store.get_store, rulebook.parse_rulebook):
         cached.cache_clear()
     rules_source.forget()
+
+
+@pytest.fixture(autouse=True)
+def _least_privilege() -> Iterator[None]:
+    """Every AWS call a function makes in any test is checked against its policies in template.yaml: a call its
+    role would not allow is refused (AccessDenied) and fails the test that made it, whatever the handler did
+    with the refusal."""
+    checker = least_privilege.install(Template.load())
+    refused_before = len(checker.refused)
+    yield
+    refused = checker.refused[refused_before:]
+    assert not refused, f"calls the template's policies do not allow (function, action, resource): {refused}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    checker = least_privilege.install(Template.load())
+    terminalreporter.write_line(
+        f"least privilege: {len(checker.verified)} (function, action, resource) triples verified in this process"
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -58,7 +58,7 @@ def sweep_review_deadlines(stack: Any) -> dict[str, int]:
     """The minute's review deadline as the deployed service runs it: the dispatcher hands out the review
     partitions on the sweep queue, and a sweeper takes each one. The sweepers' outcomes, summed."""
     assert invoke("review_deadlines", event("review_deadlines_scheduled")) == {"partitions": 65}
-    url, total = stack.resolve.refs["ReviewSweepQueue"], {"decided": 0, "failed": 0}
+    url, total = stack.resolve.refs["ReviewSweepQueue"], {"decided": 0, "escalated": 0, "failed": 0}
     while messages := stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         for message in messages:
             outcome = invoke("review_sweeper", sqs_batch(message["Body"]))

@@ -14,6 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from devtools.catalogue.template import Function, Template
+from devtools.invoking import least_privilege
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -68,7 +69,8 @@ def invoke(function: Function, event: dict[str, Any], physical_name: str | None 
     """Run the function's handler with the event, as one invocation of a warm container."""
     _, handler_name = function.handler
     handler = getattr(load_module(function), handler_name)
-    return handler(event, LambdaContext.of(function, physical_name or function.logical_id))
+    with least_privilege.acting_as(function):  # its calls checked against its policies, where a check is installed
+        return handler(event, LambdaContext.of(function, physical_name or function.logical_id))
 
 
 def invoke_named(name: str, event: dict[str, Any]) -> Any:

@@ -1,7 +1,7 @@
-"""One review partition, swept: its requests past their deadline approved for the silent merchant (or cancelled
-on a closed order), in parallel, within a time budget (logic/review_deadlines.py). Each decision is the same
-conditional transaction as a merchant's, so a merchant deciding at the same moment either wins or is answered
-with the deadline's result.
+"""One review partition, swept: its requests past their deadline approved for the silent merchant (cancelled on a
+closed order; passed to ops when a buyer's guard held them), in parallel, within a time budget
+(logic/review_deadlines.py). Each decision is the same conditional transaction as a merchant's, so a merchant
+deciding at the same moment either wins or is answered with the deadline's result.
 
 A unit lives a minute on its queue (its retention period): by then the next minute's has been handed out.
 """
@@ -24,7 +24,7 @@ TIME_LEFT_MS = 15_000  # stop reading new pages this close to the timeout: the n
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    decided = failed = 0
+    decided = escalated = failed = 0
     for record in SQSEvent(event).records:  # the queue hands out one unit at a time
         unit = review_deadlines.SweepUnit.model_validate_json(record.body)
         logger.append_keys(partition=unit.partition)
@@ -33,8 +33,12 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
             unit.partition, get_store(), utc_now, lambda: context.get_remaining_time_in_millis() > TIME_LEFT_MS
         )
         metrics.add_metric(name="ReviewsTimedOut", unit=MetricUnit.Count, value=outcome.decided)
+        metrics.add_metric(name="ReviewsEscalated", unit=MetricUnit.Count, value=outcome.escalated)
         metrics.add_metric(name="ReviewTimeoutFailures", unit=MetricUnit.Count, value=outcome.failed)
         metrics.add_metric(name="OldestDueReviewAge", unit=MetricUnit.Seconds, value=outcome.lag_seconds(started))
-        logger.info("review deadlines applied", extra={"decided": outcome.decided, "failed": outcome.failed})
-        decided, failed = decided + outcome.decided, failed + outcome.failed
-    return {"decided": decided, "failed": failed}
+        logger.info(
+            "review deadlines applied",
+            extra={"decided": outcome.decided, "escalated": outcome.escalated, "failed": outcome.failed},
+        )
+        decided, escalated, failed = decided + outcome.decided, escalated + outcome.escalated, failed + outcome.failed
+    return {"decided": decided, "escalated": escalated, "failed": failed}

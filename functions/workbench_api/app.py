@@ -1,5 +1,5 @@
-"""HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), and ops' view
-of one buyer's requests."""
+"""HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), and ops' views:
+one buyer's requests, and the requests passed to ops at their deadline."""
 
 from http import HTTPStatus
 from typing import Annotated, Any
@@ -13,6 +13,7 @@ from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
+from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients
 from fastrefund.platform.config import get_workbench_config
@@ -66,7 +67,20 @@ def get_buyer_refunds(
     cursor: Cursor = None,
 ) -> BuyerRefundsPage:
     logger.append_keys(buyer_id=buyer_id)
-    return list_buyer_refunds(buyer_id, limit, cursor, caller, get_store(), cursor_key(), load_rulebook(), utc_now())
+    return list_buyer_refunds(buyer_id, limit, cursor, caller, get_store(), cursor_key, load_rulebook, utc_now())
+
+
+@app.get(
+    "/escalated-refund-requests",
+    operation_id="listEscalatedRefunds",
+    summary="Ops: requests held for a buyer's flag or limit whose review deadline passed, oldest first",
+    tags=["buyers"],
+    responses=documented(
+        {HTTPStatus.OK: ("a page of the requests waiting for ops", EscalatedRefundsPage)}, HTTPStatus.FORBIDDEN
+    ),
+)
+def get_escalated_refunds(caller: CurrentCaller, limit: Limit = 50, cursor: Cursor = None) -> EscalatedRefundsPage:
+    return list_escalated_refunds(limit, cursor, caller, get_store(), cursor_key())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

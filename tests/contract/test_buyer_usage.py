@@ -24,35 +24,41 @@ def paid(store: Store, order_id: str):
 def test_a_refund_is_counted_with_its_commit(store: Store):
     placed = paid(store, "o-1")
     refund = refund_of(placed, decided_at=NOW)
-    read = store.buyers.standing("b-1").usage
+    read = store.buyers.standing("b-1")
 
-    store.refunds.commit_auto_refund(
-        refund, placed, counted=read.counting(refund.refund_id, refund.amount_fen, NOW, 30)
-    )
+    store.refunds.commit_auto_refund(refund, placed, read)
 
     stored = store.buyers.standing("b-1").usage
-    assert (stored.version, [counted.refund_id for counted in stored.refunds]) == (1, [refund.refund_id])
+    assert stored.version == 1
     assert stored.within(NOW, 30) == (1, refund.amount_fen)
 
 
 def test_a_count_from_a_version_no_longer_stored_cancels_the_whole_commit(store: Store):
     # Given two refunds decided on the same read of the buyer's usage
     first_order, second_order = paid(store, "o-1"), paid(store, "o-2")
-    read = store.buyers.standing("b-1").usage
+    read = store.buyers.standing("b-1")
     first, second = refund_of(first_order, decided_at=NOW), refund_of(second_order, decided_at=NOW)
-    store.refunds.commit_auto_refund(
-        first, first_order, counted=read.counting(first.refund_id, first.amount_fen, NOW, 30)
-    )
+    store.refunds.commit_auto_refund(first, first_order, read)
 
     with pytest.raises(BuyerUsageChanged):
-        store.refunds.commit_auto_refund(
-            second, second_order, counted=read.counting(second.refund_id, second.amount_fen, NOW, 30)
-        )
+        store.refunds.commit_auto_refund(second, second_order, read)
 
     # Then the second changed nothing: its order is still paid, and only the first is counted
     assert store.orders.get("o-2").status is OrderStatus.PAID
     assert store.refunds.order_and_refund("o-2")[1] is None
-    assert [counted.refund_id for counted in store.buyers.standing("b-1").usage.refunds] == [first.refund_id]
+    assert store.buyers.standing("b-1").usage.within(NOW, 30) == (1, first.amount_fen)
+
+
+def test_what_is_kept_of_a_buyer_stays_a_count_a_day_however_many_refunds(store: Store):
+    # Given 40 refunds of one buyer on one China day, each counted in its own commit
+    for n in range(40):
+        placed = paid(store, f"o-{n}")
+        store.refunds.commit_auto_refund(refund_of(placed, decided_at=NOW), placed, store.buyers.standing("b-1"))
+
+    # Then one day is kept, counting all of them
+    stored = store.buyers.standing("b-1").usage
+    assert (len(stored.days), stored.version) == (1, 40)
+    assert stored.within(NOW, 1) == (40, 40 * placed.paid_amount_fen)
 
 
 def test_the_latest_word_on_a_buyer_wins_whatever_the_order_it_comes_in(store: Store):

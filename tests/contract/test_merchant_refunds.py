@@ -23,7 +23,7 @@ def seeded(store: Store) -> list:
         route = Route.MERCHANT_AUTO_REFUND if n % 7 == 0 else Route.PLATFORM_FAST_REFUND
         refund = refund_of(paid, route=route, refund_id=f"r-{n:02}", decided_at=decided_at)
         store.orders.add_paid(paid)
-        store.refunds.commit_auto_refund(refund, paid)
+        store.refunds.commit_auto_refund(refund, paid, store.buyers.standing(paid.buyer_id))
         stored.append(refund)
     return sorted(stored, key=lambda refund: (refund.decided_at, refund.refund_id), reverse=True)
 

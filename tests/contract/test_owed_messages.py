@@ -16,7 +16,7 @@ def test_an_approval_owes_its_messages_until_each_is_confirmed_once(store: Store
     paid = order(paid_at=NOW - timedelta(hours=1))
     store.orders.add_paid(paid)
     refund = refund_of(paid, requested_at=NOW, decided_at=NOW, payout=Payout(updated_at=NOW))
-    store.refunds.commit_auto_refund(refund, paid)
+    store.refunds.commit_auto_refund(refund, paid, store.buyers.standing(paid.buyer_id))
     later = NOW + timedelta(minutes=10)
 
     assert owed_ids(store, NOTICES, NOW - timedelta(minutes=1), 10) == []  # not yet owed

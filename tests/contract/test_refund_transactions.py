@@ -38,7 +38,7 @@ def ship(store: Store, order_id: str = "o-1") -> None:
 def test_an_auto_refund_commits_the_order_and_the_request_together(store: Store):
     read = paid(store)
 
-    store.refunds.commit_auto_refund(refund_of(read), read)
+    store.refunds.commit_auto_refund(refund_of(read), read, store.buyers.standing(read.buyer_id))
 
     stored_order, stored_refund = store.refunds.order_and_refund("o-1")
     assert stored_order is not None and stored_order.status is OrderStatus.REFUNDED
@@ -51,7 +51,7 @@ def test_an_order_shipped_since_it_was_read_is_not_refunded(store: Store):
     ship(store)
 
     with pytest.raises(OrderChanged):
-        store.refunds.commit_auto_refund(refund_of(read), read)
+        store.refunds.commit_auto_refund(refund_of(read), read, store.buyers.standing(read.buyer_id))
     assert store.refunds.requests_of("o-1") == []
 
 
@@ -61,7 +61,7 @@ def test_an_existing_request_is_answered_first_even_when_the_order_also_changed(
     ship(store)  # ...and the order shipped since
 
     with pytest.raises(RefundExists):
-        store.refunds.commit_auto_refund(refund_of(read), read)
+        store.refunds.commit_auto_refund(refund_of(read), read, store.buyers.standing(read.buyer_id))
 
 
 def test_a_request_made_since_the_read_cancels_the_write(store: Store):
@@ -118,7 +118,7 @@ def test_a_rejection_frees_the_order_and_a_decision_after_a_shipment_is_refused(
 def test_a_payout_is_saved_only_over_the_payout_read(store: Store):
     read = paid(store)
     refund = refund_of(read, payout=Payout(updated_at=NOW))
-    store.refunds.commit_auto_refund(refund, read)
+    store.refunds.commit_auto_refund(refund, read, store.buyers.standing(read.buyer_id))
     succeeded = refund.model_copy(update={"payout": Payout(status=PayoutStatus.SUCCEEDED, updated_at=NOW)})
 
     store.refunds.save_payout(succeeded, refund.payout)

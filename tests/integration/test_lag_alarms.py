@@ -43,7 +43,7 @@ def test_a_review_three_minutes_past_its_deadline_fires_the_late_alarm(stack, ca
     )
     capsys.readouterr()
 
-    assert sweep_review_deadlines(stack) == {"decided": 1, "failed": 0}
+    assert sweep_review_deadlines(stack) == {"decided": 1, "escalated": 0, "failed": 0}
     assert max(emitted(capsys, metric)) > threshold
     sweep_review_deadlines(stack)
     assert max(emitted(capsys, metric)) <= threshold

@@ -175,12 +175,12 @@ def test_the_review_deadline_approves_for_the_silent_merchant(stack, review, mon
     short = response_json(invoke("orders_api", request))
     time.sleep(1.1)
 
-    assert sweep_review_deadlines(stack) == {"decided": 1, "failed": 0}
+    assert sweep_review_deadlines(stack) == {"decided": 1, "escalated": 0, "failed": 0}
     [timed_out] = response_json(requests_of("o-2"))["refund_requests"]
     assert (timed_out["refund_id"], timed_out["status"]) == (short["refund_id"], "APPROVED")
     assert timed_out["resolution"]["by"] == "REVIEW_TIMEOUT"
     assert response_json(requests_of())["refund_requests"] == [review]  # its 48 hours are not over
-    assert sweep_review_deadlines(stack) == {"decided": 0, "failed": 0}
+    assert sweep_review_deadlines(stack) == {"decided": 0, "escalated": 0, "failed": 0}
 
 
 def payouts_queue(stack) -> str:

@@ -39,7 +39,7 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
         case "review_deadlines":
             assert result == {"partitions": 65}
         case "review_sweeper":  # the requests in review are not due for 48 hours
-            assert result == {"decided": 0, "failed": 0}
+            assert result == {"decided": 0, "escalated": 0, "failed": 0}
         case "reconciler":  # the refunds just made owe notices, but not for 5 minutes yet
             assert result == {"notices": 0, "payouts": 0}
         case "usage_reconciler":  # no reservation leaked

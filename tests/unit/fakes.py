@@ -33,6 +33,7 @@ from fastrefund.domain.models.refund import (
     DueCursor,
     DuePage,
     DueReview,
+    EscalatedPage,
     MerchantRefundsPage,
     Payout,
     Refund,
@@ -201,21 +202,18 @@ class InMemoryRefunds(ports.Refunds):
         self._hold(refund, order, new_status=None)
         self.refunds[refund.refund_id] = refund
 
-    def commit_auto_refund(
-        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
-    ) -> None:
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerStanding) -> None:
         self._happen_meanwhile()
         now = self.buyers.standing(refund.buyer_id)
-        if buyer is not None and now.flag != buyer.flag:
+        if now.flag != buyer.flag:
             self._order_as_read(order)  # the order's races take precedence, as in the transaction
             raise BuyerFlagChanged(refund.buyer_id)
-        if counted is not None and now.usage.version != counted.version - 1:
+        if now.usage.version != buyer.usage.version:
             self._order_as_read(order)
             raise BuyerUsageChanged(refund.buyer_id)
         self._hold(refund, order, new_status=OrderStatus.REFUNDED)
         self.refunds[refund.refund_id] = refund
-        if counted is not None:
-            self.buyers.usages[refund.buyer_id] = counted
+        self.buyers.usages[refund.buyer_id] = buyer.usage.counting(refund.amount_fen, refund.decided_at)
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         self._happen_meanwhile()
@@ -230,6 +228,13 @@ class InMemoryRefunds(ports.Refunds):
         stored = self._as_read(refund, was, order, allow_free=False)
         self.refunds[refund.refund_id] = refund
         self.orders.orders[order.order_id] = stored.model_copy(update={"refund_id": None})
+
+    def escalate(self, refund: Refund) -> None:
+        self._happen_meanwhile()
+        stored = self.refunds[refund.refund_id]
+        if stored.status is not RefundStatus.PENDING_REVIEW or stored.escalated_at is not None:
+            raise RequestChanged(f"refund {refund.refund_id} changed")
+        self.refunds[refund.refund_id] = stored.model_copy(update={"escalated_at": refund.escalated_at})
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
         self._happen_meanwhile()
@@ -435,6 +440,16 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
 
     def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
         return self._newest_first(lambda refund: refund.buyer_id == buyer_id, limit, before)
+
+    def escalated_refunds(self, limit: int, after: str | None) -> EscalatedPage:
+        waiting = sorted(
+            (f"{to_storage(refund.escalated_at)}#{refund.refund_id}", refund)
+            for refund in self.refunds.refunds.values()
+            if refund.escalated_at and refund.status is RefundStatus.PENDING_REVIEW
+        )
+        chosen = [(position, refund) for position, refund in waiting if after is None or position > after]
+        page = chosen[:limit]
+        return EscalatedPage(refunds=[refund for _, refund in page], last=page[-1][0] if len(chosen) > limit else None)
 
     def _newest_first(self, matches: Callable[[Refund], bool], limit: int, before: str | None) -> MerchantRefundsPage:
         """The matching refunds placed before `before` (positions as the index sorts them), newest first."""

@@ -1,5 +1,5 @@
-"""Limits per buyer (the rules document's buyer_limits): at their edges, on both routes, in the dry run, and
-against a buyer's other refund counted between the read and the write."""
+"""Limits per buyer (the rules document's buyer_limits): at their edges, on both routes, in the dry run, against
+a buyer's other refund counted between the read and the write; counted whatever the rules say, and bounded."""
 
 from datetime import timedelta
 
@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fastrefund.domain.clock import china_day, start_of_china_day
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models.buyer import BuyerUsage, CountedRefund
+from fastrefund.domain.models.buyer import LONGEST_WINDOW_DAYS, BuyerUsage
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.rulebook import BuyerLimits, RuleBook
@@ -28,11 +29,10 @@ def rules_with(**limits) -> RuleBook:
 
 
 def earlier(*amounts_and_days_ago: tuple[int, float]) -> BuyerUsage:
-    refunds = [
-        CountedRefund(refund_id=f"r-old-{n}", amount_fen=amount, decided_at=NOW - timedelta(days=days_ago))
-        for n, (amount, days_ago) in enumerate(amounts_and_days_ago)
-    ]
-    return BuyerUsage(buyer_id="b-1", refunds=refunds, version=len(refunds))
+    usage = BuyerUsage(buyer_id="b-1")
+    for amount, days_ago in sorted(amounts_and_days_ago, key=lambda refund: -refund[1]):
+        usage = usage.counting(amount, NOW - timedelta(days=days_ago))
+    return usage
 
 
 @pytest.fixture(autouse=True)
@@ -58,22 +58,48 @@ def test_the_amount_limit_admits_exactly_up_to_its_maximum(used, amount):
     assert reached is (used + amount > 300_000)
 
 
-def test_refunds_older_than_the_window_do_not_count():
-    usage = earlier((100, 30), (100, 29.99))  # one just left the window, one is inside
+def test_a_refund_counts_until_the_end_of_the_china_day_the_window_leaves_it_on():
+    # Given a refund decided 30 days and one hour ago, and one decided on the China day before that
+    window_start = NOW - timedelta(days=30)
+    day_before = start_of_china_day(china_day(window_start)) - timedelta(hours=1)
+    usage = earlier((100, 30 + 1 / 24), (100, (NOW - day_before) / timedelta(days=1)))
+    limits = BuyerLimits(window_days=30, max_auto_refunds=1)
 
-    assert not buyer_limit_reached(BuyerLimits(window_days=30, max_auto_refunds=2), usage, 100, NOW)
-    assert buyer_limit_reached(BuyerLimits(window_days=30, max_auto_refunds=1), usage, 100, NOW)
+    # Then the first still counts (the window's first China day counts whole), the second does not
+    assert usage.within(NOW, 30) == (1, 100)
+    assert buyer_limit_reached(limits, usage, 100, NOW)
+    assert not buyer_limit_reached(limits, usage, 100, NOW + timedelta(days=1))
 
 
-def test_no_limits_set_reads_nothing_of_the_buyer():
+def test_every_refund_is_counted_whatever_the_rules_say_so_turning_limits_on_finds_them():
+    # Given three auto-refunds of a buyer while the rules set no buyer limits
     store = InMemoryStore()
-    store.orders.add_paid(order())
-    store.buyers.usages["b-1"] = earlier(*[(100, 1)] * 50)
+    for n in range(1, 5):
+        store.orders.add_paid(order(order_id=f"o-{n}"))
+    for n in range(1, 4):
+        refund, _ = request_refund(f"o-{n}", {}, BUYER, store, default_rulebook(), NOW)
+        assert refund.status is RefundStatus.AUTO_REFUNDED
 
-    refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), NOW)
+    # When limits of three refunds are turned on
+    fourth, _ = request_refund("o-4", {}, BUYER, store, rules_with(max_auto_refunds=3), NOW)
 
-    assert refund.status is RefundStatus.AUTO_REFUNDED
-    assert store.buyers.standing("b-1").usage.version == 50  # not counted: no limits, no count
+    # Then the fourth request sees the three
+    assert store.buyers.standing("b-1").usage.within(NOW, 30) == (3, 3 * 19_900)
+    assert fourth.status is RefundStatus.PENDING_REVIEW
+    assert Reason.BUYER_LIMIT_REACHED in fourth.reasons
+
+
+@given(days_ago=st.lists(st.floats(0, 2 * LONGEST_WINDOW_DAYS), max_size=60))
+def test_what_is_kept_of_a_buyer_is_a_count_a_day_within_the_longest_window_of_the_newest(days_ago):
+    usage = earlier(*[(100, ago) for ago in days_ago])
+
+    newest = NOW - timedelta(days=min(days_ago, default=0))
+    first_reachable = china_day(newest - timedelta(days=LONGEST_WINDOW_DAYS))
+    assert len(usage.days) <= LONGEST_WINDOW_DAYS + 1
+    assert all(day >= first_reachable for day in usage.days)
+    # and the longest window still counts every refund it reaches: none was dropped too early
+    reachable = [ago for ago in days_ago if china_day(NOW - timedelta(days=ago)) >= first_reachable]
+    assert usage.within(newest, LONGEST_WINDOW_DAYS)[0] == len(reachable)
 
 
 @pytest.mark.parametrize("route", [Route.PLATFORM_FAST_REFUND, Route.MERCHANT_AUTO_REFUND])
@@ -89,7 +115,7 @@ def test_an_approval_counts_and_the_next_past_the_limit_goes_to_review_with_the_
     second, _ = request_refund("o-2", {}, BUYER, store, rules, NOW)
 
     assert (first.status, first.route) == (RefundStatus.AUTO_REFUNDED, route)
-    assert [counted.refund_id for counted in store.buyers.standing("b-1").usage.refunds] == [first.refund_id]
+    assert store.buyers.standing("b-1").usage.within(NOW, 30) == (1, amount)
     assert second.status is RefundStatus.PENDING_REVIEW
     assert Reason.BUYER_LIMIT_REACHED in second.reasons
 
@@ -118,4 +144,4 @@ def test_a_refund_of_the_buyer_counted_meanwhile_is_seen_and_the_request_decided
     # Then this one is decided again on the new count: to review, and the buyer has one refund counted
     assert refund.status is RefundStatus.PENDING_REVIEW
     assert Reason.BUYER_LIMIT_REACHED in refund.reasons
-    assert len(store.buyers.standing("b-1").usage.refunds) == 1
+    assert store.buyers.standing("b-1").usage.within(NOW, 30)[0] == 1

@@ -72,6 +72,7 @@ def test_each_operation_has_the_id_a_generated_client_names_it_by():
         "POST /merchants/{merchant_id}/refund-checks": "checkOrdersBeforeShipping",
         "GET /merchants/{merchant_id}/refunds": "listMerchantRefunds",
         "GET /buyers/{buyer_id}/refund-requests": "listBuyerRefunds",
+        "GET /escalated-refund-requests": "listEscalatedRefunds",
         "GET /merchants/{merchant_id}/notice-subscriptions": "listNoticeSubscriptions",
         "PUT /merchants/{merchant_id}/notice-subscriptions": "subscribeToNotices",
         "DELETE /merchants/{merchant_id}/notice-subscriptions/{subscription_id}": "unsubscribeFromNotices",

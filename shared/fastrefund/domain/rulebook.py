@@ -11,6 +11,7 @@ from typing import Annotated, Self
 from pydantic import Field, model_validator
 
 from fastrefund.domain.clock import start_of_china_day
+from fastrefund.domain.models.buyer import LONGEST_WINDOW_DAYS
 from fastrefund.domain.models.common import MAX_FEN, Frozen, ProductType
 
 
@@ -39,7 +40,14 @@ class BuyerLimits(Frozen):
     """How far one buyer's automatic refunds may go in a rolling window; past it, a request goes to review
     (BUYER_LIMIT_REACHED). Approvals in review are the merchant's choice and do not count."""
 
-    window_days: Annotated[int, Field(ge=1, le=366, description="the rolling window, ending at the request")]
+    window_days: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=LONGEST_WINDOW_DAYS,
+            description="the window ending at the request; it counts the China day it starts on whole",
+        ),
+    ]
     max_auto_refunds: Annotated[int | None, Field(ge=0, le=10_000, description="null: no count limit")] = None
     max_auto_refund_fen: Annotated[int | None, Field(ge=0, le=MAX_FEN, description="null: no amount limit")] = None
 

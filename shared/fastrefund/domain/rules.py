@@ -9,6 +9,7 @@ from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
+from fastrefund.domain.models.refund import BUYER_GUARDS
 from fastrefund.domain.rulebook import BuyerLimits, RuleBook
 
 _STATE_REASONS = {
@@ -49,7 +50,7 @@ def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage
     """Both routes, in the order they are tried; `platform` is `platform_check`'s answer for this order,
     computed once per request (the platform route alone needs no merchant read). The buyer's limits and flag
     bind both routes: the platform check found them."""
-    buyer: list[Reason] = [reason for reason in platform.reasons if reason in BUYER_REASONS]
+    buyer: list[Reason] = [reason for reason in platform.reasons if reason in BUYER_GUARDS]
     return Decision(
         order_id=order.order_id,
         amount_fen=order.paid_amount_fen,
@@ -66,9 +67,6 @@ def buyer_limit_reached(limits: BuyerLimits | None, buyer: BuyerUsage | None, am
     over_count = limits.max_auto_refunds is not None and count + 1 > limits.max_auto_refunds
     over_fen = limits.max_auto_refund_fen is not None and fen + amount_fen > limits.max_auto_refund_fen
     return over_count or over_fen
-
-
-BUYER_REASONS = (Reason.BUYER_FLAGGED, Reason.BUYER_LIMIT_REACHED)
 
 
 def buyer_reasons(rulebook: RuleBook, buyer: BuyerStanding | None, amount_fen: int, now: datetime) -> list[Reason]:

@@ -1,6 +1,7 @@
 """Ops' view of one buyer: the buyer's refund requests, newest first, paged and signed like the workbench, with
 the buyer's standing (the rules' window usage, the risk flag)."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from pydantic import AwareDatetime, Field
@@ -48,16 +49,18 @@ def list_buyer_refunds(
     cursor: str | None,
     caller: Caller,
     store: Store,
-    cursor_key: bytes,
-    rulebook: RuleBook,
+    cursor_key: Callable[[], bytes],
+    rulebook: Callable[[], RuleBook],
     now: datetime,
 ) -> BuyerRefundsPage:
+    """`cursor_key` and `rulebook` are read only once the caller is known to be ops: to anyone else, 403 whatever
+    their state."""
     caller.require_ops()
     owner, query = f"#buyer/{buyer_id}", WorkbenchQuery(limit=limit)  # "#" is in no merchant's id
-    before = decode_cursor(cursor_key, cursor, owner, query) if cursor else None
+    before = decode_cursor(cursor_key(), cursor, owner, query) if cursor else None
     page = store.workbench.buyer_refunds(buyer_id, limit, before)
     standing = store.buyers.standing(buyer_id)
-    limits, flag = rulebook.buyer_limits, standing.flag
+    limits, flag = rulebook().buyer_limits, standing.flag
     usage = None
     if limits is not None:
         count, fen = standing.usage.within(now, limits.window_days)
@@ -70,7 +73,7 @@ def list_buyer_refunds(
         )
     return BuyerRefundsPage(
         items=[RefundView.of(refund, caller) for refund in page.refunds],
-        next_cursor=encode_cursor(cursor_key, owner, query, page.last) if page.last else None,
+        next_cursor=encode_cursor(cursor_key(), owner, query, page.last) if page.last else None,
         usage=usage,
         flag=FlagView.of(flag, now) if flag else None,
     )

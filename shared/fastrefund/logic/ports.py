@@ -8,10 +8,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
+from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding
 from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
-from fastrefund.domain.models.refund import DueCursor, DuePage, MerchantRefundsPage, Payout, Refund, RefundStatus
+from fastrefund.domain.models.refund import (
+    DueCursor,
+    DuePage,
+    EscalatedPage,
+    MerchantRefundsPage,
+    Payout,
+    Refund,
+    RefundStatus,
+)
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
@@ -93,14 +101,11 @@ class Refunds(Protocol):
         longer as read."""
         ...
 
-    def commit_auto_refund(
-        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
-    ) -> None:
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerStanding) -> None:
         """Refund the order with the new request, all or nothing; a RaceLost when the order changed since
-        the decision's read. With `buyer` (the buyer's standing as read), only if the buyer's risk flag is
-        still as read (BuyerFlagChanged if not); with `counted` (the buyer's usage counting this refund, one
-        version past the one read), the usage is stored in the same step, if still at the version read
-        (BuyerUsageChanged if not)."""
+        the decision's read. Only if the buyer's risk flag is still as read in `buyer` (BuyerFlagChanged if
+        not); the refund is counted in the buyer's usage in the same step, whatever the rules' buyer limits,
+        if the usage is still at the version read (BuyerUsageChanged if not)."""
         ...
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
@@ -110,6 +115,11 @@ class Refunds(Protocol):
 
     def end_request(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the rejected or withdrawn request and free its order (as read), together."""
+        ...
+
+    def escalate(self, refund: Refund) -> None:
+        """Pass a request in review to ops (`refund` carries escalated_at), if still in review and not yet
+        passed; RequestChanged otherwise."""
         ...
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
@@ -199,6 +209,11 @@ class MerchantRefunds(Protocol):
 
     def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
         """Up to `limit` of the buyer's requests placed before the position `before`, newest first."""
+        ...
+
+    def escalated_refunds(self, limit: int, after: str | None) -> EscalatedPage:
+        """Up to `limit` of the requests passed to ops at their deadline and still in review, oldest first,
+        from the position after `after`."""
         ...
 
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:

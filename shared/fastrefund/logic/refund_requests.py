@@ -4,9 +4,10 @@ Reads: the order (and, when it has one, its open or approved request, which is r
 when the platform guarantee does not approve, the merchant's settings: for an approval, a copy up to a
 few seconds old (its reservation checks the policy version); otherwise read now, with the day's usage.
 The buyer's standing is read too (one query, after the order, which names the buyer): the risk flag, and the
-counted refunds. An approval commits only while the flag is as read (a flag recorded first wins), and, with
-buyer limits in the rules, stores the counted refunds with the new refund in the same transaction, on the
-version read: a buyer's concurrent requests are counted one after the other, and none passes the limits.
+counted refunds. An approval commits only while the flag is as read (a flag recorded first wins), and counts
+the new refund in the buyer's usage in the same transaction, on the version read, whatever the rules' buyer
+limits say (so turning them on finds every refund of the window): a buyer's concurrent requests are counted
+one after the other, and none passes the limits.
 Writes: one transaction over the order and the new request; the merchant route first reserves the refund
 on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
 the reservation back if the transaction is cancelled. So an auto-refund is 3 calls on the platform route (the
@@ -14,7 +15,6 @@ order, the buyer's standing, the commit), 4 on the merchant's.
 """
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated
@@ -33,7 +33,7 @@ from fastrefund.domain.errors import (
     TooManyRequests,
 )
 from fastrefund.domain.identity import Caller
-from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
+from fastrefund.domain.models.buyer import BuyerStanding
 from fastrefund.domain.models.common import Frozen, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
@@ -48,9 +48,6 @@ from fastrefund.domain.rulebook import RuleBook
 from fastrefund.logic.ports import Store
 from fastrefund.logic.settling import settle
 from fastrefund.platform.observability import logger
-
-# The buyer's usage with a new refund counted, by the refund's id; None when the rules set no buyer limits
-Counting = Callable[[str], BuyerUsage] | None
 
 
 class RefundRequest(Frozen):
@@ -90,9 +87,9 @@ def _parsed(body: object) -> RefundRequest:
 
 def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
     # The buyer's standing (risk flag, counted refunds): an approval commits only while the flag is as read,
-    # and, with buyer limits, counts in the buyer's usage in the same transaction
+    # and counts in the buyer's usage in the same transaction
     buyer = store.buyers.standing(order.buyer_id)
-    approval = _Approval(order, store, buyer, _counting(buyer.usage, order, rulebook, now))
+    approval = _Approval(order, store, buyer)
     platform = rules.platform_check(order, rulebook, now, buyer)
     if platform.eligible:
         draft = _draft(order, request, now, platform.rule_version, buyer=buyer)
@@ -103,14 +100,6 @@ def _decide_and_commit(order: Order, request: RefundRequest, store: Store, ruleb
         return _by_merchant_policy(order, request, platform, approval, rulebook, now, trust_copy=False)
 
 
-def _counting(usage: BuyerUsage, order: Order, rulebook: RuleBook, now: datetime) -> Counting:
-    """What an approval stores of the buyer's usage: the usage read, counting this refund (None: no limits)."""
-    if rulebook.buyer_limits is None:
-        return None
-    window_days = rulebook.buyer_limits.window_days
-    return lambda refund_id: usage.counting(refund_id, order.paid_amount_fen, now, window_days)
-
-
 @dataclass(frozen=True)
 class _Approval:
     """How this request is committed if a route approves it: with the order as read, and the buyer's standing."""
@@ -118,14 +107,12 @@ class _Approval:
     order: Order
     store: Store
     buyer: BuyerStanding
-    counted: Counting
 
     def commit(self, draft: Refund, route: Route) -> Refund:
         refund = draft.model_copy(
             update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
         )
-        counted = self.counted(refund.refund_id) if self.counted else None
-        self.store.refunds.commit_auto_refund(refund, self.order, self.buyer, counted)
+        self.store.refunds.commit_auto_refund(refund, self.order, self.buyer)
         extra = {"order_id": refund.order_id, "route": route, "amount": refund.amount_fen}
         logger.info("order auto-refunded", extra=extra)
         return refund

@@ -3,7 +3,7 @@
 from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
-from fastrefund.domain.identity import Caller, reasons_seen_by
+from fastrefund.domain.identity import Caller, Role, reasons_seen_by
 from fastrefund.domain.models.common import Frozen, Reason, Route
 from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund, RefundStatus
 from fastrefund.domain.notices import ResolutionView
@@ -32,7 +32,14 @@ class RefundView(Frozen):
     reasons: list[Reason]
     requested_at: AwareDatetime
     decided_at: AwareDatetime
-    review_deadline: AwareDatetime | None = Field(description="while in review: approved for the merchant then")
+    review_deadline: AwareDatetime | None = Field(
+        description="while in review: approved for the merchant then (passed to ops instead, when held for the buyer)"
+    )
+    escalated_at: AwareDatetime | None = Field(
+        default=None,
+        description="held for the buyer's flag or limit, its deadline passed it to ops (still in review); never"
+        " shown to the buyer",
+    )
     resolution: ResolutionView | None = Field(description="how the review ended, once it has")
     payout: PayoutView | None = Field(description="the payment to the buyer, once approved")
 
@@ -45,12 +52,13 @@ class RefundView(Frozen):
             requested_at=to_api(refund.requested_at),
             decided_at=to_api(refund.decided_at),
             review_deadline=to_api(refund.review_deadline) if refund.review_deadline else None,
+            escalated_at=to_api(refund.escalated_at) if refund.escalated_at and caller.role is not Role.BUYER else None,
             resolution=ResolutionView.of(refund.resolution) if refund.resolution else None,
             payout=PayoutView.of(refund.payout) if refund.payout else None,
         )
 
 
-_INSTANTS_AND_PARTS = {"requested_at", "decided_at", "review_deadline", "resolution", "payout"}
+_INSTANTS_AND_PARTS = {"requested_at", "decided_at", "review_deadline", "escalated_at", "resolution", "payout"}
 
 
 class RefundList(Frozen):

@@ -1,5 +1,7 @@
 """The review deadline at platform scale: every minute each review partition is swept on its own, by its own
-sweeper, and inside a partition the due requests are decided in parallel (docs/capacity.md has the sizes).
+sweeper, and inside a partition the due requests are decided in parallel (docs/capacity.md has the sizes). A
+request a buyer's guard held is passed to ops instead (reviews.expire), and the minute's dispatcher reports how
+long the oldest of those has waited.
 
 A sweeper pages through its partition's due requests, earliest deadline first, and never restarts: a request
 that cannot be decided (its order missing, a transaction that keeps failing) is counted and passed over, and
@@ -31,6 +33,7 @@ class SweepUnit(Frozen):
 @dataclass
 class SweepOutcome:
     decided: int = 0  # approved for the silent merchant, or cancelled on a closed order
+    escalated: int = 0  # held for a buyer's flag or limit: passed to ops
     failed: int = 0  # could not be decided now: passed over, tried again next minute
     oldest_due: datetime | None = None  # the earliest deadline found past due, decided or not
 
@@ -53,18 +56,31 @@ def sweep(partition: str, store: Store, clock: Callable[[], datetime], has_time:
             if due and outcome.oldest_due is None:
                 outcome.oldest_due = due[0].review_deadline
             for decided in pool.map(lambda review: _decide(review, store, clock), due):
-                outcome.decided += decided is True
+                outcome.decided += decided == DECIDED
+                outcome.escalated += decided == ESCALATED
                 outcome.failed += decided is None
             if cursor is None:
                 break
     return outcome
 
 
-def _decide(review: DueReview, store: Store, clock: Callable[[], datetime]) -> bool | None:
-    """True when decided now, False when there was nothing to do (decided first by someone else), None when
+DECIDED, ESCALATED, NOTHING = "decided", "escalated", "nothing"
+
+
+def _decide(review: DueReview, store: Store, clock: Callable[[], datetime]) -> str | None:
+    """DECIDED now, ESCALATED (passed to ops), NOTHING to do (decided first by someone else), or None when
     it could not be decided."""
     try:
-        return reviews.expire(review.order_id, review.refund_id, store, clock()) is not None
+        expired = reviews.expire(review.order_id, review.refund_id, store, clock())
     except Exception:  # one request's trouble must not hold back the others; the next minute tries it again
         logger.exception("review deadline not applied", extra=review.model_dump(mode="json"))
         return None
+    if expired is None:
+        return NOTHING
+    return ESCALATED if expired.escalated_at else DECIDED
+
+
+def oldest_escalated_wait(store: Store, now: datetime) -> float:
+    """How long the oldest request passed to ops has waited for them, in seconds (0 when none waits)."""
+    oldest = store.workbench.escalated_refunds(1, None).refunds
+    return lag_seconds(oldest[0].escalated_at if oldest else None, now)

@@ -1,5 +1,6 @@
 """The life of a request in review: approved, rejected, withdrawn, or approved for the silent merchant
-at its deadline (docs/contract.md, "A request's life after it is made").
+at its deadline (docs/contract.md, "A request's life after it is made"). A request a buyer's guard (a risk
+flag, a limit) sent to review is never approved by silence: its deadline passes it to ops.
 
 Each decision is one transaction over the request and its order, conditioned on both being as read, so
 a shipment, a close or another decision in between makes it decide again from what is stored then: the
@@ -91,12 +92,13 @@ def cancel(order_id: str, refund_id: str, caller: Caller, store: Store, now: dat
 
 def expire(order_id: str, refund_id: str, store: Store, now: datetime) -> Refund | None:
     """The review deadline: a request still in review then is approved for the merchant, or cancelled when
-    its order was closed meanwhile. None when there was nothing to do (decided already, or not yet due)."""
+    its order was closed meanwhile, or, when a buyer's guard held it, passed to ops (still in review, with
+    escalated_at). None when there was nothing to do (decided or passed already, or not yet due)."""
 
     def step() -> Refund | None:
         order, refund = store.refunds.order_and_request(order_id, refund_id)
-        if refund is None or refund.status is not RefundStatus.PENDING_REVIEW:
-            return None  # someone decided first
+        if refund is None or refund.status is not RefundStatus.PENDING_REVIEW or refund.escalated_at:
+            return None  # someone decided first, or it waits for ops
         if order is None:  # a request in review without its order: bad data, to count and look into
             raise OrderNotFound(order_id)
         if refund.review_deadline is None or refund.review_deadline > now:
@@ -104,6 +106,8 @@ def expire(order_id: str, refund_id: str, store: Store, now: datetime) -> Refund
         resolution = Resolution(by=ResolvedBy.REVIEW_TIMEOUT, at=now)
         if order.status is OrderStatus.CLOSED:
             return _end(order, refund, RefundStatus.CANCELLED, resolution, store)
+        if refund.held_for_buyer:
+            return _escalate(refund, store, now)
         return _approve(order, refund, resolution, store)
 
     return settle(step, "review deadline")
@@ -151,6 +155,16 @@ def _approve(order: Order, refund: Refund, resolution: Resolution, store: Store)
         "refund approved", extra={"order_id": order.order_id, "refund_id": refund.refund_id, "by": resolution.by}
     )
     return approved
+
+
+def _escalate(refund: Refund, store: Store, now: datetime) -> Refund:
+    escalated = refund.model_copy(update={"escalated_at": now})
+    store.refunds.escalate(escalated)
+    logger.warning(
+        "refund request passed to ops: a buyer's guard held it and its review deadline passed",
+        extra={"order_id": refund.order_id, "refund_id": refund.refund_id, "reasons": refund.reasons},
+    )
+    return escalated
 
 
 def _end(order: Order, refund: Refund, status: RefundStatus, resolution: Resolution, store: Store) -> Refund:

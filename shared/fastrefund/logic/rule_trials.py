@@ -5,7 +5,9 @@ The order is rebuilt as the decision saw it (its amount, payment time, product, 
 decision said so), the platform guarantee is checked under the candidate, and the merchant route under the
 policy the decision read, with each merchant's daily usage recomputed from the trial's own approvals, in
 decision order; the candidate's buyer limits likewise, from the trial's approvals of each buyer. A risk flag
-the decision saw is kept (flags are the risk system's, not the rules'). Pure: no I/O.
+the decision saw is kept (flags are the risk system's, not the rules'). An order the trial auto-refunds has no
+later request: a request made again after a rejection or a withdrawal is then left out (`superseded`), neither
+decided nor counted twice. Pure: no I/O.
 """
 
 from collections import defaultdict
@@ -46,6 +48,7 @@ class Trial:
     to_review: dict[tuple[str, tuple[str, ...]], Change] = field(default_factory=lambda: defaultdict(Change))
     to_auto: dict[tuple[str, tuple[str, ...]], Change] = field(default_factory=lambda: defaultdict(Change))
     no_policy_recorded: int = 0  # would need the merchant's policy, which the decision never read
+    superseded: int = 0  # requests made again for an order the trial had already auto-refunded
 
     def total(self, changes: dict[tuple[str, tuple[str, ...]], Change]) -> Change:
         summed = Change()
@@ -60,7 +63,11 @@ def trial(decisions: Iterable[Refund], candidate: RuleBook) -> Trial:
     result = Trial()
     usage: dict[tuple[str, str], PolicyUsage] = {}  # by merchant and China day: the trial's approvals
     buyers: dict[str, BuyerUsage] = {}
+    refunded: set[str] = set()  # orders the trial auto-refunded
     for refund in sorted(decisions, key=lambda refund: (refund.decided_at, refund.refund_id)):
+        if refund.order_id in refunded:
+            result.superseded += 1
+            continue
         result.decisions += 1
         order = _order_as_decided(refund)
         buyer = BuyerStanding(
@@ -83,10 +90,9 @@ def trial(decisions: Iterable[Refund], candidate: RuleBook) -> Trial:
             usage[(refund.merchant_id, day.isoformat())] = today.model_copy(
                 update={"amount_fen": today.amount_fen + refund.amount_fen, "count": today.count + 1}
             )
-        if route is not None and candidate.buyer_limits is not None:
-            buyers[refund.buyer_id] = buyer.usage.counting(
-                refund.refund_id, refund.amount_fen, refund.decided_at, candidate.buyer_limits.window_days
-            )
+        if route is not None:
+            refunded.add(refund.order_id)
+            buyers[refund.buyer_id] = buyer.usage.counting(refund.amount_fen, refund.decided_at)
         if refund.route is not None and route is None:
             result.to_review[(refund.route.value, tuple(decision.reasons))].add(refund)
         elif refund.route is None and route is not None:

@@ -8,9 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from fastrefund.domain.clock import to_storage
-from fastrefund.domain.models.refund import MerchantRefundsPage, Refund
+from fastrefund.domain.models.refund import EscalatedPage, MerchantRefundsPage, Refund, RefundStatus
 from fastrefund.repositories import dynamo, keys
-from fastrefund.repositories.refund_items import BUYER_INDEX, WORKBENCH_INDEX, from_item, workbench_partitions
+from fastrefund.repositories.refund_items import (
+    BUYER_INDEX,
+    ESCALATED,
+    ESCALATED_INDEX,
+    WORKBENCH_INDEX,
+    from_item,
+    workbench_partitions,
+)
 
 # At most this many index items are read for one page, over all the spreads: a filter that matches little over
 # a long history gives a short (even empty) page with a cursor, within the function's timeout, rather than a
@@ -46,6 +53,23 @@ class WorkbenchRepository:
     def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
         """Up to `limit` of the buyer's refunds placed before the position `before`, newest first."""
         return self._page((BUYER_INDEX, "buyer_id", [buyer_id]), None, before, {}, limit, before)
+
+    def escalated_refunds(self, limit: int, after: str | None) -> EscalatedPage:
+        """Up to `limit` of the requests passed to ops, oldest first, from the position after `after`."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": ESCALATED_INDEX,
+            "KeyConditionExpression": "escalated = :escalated" + (" AND escalated_key > :after" if after else ""),
+            "ExpressionAttributeValues": dynamo.values(escalated=ESCALATED, **({"after": after} if after else {})),
+            "Limit": limit,
+        }
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(**request)
+        found = [dynamo.decode(item) for item in response["Items"]]
+        stopped = response.get("LastEvaluatedKey")
+        # one decided since the index was read is left out
+        refunds = [refund for refund in self._current(found, {}) if refund.status is RefundStatus.PENDING_REVIEW]
+        return EscalatedPage(refunds=refunds, last=dynamo.decode(stopped)["escalated_key"] if stopped else None)
 
     def _page(
         self,

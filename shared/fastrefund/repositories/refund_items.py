@@ -28,6 +28,10 @@ WORKBENCH_SPREADS = 4
 # Ops' view of one buyer's requests: keyed by the buyer, sorted like the workbench, keys only (a buyer's
 # requests are few a second at most: one partition each)
 BUYER_INDEX = "ByBuyer"
+# Ops' queue: the requests a buyer's guard held that the review deadline passed to ops, oldest first, keys only.
+# One partition: only a guarded request reaches it, once at its deadline and once when it is decided.
+ESCALATED_INDEX = "Escalated"
+ESCALATED = "ESCALATED"
 
 
 def review_partition(order_id: str) -> str:
@@ -49,12 +53,23 @@ def workbench_attributes(refund: Refund) -> dynamo.Item:
     return attributes
 
 
+def escalation_attributes(refund: Refund) -> dynamo.Item:
+    """The escalated index's attributes of a request passed to ops (its position sorts oldest first)."""
+    assert refund.escalated_at is not None
+    return {"escalated": ESCALATED, "escalated_key": f"{to_storage(refund.escalated_at)}#{refund.refund_id}"}
+
+
 def to_item(refund: Refund) -> dynamo.Item:
     item = dynamo.item_of(refund) | owed_marks(refund) | workbench_attributes(refund)
-    if refund.status is RefundStatus.PENDING_REVIEW:
-        item["in_review"] = review_partition(refund.order_id)
+    if refund.status is RefundStatus.PENDING_REVIEW:  # in one of the review indexes: due, or passed to ops
+        if refund.escalated_at is None:
+            item["in_review"] = review_partition(refund.order_id)
+        else:
+            item |= escalation_attributes(refund)
     return item
 
 
 def from_item(item: dynamo.Item) -> Refund:
-    return dynamo.model_of(Refund, item)  # the index attributes (in_review, workbench_*, the owed marks) are left out
+    return dynamo.model_of(
+        Refund, item
+    )  # the index attributes (in_review, workbench_*, escalated*, owed marks): left out

@@ -100,7 +100,8 @@ class TransactionParts:
 
     def count_for_buyer(self, counted: BuyerUsage) -> "TransactionPart":
         """Store the buyer's usage counting the new refund, if it is still at the version the decision read
-        (one before `counted`'s): so no two of a buyer's refunds are counted against the same room."""
+        (one before `counted`'s): so no two of a buyer's refunds are counted against the same room. The record
+        holds a count a China day (BuyerUsage): a few KB at most, however many refunds the buyer has."""
         read = counted.version - 1
         put = {
             "TableName": self.buyers_table,

@@ -11,13 +11,19 @@ from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import RequestChanged
-from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
+from fastrefund.domain.models.buyer import BuyerStanding
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import dynamo, keys, orders
 from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
-from fastrefund.repositories.refund_items import REVIEW_PARTITIONS, REVIEWS_DUE_INDEX, from_item
+from fastrefund.repositories.refund_items import (
+    ESCALATED,
+    REVIEW_PARTITIONS,
+    REVIEWS_DUE_INDEX,
+    escalation_attributes,
+    from_item,
+)
 from fastrefund.repositories.refund_transactions import TransactionParts
 
 BY_REFUND_ID_INDEX = "ByRefundId"
@@ -116,25 +122,22 @@ class RefundsRepository:
         read (`order`): otherwise a RaceLost."""
         self.parts.transact([self.parts.hold_the_order(refund, order, new_status=None), self.parts.add_refund(refund)])
 
-    def commit_auto_refund(
-        self, refund: Refund, order: Order, buyer: BuyerStanding | None = None, counted: BuyerUsage | None = None
-    ) -> None:
-        """Refund the order, if it is still as read (`order`), with the new request, all or nothing; with
-        `buyer`, if the buyer's risk flag is still as read; with `counted`, the buyer's usage counting it, if
-        still at the version read.
+    def commit_auto_refund(self, refund: Refund, order: Order, buyer: BuyerStanding) -> None:
+        """Refund the order, if it is still as read (`order`), with the new request, all or nothing; only if
+        the buyer's risk flag is still as read (`buyer`), and with the refund counted in the buyer's usage, if
+        that is still at the version read.
 
         Raises a RaceLost (RefundExists, OrderChanged, BuyerFlagChanged, BuyerUsageChanged, WriteConflict)
         when cancelled.
         """
-        parts = [
-            self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED),
-            self.parts.add_refund(refund),
-        ]
-        if buyer is not None:
-            parts.append(self.parts.flag_as_read(refund.buyer_id, buyer.flag))
-        if counted is not None:
-            parts.append(self.parts.count_for_buyer(counted))
-        self.parts.transact(parts)
+        self.parts.transact(
+            [
+                self.parts.hold_the_order(refund, order, new_status=OrderStatus.REFUNDED),
+                self.parts.add_refund(refund),
+                self.parts.flag_as_read(refund.buyer_id, buyer.flag),
+                self.parts.count_for_buyer(buyer.usage.counting(refund.amount_fen, refund.decided_at)),
+            ]
+        )
 
     def approve(self, refund: Refund, was: RefundStatus, order: Order) -> None:
         """Store the approved request (it was `was`) and refund its order (still as read), together."""
@@ -156,6 +159,31 @@ class RefundsRepository:
             "ExpressionAttributeValues": dynamo.values(refund_id=refund.refund_id, seen=order.status.value),
         }
         self.parts.transact([self.parts.replace_request(refund, was), self.parts.update_order(refund, order_update)])
+
+    def escalate(self, refund: Refund) -> None:
+        """Pass a request in review to ops (`refund` carries escalated_at): out of the deadline's index, into
+        ops' queue, if it is still in review and not escalated (RequestChanged otherwise). Its owed marks are
+        left as they are: a notice confirmed meanwhile is not owed again."""
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.refund(refund.order_id, refund.refund_id),
+                    UpdateExpression="SET escalated_at = :at, escalated = :escalated, escalated_key = :position"
+                    " REMOVE in_review",
+                    ConditionExpression="#status = :in_review AND attribute_not_exists(escalated_at)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=dynamo.values(
+                        at=dynamo.item_of(refund)["escalated_at"],
+                        escalated=ESCALATED,
+                        position=escalation_attributes(refund)["escalated_key"],
+                        in_review=RefundStatus.PENDING_REVIEW.value,
+                    ),
+                )
+        except ClientError as exc:
+            if dynamo.condition_failed(exc):
+                raise RequestChanged(f"refund {refund.refund_id} changed") from exc
+            raise
 
     def save_payout(self, refund: Refund, seen: Payout | None) -> None:
         """Store the request's new payout state, if its payout is still the one read (RequestChanged),

@@ -24,6 +24,9 @@ class RefundStatus(StrEnum):
         return self in (RefundStatus.AUTO_REFUNDED, RefundStatus.APPROVED)
 
 
+# The reasons that hold a request for a person to decide, whatever the review deadline (docs/rules.md)
+BUYER_GUARDS = (Reason.BUYER_FLAGGED, Reason.BUYER_LIMIT_REACHED)
+
 MAX_REQUESTS_PER_ORDER = 3  # a buyer may ask again after a rejection or a withdrawal, up to this many times
 
 
@@ -101,10 +104,18 @@ class Refund(Frozen):
     decided_at: Instant  # when it was decided at once: auto-refunded, or handed to review
     inputs: DecisionInputs
     review_deadline: Instant | None = None  # while PENDING_REVIEW
+    # held for the buyer's flag or limit, the deadline passed it to ops (it stays PENDING_REVIEW): never approved
+    # for the silent merchant
+    escalated_at: Instant | None = None
     resolution: Resolution | None = None  # how the review ended
     earlier_resolutions: list[Resolution] = []  # a rejection that ops overturned, for audit
     payout: Payout | None = None  # once approved
     shipped_when_approved: bool = False  # the order had shipped: the notice says INTERCEPT_OR_RECOVER
+
+    @property
+    def held_for_buyer(self) -> bool:
+        """Sent to review by a buyer's guard (a risk flag, a limit): only a person may approve it."""
+        return any(reason in BUYER_GUARDS for reason in self.reasons)
 
     def payout_id(self) -> str:
         """The payment system's idempotency key for the current attempt."""
@@ -117,6 +128,13 @@ class MerchantRefundsPage(Frozen):
 
     refunds: list[Refund]
     last: str | None  # where the next page starts (a position in the index), while the search is not finished
+
+
+class EscalatedPage(Frozen):
+    """One page of the requests passed to ops, oldest first."""
+
+    refunds: list[Refund]
+    last: str | None  # where the next page starts, while there may be more
 
 
 class DueReview(Frozen):

@@ -1,0 +1,31 @@
+"""Ops' queue: the requests a buyer's guard (a risk flag, a limit) sent to review whose deadline passed them to
+ops, oldest first, paged and signed like the workbench. Each stays in review until ops (or its merchant) approve
+or reject it, or the buyer withdraws it."""
+
+from pydantic import Field
+
+from fastrefund.domain.identity import Caller
+from fastrefund.domain.models.common import Frozen
+from fastrefund.logic.ports import Store
+from fastrefund.logic.refund_views import RefundView
+from fastrefund.logic.workbench import WorkbenchQuery, decode_cursor, encode_cursor
+
+OWNER = "#escalated"  # what the cursors are issued for: "#" is in no merchant's id
+
+
+class EscalatedRefundsPage(Frozen):
+    items: list[RefundView] = Field(description="oldest escalation first")
+    next_cursor: str | None = Field(description="where the list goes on: follow it until it is null")
+
+
+def list_escalated_refunds(
+    limit: int, cursor: str | None, caller: Caller, store: Store, cursor_key: bytes
+) -> EscalatedRefundsPage:
+    caller.require_ops()
+    query = WorkbenchQuery(limit=limit)
+    after = decode_cursor(cursor_key, cursor, OWNER, query) if cursor else None
+    page = store.workbench.escalated_refunds(limit, after)
+    return EscalatedRefundsPage(
+        items=[RefundView.of(refund, caller) for refund in page.refunds],
+        next_cursor=encode_cursor(cursor_key, OWNER, query, page.last) if page.last else None,
+    )
