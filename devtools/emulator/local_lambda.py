@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from devtools.catalogue.template import Template
-from devtools.invoking import harness
+from devtools.invoking import harness, least_privilege
 
 DEFAULT_CONCURRENCY = 4
 # Lambda stops an init at 10 s; here several environments may start at once on a machine's few cores
@@ -60,6 +60,7 @@ def _environment_main(
     warnings.filterwarnings("ignore", message="The HMAC key is")
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     function = template.functions[logical_id]
+    least_privilege.install(template)  # a call the function's role would not allow is refused, as in AWS
     harness.load_module(function)
     connection.send((time.time() - created) * 1000)  # ready: the init's duration
     while True:

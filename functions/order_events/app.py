@@ -23,11 +23,11 @@ processor = LoggedBatchProcessor(event_type=EventType.SQS, raise_on_entire_batch
 
 
 @tracer.capture_method
-def handle_record(record: SQSRecord, enrolment_history: order_events.EnrolmentHistories) -> None:
+def handle_record(record: SQSRecord, enrolled_at: order_events.EnrolledAt) -> None:
     logger.append_keys(message_id=record.message_id)
     event = order_events.parse(record.body)
     logger.info("order event received", extra={"type": event.type})
-    order_events.apply(event, get_store(), enrolment_history)
+    order_events.apply(event, get_store(), enrolled_at)
     metrics.add_metric(name="OrderEventsApplied", unit=MetricUnit.Count, value=1)
 
 
@@ -35,11 +35,11 @@ def handle_record(record: SQSRecord, enrolment_history: order_events.EnrolmentHi
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    # Each merchant's enrolment history is read once for the batch (order_events.apply says why that is exact).
-    enrolment_history = functools.cache(get_store().merchants.enrolment_history)
+    # Each merchant's enrolment at an instant is read once for the batch (order_events.apply says why that is exact)
+    enrolled_at = functools.cache(get_store().merchants.enrolled_at)
     return process_partial_response(
         event=event,
-        record_handler=lambda record: handle_record(record, enrolment_history),
+        record_handler=lambda record: handle_record(record, enrolled_at),
         processor=processor,
         context=context,
     )

@@ -4,8 +4,12 @@ and says once what was wrong; a container that never read a valid one answers 50
 import json
 from http import HTTPStatus
 
+import pytest
+from botocore.exceptions import ClientError
+
 from fastrefund.platform import aws_clients
-from tests.support import api_event, buyer, enrol_since, invoke, pay, response_json
+from tests.conftest import reset_caches
+from tests.support import api_event, buyer, enrol_since, invoke, merchant, pay, response_json
 
 INVALID = json.dumps({"versions": "nope"})
 
@@ -50,3 +54,57 @@ def test_a_container_with_no_valid_rules_answers_503_and_changes_nothing(stack):
         assert answer["multiValueHeaders"]["Retry-After"] == ["30"]
     items = stack.dynamodb.scan(TableName=stack.table("RefundsTable"))["Items"]
     assert items == []
+
+
+def throttled(*_, **__):
+    raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "GetParameter")
+
+
+def test_ssm_throttled_when_the_cache_expires_leaves_the_last_valid_rules_in_force(stack, monkeypatch):
+    enrol_since("2026-01-01T00:00:00+08:00")
+    pay(order_id="o-1")
+    pay(order_id="o-2")
+    assert ask("o-1")["statusCode"] == HTTPStatus.CREATED
+    aws_clients.reset()  # the cache expires, and SSM throttles the next read
+    monkeypatch.setattr(aws_clients.client("ssm"), "get_parameter", throttled)
+
+    answer = ask("o-2")
+
+    assert answer["statusCode"] == HTTPStatus.CREATED
+    assert response_json(answer)["rule_version"] == "2023-09-13"
+
+
+def test_ssm_throttled_before_any_rules_were_read_is_503_with_retry_after(stack, monkeypatch):
+    enrol_since("2026-01-01T00:00:00+08:00")
+    pay()
+    monkeypatch.setattr(aws_clients.client("ssm"), "get_parameter", throttled)
+
+    answer = ask("o-1")
+
+    assert answer["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE
+    assert response_json(answer)["error"]["code"] == "RULES_UNAVAILABLE"
+    assert answer["multiValueHeaders"]["Retry-After"] == ["30"]
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe not text", None], ids=["not UTF-8", "missing"])
+def test_a_rules_file_that_cannot_be_read_is_503_never_the_callers_fault(stack, monkeypatch, tmp_path, content):
+    enrol_since("2026-01-01T00:00:00+08:00")
+    pay()
+    rules = tmp_path / "rules.json"
+    if content is not None:
+        rules.write_bytes(content)
+    monkeypatch.setenv("RULES_FILE", str(rules))
+    reset_caches()
+
+    answer = ask("o-1")
+
+    assert answer["statusCode"] == HTTPStatus.SERVICE_UNAVAILABLE, answer["body"]
+    assert response_json(answer)["error"]["code"] == "RULES_UNAVAILABLE"
+
+
+def test_a_merchant_asking_for_the_ops_only_buyer_view_is_403_whatever_the_rules(stack):
+    push(stack, INVALID)  # no valid rules in this container
+
+    answer = invoke("workbench_api", api_event("workbench_api_buyer_refunds", caller=merchant()))
+
+    assert answer["statusCode"] == HTTPStatus.FORBIDDEN

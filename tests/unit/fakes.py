@@ -27,7 +27,7 @@ from fastrefund.domain.errors import (
 )
 from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Route
-from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
 from fastrefund.domain.models.refund import (
     DueCursor,
@@ -121,12 +121,15 @@ class InMemoryMerchants(ports.Merchants):
     def recent_settings(self, merchant_id: str) -> MerchantSettings:
         return self.stored.get(merchant_id, MerchantSettings(merchant_id=merchant_id))
 
-    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
+    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> bool:
         current, _ = self.get_with_usage(merchant_id, at.date())
+        if current.fast_refund_updated_at is not None and current.fast_refund_enabled is enabled:
+            return False
         self.stored[merchant_id] = current.model_copy(
             update={"fast_refund_enabled": enabled, "fast_refund_updated_at": at}
         )
         self.enrolments.setdefault(merchant_id, []).append((at, enabled))
+        return True
 
     def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
         current, _ = self.get_with_usage(merchant_id, at.date())
@@ -135,8 +138,9 @@ class InMemoryMerchants(ports.Merchants):
             self.policy_versions[(merchant_id, day)] = to_storage(at)
         return to_storage(at)
 
-    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory:
-        return EnrolmentHistory(changes=tuple(sorted(self.enrolments.get(merchant_id, []))))
+    def enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
+        before = [enabled for at, enabled in sorted(self.enrolments.get(merchant_id, [])) if at <= instant]
+        return bool(before) and before[-1]
 
 
 @dataclass

@@ -107,3 +107,20 @@ def test_a_result_for_no_instruction_is_refused(store, how):
     with pytest.raises(UnknownPayout):
         payouts.apply_result(unknown, store)
     assert payout(store, refund_id).status is PayoutStatus.PENDING
+
+
+@pytest.mark.parametrize("attempt", ["01", "0", "+1", " 1", "1.0", "١"])
+def test_a_payout_id_not_spelled_as_instructed_is_refused_never_read_as_another_attempt(store, attempt):
+    refund_id = auto_refund(store)
+    spelled = parse_result_of(
+        {
+            "type": "REFUND_PAYOUT_SUCCEEDED",
+            "refund_id": refund_id,
+            "payout_id": f"{refund_id}:{attempt}",
+            "paid_out_at": NOW.isoformat(),
+        }
+    )
+
+    with pytest.raises(UnknownPayout):
+        payouts.apply_result(spelled, store)
+    assert payout(store, refund_id).status is PayoutStatus.PENDING

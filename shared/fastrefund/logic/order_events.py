@@ -1,6 +1,7 @@
 """The order system's messages (docs/contract.md, "Events in"), and what each one does to the stored order."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,7 +11,6 @@ from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, Identifier
-from fastrefund.domain.models.merchant import EnrolmentHistory
 from fastrefund.domain.models.order import Carrier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
@@ -80,20 +80,20 @@ def parse(body: str) -> AnyOrderEvent:
     return _event_adapter.validate_json(envelope.Message)
 
 
-EnrolmentHistories = Callable[[str], EnrolmentHistory]
+EnrolledAt = Callable[[str, datetime], bool]  # whether a merchant was enrolled at an instant
 
 
-def apply(event: AnyOrderEvent, store: Store, enrolment_history: EnrolmentHistories | None = None) -> None:
+def apply(event: AnyOrderEvent, store: Store, enrolled_at: EnrolledAt | None = None) -> None:
     """Apply one event, in whatever order the events come; safe to repeat. A shipment or closure that
     comes before its ORDER_PAID is kept and the payment completes the order as shipped or closed: under
     a backlog the payment can be minutes late, and a refund meanwhile must not see an unshipped order.
 
-    `enrolment_history` reads a merchant's enrolment history (the store's by default). A batch's consumer
-    passes one that reads each merchant's once for the batch: every order in it was paid before the batch
-    was received, so a change recorded after that read cannot concern any of them."""
+    `enrolled_at` reads whether a merchant was enrolled at an instant (the store's by default). A batch's
+    consumer passes one that reads each once for the batch: every order in it was paid before the batch was
+    received, so a change recorded after that read cannot concern any of them."""
     match event:
         case OrderPaidEvent(order=paid):
-            _store_paid_order(paid, store, enrolment_history or store.merchants.enrolment_history)
+            _store_paid_order(paid, store, enrolled_at or store.merchants.enrolled_at)
         case OrderShippedEvent():
             _ship(event, store)
         case OrderClosedEvent():
@@ -136,8 +136,8 @@ def _kept_before_payment(event: OrderShippedEvent | OrderClosedEvent) -> None:
     logger.info("order event kept for its payment", extra={"order_id": event.order_id, "type": event.type})
 
 
-def _store_paid_order(paid: PaidOrder, store: Store, enrolment_history: EnrolmentHistories) -> None:
-    enrolled = enrolment_history(paid.merchant_id).enrolled_at(paid.paid_at)
+def _store_paid_order(paid: PaidOrder, store: Store, enrolled_at: EnrolledAt) -> None:
+    enrolled = enrolled_at(paid.merchant_id, paid.paid_at)
     order = Order(
         **paid.model_dump(exclude={"fast_refund_badge"}), badge_at_payment=paid.fast_refund_badge and enrolled
     )

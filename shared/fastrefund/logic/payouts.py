@@ -1,6 +1,7 @@
 """The money: each approval's payout instruction is published from the refunds table's stream; this is
 what comes back from the payment system (PaymentResultsQueue), and ops' re-issue of a failed payout."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -108,7 +109,10 @@ def retry_payout(order_id: str, refund_id: str, caller: Caller, store: Store, no
 
 
 def _attempt_of(result: PaymentResult, refund: Refund) -> int:
+    """The attempt a result answers, from the payout id as it was instructed: `<refund id>:<attempt>`, the attempt
+    written as Refund.payout_id writes it (1, 2, ...). Any other spelling (`:01`, `:0`, `:+1`) was never
+    instructed: it is refused, never read as the attempt it resembles nor dropped as an older one."""
     refund_part, _, attempt = result.payout_id.rpartition(":")
-    if refund_part != refund.refund_id or not attempt.isdigit():
+    if refund_part != refund.refund_id or not re.fullmatch(r"[1-9][0-9]{0,8}", attempt):
         raise UnknownPayout(f"{result.payout_id} is not a payout of refund {refund.refund_id}")
     return int(attempt)

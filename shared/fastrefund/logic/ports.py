@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding
-from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
 from fastrefund.domain.models.refund import (
     DueCursor,
@@ -63,13 +63,19 @@ class Merchants(Protocol):
         """The merchant's settings, possibly a copy read a few seconds ago."""
         ...
 
-    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None: ...
+    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> bool:
+        """Change the enrolment, recording the change in its history; False when it already is `enabled`
+        (nothing recorded)."""
+        ...
 
     def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
         """Store the policy: its version."""
         ...
 
-    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory: ...
+    def enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
+        """Whether the merchant was enrolled in the fast refund service at that instant: its last change of
+        enrolment at or before it (one record read, however long its history)."""
+        ...
 
 
 class Refunds(Protocol):

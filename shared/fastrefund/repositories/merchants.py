@@ -11,9 +11,12 @@ and tomorrow's counters in the same transaction, so a stale copy can never appro
 
 import time
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
 
 from fastrefund.domain.clock import china_day, to_storage
-from fastrefund.domain.models.merchant import AutoRefundPolicy, EnrolmentHistory, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.usage_counters import by_number, policy_version_updates, rest_of_day, usage_of
 
@@ -76,31 +79,31 @@ class MerchantsRepository:
         _, settings = self._cached.get(merchant_id, (0.0, None))
         return settings.usage_counters if settings else 1
 
-    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> None:
-        """Change the enrolment and append it to the history, both or neither."""
+    def set_fast_refund_service(self, merchant_id: str, enabled: bool, at: datetime) -> bool:
+        """Change the enrolment and append the change to the history, both or neither; False (nothing written)
+        when the enrolment already is `enabled`: a repeated call adds no record."""
         self._cached.pop(merchant_id, None)
         stamp = to_storage(at)
-        with dynamo.translate_transient_errors():
-            dynamo.client().transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self.table_name,
-                            "Key": keys.merchant(merchant_id),
-                            "UpdateExpression": "SET fast_refund_enabled = :enabled, fast_refund_updated_at = :at",
-                            "ExpressionAttributeValues": dynamo.values(enabled=enabled, at=stamp),
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": dynamo.encode(
-                                {"merchant_id": merchant_id, "record": keys.ENROLMENT + stamp, "enabled": enabled}
-                            ),
-                        }
-                    },
-                ]
-            )
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().transact_write_items(TransactItems=self._enrolment_change(merchant_id, enabled, stamp))
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons", [])
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
+
+    def _enrolment_change(self, merchant_id: str, enabled: bool, stamp: str) -> list[dict[str, Any]]:
+        settings = {
+            "TableName": self.table_name,
+            "Key": keys.merchant(merchant_id),
+            "UpdateExpression": "SET fast_refund_enabled = :enabled, fast_refund_updated_at = :at",
+            "ConditionExpression": "attribute_not_exists(fast_refund_enabled) OR fast_refund_enabled <> :enabled",
+            "ExpressionAttributeValues": dynamo.values(enabled=enabled, at=stamp),
+        }
+        change = {"merchant_id": merchant_id, "record": keys.ENROLMENT + stamp, "enabled": enabled}
+        return [{"Update": settings}, {"Put": {"TableName": self.table_name, "Item": dynamo.encode(change)}}]
 
     def set_auto_refund_policy(self, merchant_id: str, policy: AutoRefundPolicy, at: datetime) -> str:
         """Store the policy and its version (`at`), and make today's and tomorrow's usage counters work under
@@ -126,22 +129,20 @@ class MerchantsRepository:
             dynamo.client().transact_write_items(TransactItems=[settings, *counters])
         return version
 
-    def enrolment_history(self, merchant_id: str) -> EnrolmentHistory:
-        """Every change of the merchant's enrolment, oldest first (the records sort by their instant)."""
-        pages = (
-            dynamo.client()
-            .get_paginator("query")
-            .paginate(
+    def enrolled_at(self, merchant_id: str, instant: datetime) -> bool:
+        """The merchant's last change of enrolment at or before `instant` (the records sort by their instant):
+        one record read, however long the history."""
+        with dynamo.translate_transient_errors():
+            response = dynamo.client().query(
                 TableName=self.table_name,
-                KeyConditionExpression="merchant_id = :merchant_id AND begins_with(#record, :enrolment)",
+                KeyConditionExpression="merchant_id = :merchant_id AND #record BETWEEN :first AND :last",
                 ExpressionAttributeNames={"#record": "record"},  # a reserved word in expressions
-                ExpressionAttributeValues=dynamo.values(merchant_id=merchant_id, enrolment=keys.ENROLMENT),
-                ProjectionExpression="#record, enabled",
+                ExpressionAttributeValues=dynamo.values(
+                    merchant_id=merchant_id, first=keys.ENROLMENT, last=keys.ENROLMENT + to_storage(instant)
+                ),
+                ProjectionExpression="enabled",
+                ScanIndexForward=False,
+                Limit=1,
                 ConsistentRead=True,
             )
-        )
-        with dynamo.translate_transient_errors():
-            changes = [dynamo.decode(item) for page in pages for item in page["Items"]]
-        return EnrolmentHistory.model_validate(
-            {"changes": [(change["record"].removeprefix(keys.ENROLMENT), change["enabled"]) for change in changes]}
-        )
+        return bool(response["Items"]) and bool(dynamo.decode(response["Items"][0])["enabled"])

@@ -3,14 +3,16 @@
 The order system's queue is unordered: a shipment or closure can arrive before the order's payment. It is
 kept on the order's own item, which has no payment facts yet (an order awaiting its payment, invisible to
 every reader), and the ORDER_PAID that comes later completes that item without reopening it. One item, so
-each event is one conditional write and no interleaving of the two can lose either.
+each event is one conditional write and no interleaving of the two can lose either. An item awaiting its payment
+expires (the table's TTL) AWAITING_PAYMENT_KEPT after it was last told something: a payment that never comes
+leaves nothing behind for ever.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from botocore.exceptions import ClientError
 
-from fastrefund.domain.clock import to_storage
+from fastrefund.domain.clock import to_storage, utc_now
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
 from fastrefund.repositories import dynamo, keys
 
@@ -18,6 +20,9 @@ from fastrefund.repositories import dynamo, keys
 def to_item(order: Order) -> dynamo.Item:
     return dynamo.item_of(order)
 
+
+# Longer than any message of the order events queue can wait, its dead-letter queue's 14 days included
+AWAITING_PAYMENT_KEPT = timedelta(days=30)
 
 # What a shipment or closure told before the payment left on the item: the payment keeps it.
 _KEPT_FROM_BEFORE_PAYMENT = ("status", "shipment", "closed_at")
@@ -52,7 +57,7 @@ class OrdersRepository:
                 response = dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.order(order.order_id),
-                    UpdateExpression="SET " + ", ".join(assignments),
+                    UpdateExpression="SET " + ", ".join(assignments) + " REMOVE expires_at",
                     ConditionExpression="attribute_not_exists(paid_at)",
                     ExpressionAttributeNames={f"#{name}": name for name in paid},
                     ExpressionAttributeValues=dynamo.values(**paid),
@@ -89,10 +94,12 @@ class OrdersRepository:
                 dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.order(order_id),
-                    UpdateExpression=update,
+                    UpdateExpression=f"{update}, expires_at = :expires_at",
                     ConditionExpression="attribute_not_exists(paid_at)",
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=dynamo.values(**updated),
+                    ExpressionAttributeValues=dynamo.values(
+                        **updated, expires_at=int((utc_now() + AWAITING_PAYMENT_KEPT).timestamp())
+                    ),
                 )
         except ClientError as exc:
             if dynamo.condition_failed(exc):

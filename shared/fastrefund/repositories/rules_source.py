@@ -2,50 +2,79 @@
 minutes) when deployed; locally a file named by RULES_FILE replaces it.
 
 A bad push cannot break the service: a container keeps deciding with the last valid document it read when a
-newer one does not validate, and says so once per rejected document (an ERROR naming each fault, and the
-metric RulesDocumentRejected, alarmed). A container that never read a valid one answers RulesUnavailable.
+newer one does not validate (or is not UTF-8 text), and says so once per rejected document (an ERROR naming each
+fault, and the metric RulesDocumentRejected, alarmed). Nor can the source's trouble (SSM throttled or out of
+reach, the file missing): the last valid document stays in force, and the source is asked again only after
+SOURCE_RETRY_SECONDS, so that a throttled SSM is not asked by every request. A container that never read a valid
+document answers RulesUnavailable (503, with Retry-After).
 """
 
 import functools
 import time
 from pathlib import Path
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from fastrefund.domain.errors import RulesUnavailable, field_issues
+from fastrefund.domain.errors import RulesUnavailable, TemporarilyUnavailable, field_issues
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
 from fastrefund.platform import aws_clients
 from fastrefund.platform.config import get_config
 from fastrefund.platform.observability import logger, metrics
 
 RULES_CACHE_SECONDS = 300
+SOURCE_RETRY_SECONDS = 10
 
 _last_good: RuleBook | None = None
 _told: set[str] = set()  # the rejected documents this container has told of: once each, not every request
+_source_resting_until = 0.0  # after the source failed: the last good document answers until then
 
 
 def load_rulebook() -> RuleBook:
-    """The rules in force: the current document's, or the last valid one's while the current is invalid."""
-    global _last_good
-    document = _current_document()
+    """The rules in force: the current document's, or the last valid one's while the current is invalid or the
+    source cannot be read."""
+    global _last_good, _source_resting_until
+    if _last_good is not None and time.monotonic() < _source_resting_until:
+        return _last_good
     try:
+        document = _current_document()
         _last_good = parse_rulebook(document)
+    except (GetParameterError, ClientError, OSError, TemporarilyUnavailable) as unreachable:
+        _source_resting_until = time.monotonic() + SOURCE_RETRY_SECONDS
+        logger.warning("rules source unreachable: the last valid document stays", extra={"error": str(unreachable)})
+        return _in_force("the rules cannot be read now", unreachable)
+    except UnicodeDecodeError as undecodable:
+        fault = f"not UTF-8 text at byte {undecodable.start}"
+        _tell_rejected(fault, [fault])
+        return _in_force("no valid rules document", undecodable)
     except ValidationError as invalid:
-        if document not in _told:
-            _told.add(document)
-            faults = field_issues(invalid.errors(include_url=False, include_input=False))
-            logger.error("rules document rejected: the last valid one stays in force", extra={"faults": faults})
-            metrics.add_metric(name="RulesDocumentRejected", unit=MetricUnit.Count, value=1)
-        if _last_good is None:
-            raise RulesUnavailable("no valid rules document: refunds cannot be decided; retry later") from invalid
+        _tell_rejected(document, field_issues(invalid.errors(include_url=False, include_input=False)))
+        return _in_force("no valid rules document", invalid)
     return _last_good
+
+
+def _in_force(why: str, cause: Exception) -> RuleBook:
+    """The last valid document, when the current one cannot be used; RulesUnavailable when none was ever read."""
+    if _last_good is None:
+        raise RulesUnavailable(f"{why}: refunds cannot be decided; retry later") from cause
+    return _last_good
+
+
+def _tell_rejected(document: str, faults: list[Any]) -> None:
+    """An ERROR naming the faults, and the metric, once per rejected document, not at every request."""
+    if document not in _told:
+        _told.add(document)
+        logger.error("rules document rejected: the last valid one stays in force", extra={"faults": faults})
+        metrics.add_metric(name="RulesDocumentRejected", unit=MetricUnit.Count, value=1)
 
 
 def forget() -> None:
     """As a new container: no rules read yet (for tests and tools that play several containers)."""
-    global _last_good
-    _last_good = None
+    global _last_good, _source_resting_until
+    _last_good, _source_resting_until = None, 0.0
     _told.clear()
 
 

@@ -1,6 +1,6 @@
 """A merchant's settings: enrolment, its own auto-refund policy, and the policy's daily usage."""
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Self
 
@@ -88,14 +88,3 @@ class PolicyUsage(Frozen):
     day: date
     amount_fen: Fen = 0
     count: Annotated[int, Field(ge=0)] = 0
-
-
-class EnrolmentHistory(Frozen):
-    """A merchant's changes of enrolment in the fast refund service, oldest first."""
-
-    changes: tuple[tuple[Instant, bool], ...] = ()
-
-    def enrolled_at(self, instant: datetime) -> bool:
-        """Whether the merchant was enrolled at that instant: the last change at or before it says."""
-        before = [enabled for at, enabled in self.changes if at <= instant]
-        return bool(before) and before[-1]
