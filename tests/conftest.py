@@ -21,6 +21,7 @@ from devtools.invoking import least_privilege
 from fastrefund.domain import rulebook
 from fastrefund.platform import aws_clients, config
 from fastrefund.repositories import rules_source, store
+from tests.support import any_stack
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _least_privilege() -> Iterator[None]:
     """Every AWS call a function makes in any test is checked against its policies in template.yaml: a call its
     role would not allow is refused (AccessDenied) and fails the test that made it, whatever the handler did
     with the refusal."""
-    checker = least_privilege.install(Template.load())
+    checker = least_privilege.install(any_stack())
     refused_before = len(checker.refused)
     yield
     refused = checker.refused[refused_before:]
@@ -64,7 +65,7 @@ def _least_privilege() -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    checker = least_privilege.install(Template.load())
+    checker = least_privilege.install(any_stack())
     terminalreporter.write_line(
         f"least privilege: {len(checker.verified)} (function, action, resource) triples verified in this process"
     )

@@ -7,6 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from devtools.catalogue.template import Template
 from devtools.emulator import local_identity
 from devtools.invoking.harness import invoke_named
 from devtools.invoking.sample_events import (
@@ -76,3 +77,9 @@ def enrol_since(at: str, merchant_id: str = "m-1", enabled: bool = True) -> None
     from fastrefund.repositories.store import get_store
 
     get_store().merchants.set_fast_refund_service(merchant_id, enabled, datetime.fromisoformat(at))
+
+
+def any_stack() -> Template:
+    """template.yaml under any stack's names: the least-privilege check's view of the tests' resources, which each
+    tier names under a prefix of its own ("*-OrdersTable" matches them all)."""
+    return Template.load(prefix="*")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.capacity_model import item_size_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.repositories import buyers, dynamo
@@ -97,3 +98,33 @@ def test_a_flag_and_a_refund_racing_agree_on_which_came_first(pool):
                 assert decided.inputs.buyer_flag == stored_flag
             outcomes[refund["status"]] += 1
     print(f"\n{FLAG_RACES} races: {dict(outcomes)}")
+
+
+def test_a_buyer_with_ten_thousand_counted_refunds_is_kept_in_a_few_kb_and_answered(local_tables, capsys):
+    # Given a buyer with 10,000 automatic refunds counted in the last 30 days (a count a China day is kept)
+    buyer_id, merchant_id, now = "b-heavy", "m-heavy", utc_now()
+    usage = BuyerUsage(buyer_id=buyer_id)
+    for n in range(10_000):
+        usage = usage.counting(19_900, now - timedelta(days=29) + timedelta(minutes=4 * n))
+    item = dynamo.item_of(usage) | {"record": buyers.USAGE}
+    dynamo.client().put_item(TableName=os.environ["BUYERS_TABLE"], Item=dynamo.encode(item))
+    kept = dynamo.client().get_item(
+        TableName=os.environ["BUYERS_TABLE"], Key=buyers.key(buyer_id, buyers.USAGE), ReturnConsumedCapacity="TOTAL"
+    )
+    size = item_size_of(dynamo.decode(kept["Item"]))
+    # and limits of 10 refunds in 30 days
+    rules = Path(os.environ["RULES_FILE"])
+    limits = {"window_days": 30, "max_auto_refunds": 10, "max_auto_refund_fen": None}
+    rules.write_text(json.dumps(json.loads(rules.read_text()) | {"buyer_limits": limits}))
+    enrol_since("2026-01-01T00:00:00+08:00", merchant_id=merchant_id)
+    pay([{"order_id": "o-heavy", "merchant_id": merchant_id, "buyer_id": buyer_id}])
+
+    # When the buyer asks for one more refund
+    status, body = workers.ask_refund("o-heavy", buyer_id, time.time())
+
+    # Then it is answered (to review: past the limit), and what is kept of the buyer stays far below 400 KB
+    with capsys.disabled():
+        print(f"\n10,000 counted refunds: {len(usage.days)} days kept, {size:,} bytes, answered {status}")
+    assert (status, body["status"], body["reasons"][0]) == (HTTPStatus.CREATED, "PENDING_REVIEW", "BUYER_LIMIT_REACHED")
+    assert size < 4_000
+    assert get_store().buyers.standing(buyer_id).usage.within(now, 30)[0] == 10_000

@@ -4,7 +4,8 @@ import os
 import random
 import time
 
-from tests.support import api_event, buyer, invoke, merchant, response_json
+from devtools.invoking import least_privilege
+from tests.support import any_stack, api_event, buyer, invoke, merchant, response_json
 
 
 def reset() -> None:
@@ -17,6 +18,7 @@ def start(environment: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(environment)
     reset()
+    least_privilege.install(any_stack())  # each worker is a container: its calls are checked too
 
 
 def warm_up(_: int) -> int:
