@@ -21,9 +21,15 @@ from fastrefund.repositories.store import get_store
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    store = get_store()
+    store, sweep_queue = get_store(), QueueSender(get_review_sweep_config().review_sweep_queue_url)
     units = review_deadlines.units(store)
-    QueueSender(get_review_sweep_config().review_sweep_queue_url).send([unit.model_dump_json() for unit in units])
+    if sweep_queue.waiting() >= len(units):
+        # The sweepers have not taken the last round yet: another would only sweep the same partitions again, and
+        # bury them deeper (ReviewSweepQueueAgeAlarm says so). The round waiting sweeps from its own start.
+        logger.warning("review partitions not handed out: the last round still waits", extra={"partitions": 0})
+        metrics.add_metric(name="ReviewSweepRoundsSkipped", unit=MetricUnit.Count, value=1)
+        units = []
+    sweep_queue.send([unit.model_dump_json() for unit in units])
     logger.info("review partitions handed out", extra={"partitions": len(units)})
     waited = review_deadlines.oldest_escalated_wait(store, utc_now())
     metrics.add_metric(name="OldestEscalatedRequestAge", unit=MetricUnit.Seconds, value=waited)

@@ -58,6 +58,13 @@ class QueueSender:
     def __init__(self, queue_url: str) -> None:
         self.queue_url = queue_url
 
+    def waiting(self) -> int:
+        """About how many messages wait on the queue, not yet taken (SQS's ApproximateNumberOfMessages)."""
+        response = aws_clients.client("sqs").get_queue_attributes(
+            QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        return int(response["Attributes"]["ApproximateNumberOfMessages"])
+
     def send(self, bodies: Sequence[str]) -> None:
         """Send every body, 10 per call; raises if any was not sent (the caller's run fails and is retried)."""
         for start in range(0, len(bodies), PUBLISH_BATCH_SIZE):
