@@ -546,8 +546,8 @@ def report(template: Template) -> str:
         ("PolicyUsageTable", [1], "the policy's usage_counters per merchant (the reservation)"),
         (
             "BuyersTable",
-            [2],
-            "one per buyer (the flag's check in the commit; its counted refunds, 2 more, with buyer limits)",
+            [2, 2],
+            "one per buyer (in the commit: the flag's check, and the buyer's usage counted, a count a China day)",
         ),
     ):
         line(f"  {name:32} {' + '.join(map(str, costs)):>16} = {sum(costs):>2}   partitions: {spread}")

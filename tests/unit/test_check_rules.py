@@ -60,3 +60,19 @@ def test_the_summary_names_the_buyer_limits(tmp_path):
 
     assert checked.returncode == 0
     assert checked.stdout.rstrip().endswith("; buyer limits over 30 days: 0 refunds, any fen")
+
+
+@pytest.mark.parametrize("script", ["scripts.check_rules", "scripts.simulate_rules"])
+@pytest.mark.parametrize("content", [b"\xff\xfe{", None], ids=["not UTF-8", "missing"])
+def test_a_file_that_cannot_be_read_exits_1_naming_why_without_a_traceback(tmp_path, script, content):
+    path = tmp_path / "rules.json"
+    if content is not None:
+        path.write_bytes(content)
+
+    checked = subprocess.run(
+        [sys.executable, "-m", script, str(path)], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+    assert checked.returncode == 1
+    assert checked.stdout.startswith("invalid: ") and ("not UTF-8" in checked.stdout or "cannot read" in checked.stdout)
+    assert "Traceback" not in checked.stderr

@@ -44,3 +44,20 @@ def test_a_day_freed_by_the_candidate_admits_a_request_the_daily_limit_sent_to_r
     [(key, change)] = result.to_auto.items()
     assert key == (Route.MERCHANT_AUTO_REFUND.value, (Reason.NO_FAST_REFUND_BADGE, Reason.DAILY_LIMIT_REACHED))
     assert (change.decisions, change.amount_fen, change.examples) == (1, 20_000, ["o-3"])
+
+
+def test_a_request_made_again_after_a_rejection_is_left_out_when_the_candidate_refunds_the_first():
+    # Given an order whose first request went to review (over the guarantee, no policy read) and was rejected,
+    # and whose second request went to review too
+    first = decision(1, 35_000, None, [Reason.AMOUNT_OVER_LIMIT, Reason.POLICY_DISABLED])
+    second = first.model_copy(update={"refund_id": "r-1-again", "decided_at": first.decided_at + timedelta(hours=2)})
+    candidate = default_rulebook().model_dump()
+    for version in candidate["versions"]:
+        version["paid_amount_below_fen"] = 50_000  # the guarantee raised to 500 yuan
+    raised = default_rulebook().model_validate(candidate)
+
+    result = trial([first, second], raised)
+
+    # Then the order is refunded once, by its first request; the second is left out, not counted again
+    assert result.total(result.to_auto).decisions == 1
+    assert (result.decisions, result.superseded) == (1, 1)
