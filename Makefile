@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
+.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack soak fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ dynamodb-local: install  ## tests/dynamodb_local: atomicity, races and crashes o
 
 local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
 	$(BIN)/python -m pytest tests/local_stack
+
+soak: install  ## the long rounds (1,000 refunds published, 12 crash rounds, fuzzing 50 examples a case): pytest -m soak
+	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -m soak -n auto --dist loadfile -s tests/dynamodb_local
+	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py
 
 fuzz: install  ## schemathesis against the local stack, deeper than the suite's run: make fuzz FUZZ_EXAMPLES=200
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),100) $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py -s

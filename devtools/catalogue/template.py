@@ -119,6 +119,11 @@ class Template:
             raise KeyError(f"no function of template.yaml has its code in functions/{name}/")
         return found[0]
 
+    def table_outputs(self) -> tuple[str, ...]:
+        """The outputs that name a table (`!Ref` of an AWS::DynamoDB::Table)."""
+        tables = [{"Ref": logical_id} for logical_id in self.of_type("AWS::DynamoDB::Table")]
+        return tuple(name for name, output in self.body.get("Outputs", {}).items() if output["Value"] in tables)
+
     @property
     def routes(self) -> list["ApiRoute"]:
         return [route for function in self.functions.values() for route in function.routes]

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import pytest
@@ -68,15 +69,40 @@ def local_tables(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> LocalT
     return tables
 
 
-@pytest.fixture
-def pool(local_tables: LocalTables) -> Iterator[ProcessPoolExecutor]:
-    """8 processes, each a Lambda container of its own with the test's environment."""
+@pytest.fixture(scope="session")
+def _worker_processes() -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """8 processes for the whole session (each test's calls bring its stack's environment), and a manager whose
+    barriers start a round's calls together."""
     context = multiprocessing.get_context("spawn")
-    environment = dict(os.environ) | {"POWERTOOLS_LOG_LEVEL": "WARNING"}
-    with ProcessPoolExecutor(WORKERS, mp_context=context, initializer=workers.start, initargs=(environment,)) as pool:
-        # Warm every worker up (imports, clients) so that the real calls start together.
-        list(pool.map(workers.warm_up, range(WORKERS * 2)))
-        yield pool
+    with (
+        context.Manager() as manager,
+        ProcessPoolExecutor(
+            WORKERS, mp_context=context, initializer=workers.start, initargs=(dict(os.environ),)
+        ) as executor,
+    ):
+        yield executor, manager
+
+
+@dataclass
+class Racers:
+    """The worker processes, each a Lambda container of its own, as one test uses them."""
+
+    executor: ProcessPoolExecutor
+    manager: Any
+
+    def race(self, *calls: tuple[Any, ...]) -> list[workers.Timed]:
+        """Each call (a function of workers.py and its arguments) in a worker of its own, all released at once by
+        one barrier: their answers, each with when it started and ended."""
+        assert len(calls) <= WORKERS, "a round is at most one call a worker: the barrier waits for every call"
+        environment = dict(os.environ) | {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+        barrier = self.manager.Barrier(len(calls))
+        futures = [self.executor.submit(workers.at_once, environment, barrier, *call) for call in calls]
+        return [future.result() for future in futures]
+
+
+@pytest.fixture
+def pool(local_tables: LocalTables, _worker_processes: tuple[ProcessPoolExecutor, Any]) -> Racers:
+    return Racers(*_worker_processes)
 
 
 @pytest.fixture

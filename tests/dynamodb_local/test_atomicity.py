@@ -6,9 +6,8 @@ is never passed, a refund and a shipment never both win, and identical requests 
 
 import os
 import random
-import time
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
 
 import pytest
@@ -46,10 +45,6 @@ def requests_of(order_id: str) -> list[dict]:
     return [dynamo.decode(item) for item in response["Items"]]
 
 
-def soon(seconds: float = 0.3) -> float:
-    return time.time() + seconds
-
-
 @pytest.mark.parametrize("repetition", range(REPETITIONS))
 def test_the_daily_limit_is_never_passed_under_concurrency(pool, repetition):
     # Given a merchant outside the fast refund service, with a policy of 2,000 yuan and 6 refunds a
@@ -81,10 +76,13 @@ def test_the_daily_limit_is_never_passed_under_concurrency(pool, repetition):
     )
     get_store().merchants.set_auto_refund_policy(merchant_id, policy, set_at)
 
-    # When every buyer asks at once
-    start_at = soon()
-    futures = [pool.submit(workers.ask_refund, o["order_id"], o["buyer_id"], start_at) for o in orders]
-    answers = [future.result() for future in futures]
+    # When every buyer asks, eight at once
+    rounds = [
+        pool.race(*((workers.ask_refund, o["order_id"], o["buyer_id"]) for o in orders[first : first + 8]))
+        for first in range(0, len(orders), 8)
+    ]
+    assert all(workers.overlapped(timings) for timings in rounds), "each round's eight calls were in flight together"
+    answers = [timed.answer for timings in rounds for timed in timings]
 
     # Then the approved total and count stay within the limits, and storage agrees with every answer
     statuses = Counter(status for status, _ in answers)
@@ -104,7 +102,9 @@ def test_the_daily_limit_is_never_passed_under_concurrency(pool, repetition):
         # and rightly so: room left at the end (on whichever counter) would have taken it
         assert body["amount_fen"] > DAILY_LIMIT_FEN - approved_fen or len(approved) == DAILY_LIMIT_COUNT
     assert set(statuses) <= {HTTPStatus.CREATED, HTTPStatus.SERVICE_UNAVAILABLE}
-    _, today = get_store().merchants.get_with_usage(merchant_id, china_day(utc_now()))
+    # (the day the refunds were decided on, read from them: a run may cross midnight in China)
+    [day] = {china_day(datetime.fromisoformat(body["decided_at"])) for body in approved}
+    _, today = get_store().merchants.get_with_usage(merchant_id, day)
     assert (today.amount_fen, today.count) == (approved_fen, len(approved))
     refunded = {body["order_id"] for body in approved}
     for order in orders:
@@ -119,19 +119,21 @@ def test_a_refund_and_a_shipment_never_both_win(pool):
     pay(orders)
 
     # When, four orders at a time, the buyer asks for a refund and the ERP ships at the same instant
-    outcomes = Counter()
+    outcomes, overlapping = Counter(), 0
     for first in range(0, RACES, 4):
-        start_at = soon(0.2)
-        rounds = [
-            (
-                order,
-                pool.submit(workers.ask_refund, order["order_id"], order["buyer_id"], start_at),
-                pool.submit(workers.ship, order["order_id"], "m-race", start_at),
+        racing = orders[first : first + 4]
+        calls = [
+            call
+            for order in racing
+            for call in (
+                (workers.ask_refund, order["order_id"], order["buyer_id"]),
+                (workers.ship, order["order_id"], "m-race"),
             )
-            for order in orders[first : first + 4]
         ]
-        for order, refund_future, shipment_future in rounds:
-            (refund_status, refund), (ship_status, shipment) = refund_future.result(), shipment_future.result()
+        timings = pool.race(*calls)
+        for order, refund_timed, shipment_timed in zip(racing, timings[::2], timings[1::2], strict=True):
+            overlapping += workers.overlapped([refund_timed, shipment_timed])
+            (refund_status, refund), (ship_status, shipment) = refund_timed.answer, shipment_timed.answer
             stored_order = stored("ORDERS_TABLE", order["order_id"])
             # Then exactly one wins, the loser gets the documented answer, and storage agrees
             if refund["status"] == "AUTO_REFUNDED":
@@ -150,21 +152,24 @@ def test_a_refund_and_a_shipment_never_both_win(pool):
                 assert ship_status == HTTPStatus.OK
                 assert stored_order["status"] == "SHIPPED"
                 assert stored_order["refund_id"] == refund["refund_id"]  # its open request, in review
-    print(f"\n{RACES} races: {dict(outcomes)}")
-    assert sum(outcomes.values()) == RACES
+    print(f"\n{RACES} races, {overlapping} of them overlapping: {dict(outcomes)}")
+    # a shipment is one write, a refund three calls: a worker woken late by a loaded machine can miss one now and
+    # then, never most
+    assert overlapping >= 0.9 * RACES, "the refund and the shipment of (nearly) every race were in flight together"
 
 
 def test_identical_requests_at_once_make_one_refund(pool):
     enrol_since("2026-01-01T00:00:00+08:00", merchant_id="m-twin")
     pay([{"order_id": "o-twin", "merchant_id": "m-twin", "buyer_id": "b-twin"}])
 
-    start_at = soon()
-    answers = [f.result() for f in [pool.submit(workers.ask_refund, "o-twin", "b-twin", start_at) for _ in range(10)]]
+    timings = pool.race(*[(workers.ask_refund, "o-twin", "b-twin")] * 8)
 
+    answers = [timed.answer for timed in timings]
     statuses = Counter(status for status, _ in answers)
     refund_ids = {body["refund_id"] for _, body in answers}
-    print(f"\n10 identical requests: statuses {dict(statuses)}, refund ids {len(refund_ids)}")
-    assert statuses == {HTTPStatus.CREATED: 1, HTTPStatus.OK: 9}
+    print(f"\n8 identical requests at once: statuses {dict(statuses)}, refund ids {len(refund_ids)}")
+    assert workers.overlapped(timings)
+    assert statuses == {HTTPStatus.CREATED: 1, HTTPStatus.OK: 7}
     assert len(refund_ids) == 1
     assert [request["refund_id"] for request in requests_of("o-twin")] == list(refund_ids)
     assert stored("ORDERS_TABLE", "o-twin")["refund_id"] in refund_ids

@@ -1,14 +1,15 @@
-"""No notice and no payout is lost: 1,000 approvals committed on DynamoDB Local (auto-refunds, and requests
-approved in review), the table's stream delivered to the notifier and to the payout publisher as Lambda
-would (filter, batches, retries from the earliest failed record), with 10% of publishes failing. Every
-notice reaches its merchant's queue and every payout instruction the payment system's; duplicates keep
-their ids."""
+"""No notice and no payout is lost: 200 approvals (1,000 in `make soak`) committed on DynamoDB Local (auto-refunds,
+and requests approved in review), the table's stream delivered to the notifier and to the payout publisher as
+Lambda would (filter, batches, retries from the earliest failed record), with every tenth entry published and
+every seventeenth call failing. Every notice reaches its merchant's queue and every payout instruction the payment
+system's; duplicates keep their ids."""
 
 import json
 import random
 from collections import Counter, defaultdict
 
 import jsonschema
+import pytest
 from botocore.exceptions import ClientError
 
 from devtools.catalogue.template import ROOT
@@ -16,27 +17,32 @@ from fastrefund.platform import aws_clients
 from tests.dynamodb_local.publishing import MERCHANTS, deliver_stream, drain, refund_approved
 from tests.support import enrol_since, invoke, paid_order_message, sqs_batch
 
-REFUNDS = 1000
 IN_REVIEW_SHARE = 0.4  # orders over the guarantee's limit: to review, then approved by their merchant
-FAILING_SHARE = 0.10
+ENTRY_FAILS_EVERY = 10
+WHOLE_CALL_FAILS_EVERY = 17
 # Validators made once: jsonschema.validate() checks the schema itself again on every call.
 NOTICE_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "notice.schema.json").read_text()))
 PAYOUT_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "payout.schema.json").read_text()))
 
 
-def flaky_sns(monkeypatch, rng: random.Random) -> Counter:
-    """Fails about 10% of publishes: single entries of a batch, and now and then a whole call."""
+def flaky_sns(monkeypatch) -> Counter:
+    """Fails every tenth entry published and every seventeenth call as a whole: deterministic, so that every run
+    meets both kinds of failure, and the counts say they happened."""
     client = aws_clients.client("sns")
     real = client.publish_batch
     calls = Counter()
 
     def publish_batch(**request):
         calls["PublishBatch"] += 1
-        if rng.random() < FAILING_SHARE / 5:
+        if calls["PublishBatch"] % WHOLE_CALL_FAILS_EVERY == 0:
             calls["whole call failed"] += 1
             raise ClientError({"Error": {"Code": "InternalError", "Message": "injected"}}, "PublishBatch")
         entries = request["PublishBatchRequestEntries"]
-        failing = [entry for entry in entries if rng.random() < FAILING_SHARE]
+        failing = []
+        for entry in entries:
+            calls["entries"] += 1
+            if calls["entries"] % ENTRY_FAILS_EVERY == 0:
+                failing.append(entry)
         passing = [entry for entry in entries if entry not in failing]
         calls["entries failed"] += len(failing)
         response = real(**(request | {"PublishBatchRequestEntries": passing})) if passing else {"Successful": []}
@@ -47,7 +53,8 @@ def flaky_sns(monkeypatch, rng: random.Random) -> Counter:
     return calls
 
 
-def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables, notices_topic, monkeypatch):
+@pytest.mark.parametrize("approvals", [pytest.param(200), pytest.param(1000, marks=pytest.mark.soak)])
+def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables, notices_topic, monkeypatch, approvals):
     sqs, queues, payment_queues = notices_topic
     rng = random.Random(7)
     # Given 1,000 orders of enrolled merchants, 40% of them over the guarantee's limit
@@ -55,9 +62,9 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
         enrol_since("2026-01-01T00:00:00+08:00", merchant_id=merchant_id)
     orders = [
         (f"o-{n}", MERCHANTS[n % len(MERCHANTS)], f"b-{n}", 45000 if rng.random() < IN_REVIEW_SHARE else 19900)
-        for n in range(REFUNDS)
+        for n in range(approvals)
     ]
-    for first in range(0, REFUNDS, 10):
+    for first in range(0, approvals, 10):
         messages = [
             paid_order_message(order_id=o, merchant_id=m, buyer_id=b, paid_amount_fen=fen)
             for o, m, b, fen in orders[first : first + 10]
@@ -72,9 +79,9 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
         refunds[refund["refund_id"]] = merchant_id
 
     # When the refunds table's stream reaches the notifier and the payout publisher, with publishes failing
-    calls = flaky_sns(monkeypatch, random.Random(7))
+    calls = flaky_sns(monkeypatch)
     notifier, notice_records, _ = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
-    notice_calls = calls["PublishBatch"]
+    notice_calls, notice_failures = calls["PublishBatch"], calls["entries failed"] + calls["whole call failed"]
     publisher, payout_records, _ = deliver_stream(
         local_tables, "payout_publisher", "PayoutPublisherFunction", "PendingPayouts"
     )
@@ -93,14 +100,17 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
         PAYOUT_VALIDATOR.validate(instruction)
         payouts[instruction["refund_id"]].add(instruction["payout_id"])
     print(
-        f"\n{REFUNDS} approvals ({len(reviewed)} in review): notifier {notice_records} records in"
+        f"\n{approvals} approvals ({len(reviewed)} in review): notifier {notice_records} records in"
         f" {notifier.invocations} invocations, {len(notices)} notices received"
         f" ({len(notices) - sum(map(len, by_refund.values()))} duplicates); payout publisher {payout_records}"
         f" records in {publisher.invocations} invocations, {len(instructions)} instructions received"
         f" ({len(instructions) - len(payouts)} duplicates); SNS: {dict(calls)}, {notice_calls} calls for notices,"
-        f" {(calls['PublishBatch'] - notice_calls) / REFUNDS:.3f} calls per payout; given up:"
+        f" {(calls['PublishBatch'] - notice_calls) / approvals:.3f} calls per payout; given up:"
         f" {len(notifier.given_up) + len(publisher.given_up)}"
     )
+    # the failures were met, by the notices and by the payouts alike
+    assert notice_failures > 0 and calls["entries failed"] + calls["whole call failed"] > notice_failures
+    assert calls["entries failed"] > 0 and calls["whole call failed"] > 0
     assert notifier.given_up == publisher.given_up == []
     assert set(by_refund) == set(refunds)
     for refund_id, sent in by_refund.items():

@@ -39,7 +39,8 @@ def merchant_with_policy(local_tables) -> str:
 
 def test_a_policy_switched_off_elsewhere_is_obeyed_by_a_container_holding_the_old_settings(merchant_with_policy):
     # Given this container approved o-1 and so holds the settings (policy on) in its copy
-    assert ask("o-1").route is Route.MERCHANT_AUTO_REFUND
+    first = ask("o-1")
+    assert first.route is Route.MERCHANT_AUTO_REFUND
     # When another container switches the policy off
     another_container().set_auto_refund_policy("m-1", policy(enabled=False), utc_now())
 
@@ -48,15 +49,15 @@ def test_a_policy_switched_off_elsewhere_is_obeyed_by_a_container_holding_the_ol
     # Then o-2 is not approved on the stale copy: it goes to review, naming the policy, and is not counted
     assert refund.status is RefundStatus.PENDING_REVIEW
     assert Reason.POLICY_DISABLED in refund.reasons
-    today = get_store().usage.get("m-1", china_day(utc_now()))
+    today = get_store().usage.get("m-1", china_day(first.decided_at))
     assert (today.amount_fen, today.count) == (45000, 1)
 
 
 def test_a_policy_change_also_binds_tomorrows_counter(merchant_with_policy):
     # Given a copy of the settings read before a policy change
-    stale = get_store().merchants.recent_settings("m-1")
-    another_container().set_auto_refund_policy("m-1", policy(max_refund_amount_fen=1000), utc_now())
-    tomorrow = china_day(utc_now()) + timedelta(days=1)
+    stale, now = get_store().merchants.recent_settings("m-1"), utc_now()
+    another_container().set_auto_refund_policy("m-1", policy(max_refund_amount_fen=1000), now)
+    tomorrow = china_day(now) + timedelta(days=1)
 
     # Then not even tomorrow's first reservation (which makes tomorrow's counter) can use that copy
     with pytest.raises(PolicyChanged):

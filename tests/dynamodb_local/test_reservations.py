@@ -30,10 +30,11 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
 
     monkeypatch.setattr(RefundsRepository, "commit_auto_refund", shipped_first)
 
-    refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), utc_now())
+    now = utc_now()
+    refund, _ = request_refund("o-1", {}, BUYER, store, default_rulebook(), now)
 
     assert refund.status is RefundStatus.PENDING_REVIEW and Reason.ORDER_SHIPPED in refund.reasons
-    day = china_day(utc_now())
+    day = china_day(now)
     today = store.usage.get("m-1", day)
     assert (today.amount_fen, today.count) == (0, 0)
     [bucket] = store.leaked_reservations.open_buckets("m-1", day, [0])

@@ -3,6 +3,9 @@
 import os
 import random
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from devtools.invoking import least_privilege
 from tests.support import any_stack, api_event, buyer, invoke, merchant, response_json
@@ -21,43 +24,49 @@ def start(environment: dict[str, str]) -> None:
     least_privilege.install(any_stack())  # each worker is a container: its calls are checked too
 
 
-def warm_up(_: int) -> int:
-    from fastrefund.repositories.store import get_store
+@dataclass(frozen=True)
+class Timed:
+    """A call's answer, and when it started and ended (time.monotonic: one clock for every process)."""
 
-    get_store()
-    time.sleep(0.05)
-    return os.getpid()
-
-
-def _at(start_at: float) -> None:
-    """Wait for the common start instant, so that the calls of one round really overlap."""
-    delay = start_at - time.time()
-    if delay > 0:
-        time.sleep(delay)
+    answer: Any
+    started: float
+    ended: float
 
 
-def ask_refund(order_id: str, buyer_id: str, start_at: float) -> tuple[int, dict]:
+def at_once(environment: dict[str, str], barrier: Any, call: Callable[..., Any], *args: Any) -> Timed:
+    """`call(*args)` in this worker as a container of the test's stack (`environment`), started when every other
+    party of `barrier` is ready too: the calls of a round really overlap, however late a worker was."""
+    if dict(os.environ) != environment:  # the pool outlives a test: each test brings its own stack
+        start(environment)
+    barrier.wait(timeout=60)
+    started = time.monotonic()
+    answer = call(*args)
+    return Timed(answer, started, time.monotonic())
+
+
+def overlapped(timings: list[Timed]) -> bool:
+    """Whether the calls were all in flight together at some instant."""
+    return max(timed.started for timed in timings) < min(timed.ended for timed in timings)
+
+
+def ask_refund(order_id: str, buyer_id: str) -> tuple[int, dict]:
     request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
-    _at(start_at)
     response = invoke("orders_api", request)
     return response["statusCode"], response_json(response)
 
 
-def ship(order_id: str, merchant_id: str, start_at: float) -> tuple[int, dict]:
+def ship(order_id: str, merchant_id: str) -> tuple[int, dict]:
     request = api_event(
         "orders_api_shipment",
         caller=merchant(merchant_id, role="erp"),
         path={"order_id": order_id},
         body={"carrier": "SF", "tracking_number": f"SF-{order_id}"},
     )
-    _at(start_at)
     response = invoke("orders_api", request)
     return response["statusCode"], response_json(response)
 
 
-def decide(
-    action: str, order_id: str, refund_id: str, merchant_id: str, buyer_id: str, start_at: float
-) -> tuple[int, dict]:
+def decide(action: str, order_id: str, refund_id: str, merchant_id: str, buyer_id: str) -> tuple[int, dict]:
     """One review action through its handler, or (`expire`) the review deadline's step for one request."""
     if action == "expire":
         from fastrefund.domain.clock import utc_now
@@ -66,14 +75,12 @@ def decide(
         from fastrefund.logic.refund_views import RefundView
         from fastrefund.repositories.store import get_store
 
-        _at(start_at)
         expired = reviews.expire(order_id, refund_id, get_store(), utc_now())
         ops = Caller(sub="review-deadline", role=Role.OPS)
         return 200, RefundView.of(expired, ops).model_dump(mode="json") if expired else {}
     caller = buyer(buyer_id) if action == "cancel" else merchant(merchant_id)
     sample = f"refund_requests_api_{action}"
     request = api_event(sample, caller=caller, path={"order_id": order_id, "refund_id": refund_id})
-    _at(start_at)
     response = invoke("refund_requests_api", request)
     return response["statusCode"], response_json(response)
 
@@ -99,18 +106,17 @@ def refund_until_killed(environment: dict[str, str], order_ids: list[str], buyer
 
     RefundsRepository.commit_auto_refund = slowed(RefundsRepository.commit_auto_refund)
     DailyUsageRepository.reserve = slowed(DailyUsageRepository.reserve)
-    ask_refund("o-warm-up", buyer_id, 0)  # a cold start (the handler's imports, the rules) before the clock runs
+    ask_refund("o-warm-up", buyer_id)  # a cold start (the handler's imports, the rules) before the clock runs
     ready.set()
     go.wait()
     for order_id in order_ids:
-        ask_refund(order_id, buyer_id, 0)
+        ask_refund(order_id, buyer_id)
 
 
-def flag_buyer(buyer_id: str, flagged_at: str, start_at: float) -> dict:
+def flag_buyer(buyer_id: str, flagged_at: str) -> dict:
     """The risk system's BUYER_RISK_FLAGGED, through the order events consumer."""
     from tests.support import sqs_batch
 
     event = {"type": "BUYER_RISK_FLAGGED", "buyer_id": buyer_id, "reason_code": "RACE", "flagged_at": flagged_at}
     batch = sqs_batch(event)
-    _at(start_at)
     return invoke("order_events", batch)

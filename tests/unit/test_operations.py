@@ -133,3 +133,11 @@ def test_every_queue_is_encrypted_at_rest():
     """.checkov.yaml skips CKV_AWS_27 because it does not recognise SSE-SQS: this keeps that reason true."""
     queues = Template.load().of_type("AWS::SQS::Queue")
     assert queues and all(props.get("SqsManagedSseEnabled") is True for props in queues.values())
+
+
+def test_every_table_has_an_output_naming_it():
+    template = Template.load()
+
+    named = {template.body["Outputs"][output]["Value"]["Ref"] for output in template.table_outputs()}
+
+    assert named == set(template.of_type("AWS::DynamoDB::Table"))
