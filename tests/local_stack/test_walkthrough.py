@@ -4,7 +4,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 
@@ -144,7 +143,12 @@ def test_rules_file_replaces_the_rule_configuration(tmp_path, monkeypatch):
         # A bad push while running: the file is read again within a second, rejected, and the last valid
         # rules stay in force
         (tmp_path / "rules.json").write_text('{"versions": "nope"}')
-        time.sleep(1.5)
+        assert eventually(
+            lambda: (
+                call(stack.api, "GET", "/orders/o-1/fast-refund-eligibility", buyer)
+                and "rules document rejected" in stack.output()
+            )
+        )
         status, after = call(stack.api, "GET", "/orders/o-1/fast-refund-eligibility", buyer)
 
         assert (status, after["checks"][0]["rule_version"]) == (200, "local-100")
