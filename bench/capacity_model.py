@@ -47,6 +47,7 @@ from datetime import timedelta
 from typing import Any
 
 from bench import hot_merchant_model as hot
+from bench import measurements
 from devtools.catalogue.template import Template
 
 PARTITION_WCU = 1000
@@ -61,14 +62,8 @@ SNS_CALL_MS = 20
 MERCHANT_CALLS = 4  # a merchant-route refund: the order, the buyer's standing, the reservation, the commit
 ORDER_WRITES = [1, 2]  # an order's ORDER_PAID (1 KB or less) and its refund's commit (a transaction's 2)
 
-# Measured on this machine by `make bench`; update a figure with the run that moves it.
-MEASURED = {
-    "platform refund, CPU ms": (8.54, "bench.warm_path"),
-    "merchant refund, CPU ms": (8.69, "bench.warm_path"),
-    "eligibility, CPU ms": (5.58, "bench.warm_path"),
-    "review decision, CPU ms": (5.7, "bench.sale_day (the sweeper's, per decision)"),
-    "message published, CPU ms": (2.1, "bench.sale_day (the republish, per message)"),
-}
+# Measured on this machine by `make bench`, which records each figure in bench/measurements.json as it runs
+MEASURED = measurements.load()
 
 
 def cpu_ms(name: str) -> float:

@@ -29,6 +29,7 @@ from typing import Any
 
 import boto3
 
+from bench import measurements
 from bench.botocore_hooks import on_every_new_client
 from devtools.catalogue.template import Resolver, Template
 from devtools.emulator import resources
@@ -133,6 +134,8 @@ def measure_sweep(count: int, without_order: int) -> None:
             elapsed = time.perf_counter() - started
         decided, failed = sum(r[0] for r in results), sum(r[1] for r in results)
         cpu_ms = 1000 * sum(r[2] for r in results) / (decided + failed)
+        if not without_order:
+            measurements.record("review decision, CPU ms", cpu_ms, "bench.sale_day (the sweeper's, per decision)")
         per_sweeper = decided / elapsed / SWEEPERS
         print(
             f"sweep, {count:,} due across {MERCHANTS} merchants, {without_order} undecidable first: "
@@ -207,10 +210,12 @@ def measure_republish(count: int) -> None:
         elapsed = time.perf_counter() - started
         draining.set()
         beside.join()
+        published_ms = 1000 * (time.process_time() - cpu) / (2 * count)
+        measurements.record("message published, CPU ms", published_ms, "bench.sale_day (the republish, per message)")
         print(
             f"republish, {count:,} notices and {count:,} payouts owed: all out in {elapsed:.0f} s of work "
             f"({runs} runs), {2 * count / elapsed:,.0f} messages/s, "
-            f"{1000 * (time.process_time() - cpu) / (2 * count):.1f} ms of CPU per message (the usage runs included)"
+            f"{published_ms:.1f} ms of CPU per message (the usage runs included)"
         )
         print(
             f"  -> meanwhile the usage reconciliation (its own function) found its oldest open reservation bucket at "

@@ -10,7 +10,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.logic import order_events, settling
+from fastrefund.logic import order_events
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.refund_views import RefundView
@@ -47,11 +47,6 @@ def store() -> InMemoryStore:
     store = InMemoryStore()
     store.orders.add_paid(order())
     return store
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 def ask(store: InMemoryStore):

@@ -14,7 +14,6 @@ from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.rulebook import BuyerLimits, RuleBook
 from fastrefund.domain.rules import buyer_limit_reached
-from fastrefund.logic import settling
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order, policy
@@ -33,11 +32,6 @@ def earlier(*amounts_and_days_ago: tuple[int, float]) -> BuyerUsage:
     for amount, days_ago in sorted(amounts_and_days_ago, key=lambda refund: -refund[1]):
         usage = usage.counting(amount, NOW - timedelta(days=days_ago))
     return usage
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 @given(count=st.integers(0, 12), max_count=st.integers(0, 12))

@@ -12,7 +12,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason
 from fastrefund.domain.models.refund import RefundStatus, ResolvedBy
 from fastrefund.domain.rulebook import BuyerLimits
-from fastrefund.logic import order_events, review_deadlines, reviews, settling
+from fastrefund.logic import order_events, review_deadlines, reviews
 from fastrefund.logic.escalated_refunds import list_escalated_refunds
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.refund_views import RefundView
@@ -29,11 +29,6 @@ KEY = b"cursor-key"
 ONE_REFUND_A_MONTH = default_rulebook().model_copy(
     update={"buyer_limits": BuyerLimits(window_days=30, max_auto_refunds=1)}
 )
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 def flag_buyer(store: InMemoryStore) -> None:

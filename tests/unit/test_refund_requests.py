@@ -25,11 +25,6 @@ def store() -> InMemoryStore:
     return InMemoryStore()
 
 
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
-
-
 def ask(store: InMemoryStore, order_id: str = "o-1"):
     return request_refund(order_id, {"reason": "changed my mind"}, BUYER, store, default_rulebook(), NOW)
 

@@ -3,9 +3,7 @@ restarting, and a request that cannot be decided passed over and counted, never 
 
 from datetime import timedelta
 
-import pytest
-
-from fastrefund.logic import review_deadlines, settling
+from fastrefund.logic import review_deadlines
 from fastrefund.logic.refund_requests import request_refund
 from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
@@ -13,11 +11,6 @@ from tests.unit.test_reviews import BUYER
 
 ASKED = PAID_AT + timedelta(hours=1)
 AFTER_DEADLINE = ASKED + timedelta(seconds=default_rulebook().review_timeout_seconds + 1)
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 def in_review(store: InMemoryStore, count: int) -> list[str]:

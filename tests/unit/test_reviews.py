@@ -17,7 +17,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason
 from fastrefund.domain.models.order import OrderStatus, Shipment
 from fastrefund.domain.models.refund import PayoutStatus, RefundStatus, ResolvedBy
-from fastrefund.logic import reviews, settling
+from fastrefund.logic import reviews
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.reviews import Rejection
@@ -32,11 +32,6 @@ OTHER_MERCHANT = Caller(sub="u-2", role=Role.MERCHANT, merchant_id="m-2")
 OPS = Caller(sub="ops-1", role=Role.OPS)
 KEEP = Rejection(reason_code="BUYER_AGREED_TO_KEEP")
 PARCEL = Shipment(carrier="SF", tracking_number="SF1", shipped_at=NOW)
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch):
-    monkeypatch.setattr(settling.time, "sleep", lambda _: None)
 
 
 @pytest.fixture
