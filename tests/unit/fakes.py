@@ -171,6 +171,9 @@ class InMemoryRefunds(ports.Refunds):
         order = self.orders.get(order_id)
         return order, (self.refunds.get(order.refund_id) if order and order.refund_id else None)
 
+    def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
+        return self.orders.get(order_id), self.buyers.standing(buyer_id)
+
     def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]:
         refund = self.refunds.get(refund_id)
         return self.orders.get(order_id), (refund if refund and refund.order_id == order_id else None)

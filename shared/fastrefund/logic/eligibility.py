@@ -6,7 +6,7 @@ from pydantic import Field
 
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.errors import OrderNotFound
-from fastrefund.domain.identity import Caller, reasons_seen_by
+from fastrefund.domain.identity import Caller, Role, reasons_seen_by
 from fastrefund.domain.models.common import Frozen, Route
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
@@ -42,10 +42,17 @@ class Eligibility(Frozen):
 
 
 def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: RuleBook, now: datetime) -> Eligibility:
-    order = store.orders.get(order_id)
+    # The buyer's own dry run reads its standing with the order (one round trip); a merchant's or ops' reads the
+    # order first, which names the buyer
+    if caller.role is Role.BUYER:
+        order, buyer = store.refunds.order_and_standing(order_id, caller.sub)
+    else:
+        order, buyer = store.orders.get(order_id), None
     if order is None:
         raise OrderNotFound(order_id)
     caller.require_order_reader(order)
+    if buyer is None:
+        buyer = store.buyers.standing(order.buyer_id)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
-    platform = platform_check(order, rulebook, now, store.buyers.standing(order.buyer_id))
+    platform = platform_check(order, rulebook, now, buyer)
     return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id).as_seen_by(caller)

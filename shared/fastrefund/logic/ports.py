@@ -83,6 +83,11 @@ class Refunds(Protocol):
         """The order and its open or approved request, if any."""
         ...
 
+    def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
+        """The order and a buyer's standing (counted refunds, risk flag), read together: a refund request's
+        first read, by the buyer who asks."""
+        ...
+
     def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]: ...
 
     def requests_of(self, order_id: str) -> list[Refund]:

@@ -3,15 +3,15 @@
 Reads: the order (and, when it has one, its open or approved request, which is returned as it stands);
 when the platform guarantee does not approve, the merchant's settings: for an approval, a copy up to a
 few seconds old (its reservation checks the policy version); otherwise read now, with the day's usage.
-The buyer's standing is read too (one query, after the order, which names the buyer): the risk flag, and the
-counted refunds. An approval commits only while the flag is as read (a flag recorded first wins), and counts
-the new refund in the buyer's usage in the same transaction, on the version read, whatever the rules' buyer
-limits say (so turning them on finds every refund of the window): a buyer's concurrent requests are counted
-one after the other, and none passes the limits.
+The buyer's standing is read with the order, in one BatchGetItem (the caller is the buyer, so its id is known
+before the order is read): the risk flag, and the counted refunds. An approval commits only while the flag is
+as read (a flag recorded first wins), and counts the new refund in the buyer's usage in the same transaction,
+on the version read, whatever the rules' buyer limits say (so turning them on finds every refund of the
+window): a buyer's concurrent requests are counted one after the other, and none passes the limits.
 Writes: one transaction over the order and the new request; the merchant route first reserves the refund
 on the day's usage (one single-item write, which checks the daily limit and the policy version), and takes
-the reservation back if the transaction is cancelled. So an auto-refund is 3 calls on the platform route (the
-order, the buyer's standing, the commit), 4 on the merchant's.
+the reservation back if the transaction is cancelled. So an auto-refund is 2 calls on the platform route (the
+order with the buyer's standing, the commit), 3 on the merchant's (the reservation between).
 """
 
 import uuid
@@ -62,17 +62,21 @@ def request_refund(
     makes a new request (InvalidBody otherwise)."""
 
     def step() -> tuple[Refund, bool]:
-        order, existing = store.refunds.order_and_refund(order_id)
+        # The caller is the order's buyer (or is refused as if the order did not exist): its standing is read
+        # with the order, in one round trip
+        order, buyer = store.refunds.order_and_standing(order_id, caller.sub)
         if order is None:
             raise OrderNotFound(order_id)
         caller.require_buyer(order)
-        if existing is not None:
-            return existing, False
+        if order.refund_id is not None:  # its open or approved request stands
+            _, existing = store.refunds.order_and_request(order_id, order.refund_id)
+            if existing is not None:
+                return existing, False
         if order.status is OrderStatus.CLOSED:
             raise OrderClosed(order_id)
         if order.refund_requests >= MAX_REQUESTS_PER_ORDER:
             raise TooManyRequests(order_id, MAX_REQUESTS_PER_ORDER)
-        return _decide_and_commit(order, _parsed(body), store, rulebook, now), True
+        return _decide_and_commit(order, buyer, _parsed(body), store, rulebook, now), True
 
     return settle(step, "refund request")
 
@@ -85,10 +89,11 @@ def _parsed(body: object) -> RefundRequest:
         raise InvalidBody([{**issue, "loc": ("body", *issue["loc"])} for issue in issues]) from exc
 
 
-def _decide_and_commit(order: Order, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime) -> Refund:
-    # The buyer's standing (risk flag, counted refunds): an approval commits only while the flag is as read,
-    # and counts in the buyer's usage in the same transaction
-    buyer = store.buyers.standing(order.buyer_id)
+def _decide_and_commit(
+    order: Order, buyer: BuyerStanding, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime
+) -> Refund:
+    # The buyer's standing (risk flag, counted refunds), as read with the order: an approval commits only while
+    # the flag is as read, and counts in the buyer's usage in the same transaction, on the version read
     approval = _Approval(order, store, buyer)
     platform = rules.platform_check(order, rulebook, now, buyer)
     if platform.eligible:

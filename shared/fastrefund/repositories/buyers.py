@@ -5,7 +5,8 @@
 - FLAG: the risk system's latest word (flagged or cleared, by its own time), which an automatic refund's
   transaction checks is still as the decision read it (refund_transactions.flag_as_read).
 
-A decision reads both in one query (the buyer's partition)."""
+A refund request reads both with its order, in one BatchGetItem (the caller is the buyer: its id is known before
+the order is read); other readers in one query (the buyer's partition)."""
 
 from typing import Any
 
@@ -21,6 +22,14 @@ FLAG = "FLAG"
 
 def key(buyer_id: str, record: str) -> dict[str, Any]:
     return dynamo.encode({"buyer_id": buyer_id, "record": record})
+
+
+def standing_of(buyer_id: str, items: list[dynamo.Item]) -> BuyerStanding:
+    """The buyer's standing from its stored records (decoded), whichever of them exist."""
+    records = {item["record"]: item for item in items}
+    usage = dynamo.model_of(BuyerUsage, records[USAGE]) if USAGE in records else BuyerUsage(buyer_id=buyer_id)
+    flag = dynamo.model_of(BuyerFlag, records[FLAG]) if FLAG in records else None
+    return BuyerStanding(usage=usage, flag=flag)
 
 
 def flag_item(flag: BuyerFlag) -> dynamo.Item:
@@ -39,10 +48,7 @@ class BuyersRepository:
                 ExpressionAttributeValues=dynamo.values(buyer_id=buyer_id),
                 ConsistentRead=True,
             )
-        records = {item["record"]: item for item in map(dynamo.decode, response["Items"])}
-        usage = dynamo.model_of(BuyerUsage, records[USAGE]) if USAGE in records else BuyerUsage(buyer_id=buyer_id)
-        flag = dynamo.model_of(BuyerFlag, records[FLAG]) if FLAG in records else None
-        return BuyerStanding(usage=usage, flag=flag)
+        return standing_of(buyer_id, [dynamo.decode(item) for item in response["Items"]])
 
     def record_flag(self, flag: BuyerFlag) -> bool:
         try:

@@ -15,7 +15,7 @@ from fastrefund.domain.models.buyer import BuyerStanding
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
 from fastrefund.domain.notices import PAYOUTS
-from fastrefund.repositories import dynamo, keys, orders
+from fastrefund.repositories import buyers, dynamo, keys, orders
 from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
 from fastrefund.repositories.refund_items import (
     ESCALATED,
@@ -44,6 +44,19 @@ class RefundsRepository:
         if order is None or order.refund_id is None:
             return order, None
         return self.order_and_request(order_id, order.refund_id)
+
+    def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
+        """The order and the buyer's standing (its counted refunds, its risk flag), in one round trip."""
+        buyer_keys = [buyers.key(buyer_id, record) for record in (buyers.USAGE, buyers.FLAG)]
+        found = dynamo.batch_get(
+            {
+                self.orders_table: {"Keys": [keys.order(order_id)], "ConsistentRead": True},
+                self.parts.buyers_table: {"Keys": buyer_keys, "ConsistentRead": True},
+            }
+        )
+        order_items = found.get(self.orders_table)
+        order = orders.from_item(order_items[0]) if order_items else None
+        return order, buyers.standing_of(buyer_id, found.get(self.parts.buyers_table, []))
 
     def order_and_request(self, order_id: str, refund_id: str) -> tuple[Order | None, Refund | None]:
         """The order and one of its requests, in one round trip."""
