@@ -59,7 +59,7 @@ API_GATEWAY_RPS = 10_000
 NEW_TABLE_WCU = 4000
 ROUND_TRIP_MS = 10
 SNS_CALL_MS = 20
-MERCHANT_CALLS = 4  # a merchant-route refund: the order, the buyer's standing, the reservation, the commit
+MERCHANT_CALLS = 3  # a merchant-route refund: the order with the buyer's standing, the reservation, the commit
 ORDER_WRITES = [1, 2]  # an order's ORDER_PAID (1 KB or less) and its refund's commit (a transaction's 2)
 
 # Measured on this machine by `make bench`, which records each figure in bench/measurements.json as it runs
@@ -315,8 +315,8 @@ def paths(template: Template, costs: dict[str, list[int]]) -> list[Ceiling]:
             by_concurrency, limit = API_GATEWAY_RPS, "API Gateway's account throttle"
         ceilings.append(Ceiling(path, by_concurrency, limit))
 
-    # The calls one after another (docs/design.md): the order, the buyer's standing, then the commit (the
-    # merchant route reserves before it); the dry run reads the merchant's day instead of committing
+    # The calls one after another (docs/design.md): the order with the buyer's standing, then the commit (the
+    # merchant route reserves before it); the buyer's dry run reads the merchant's day instead of committing
     api("API: refund request, platform route", "OrdersApiFunction", "platform refund, CPU ms", MERCHANT_CALLS - 1)
     api("API: refund request, merchant route", "OrdersApiFunction", "merchant refund, CPU ms", MERCHANT_CALLS)
     api("API: eligibility (dry run)", "OrdersApiFunction", "eligibility, CPU ms", MERCHANT_CALLS - 1)
