@@ -76,7 +76,7 @@ def request_refund(
             raise OrderClosed(order_id)
         if order.refund_requests >= MAX_REQUESTS_PER_ORDER:
             raise TooManyRequests(order_id, MAX_REQUESTS_PER_ORDER)
-        return _decide_and_commit(order, buyer, _parsed(body), store, rulebook, now), True
+        return _Decision(order, buyer, _parsed(body), store, rulebook, now).decide_and_commit(), True
 
     return settle(step, "refund request")
 
@@ -89,139 +89,117 @@ def _parsed(body: object) -> RefundRequest:
         raise InvalidBody([{**issue, "loc": ("body", *issue["loc"])} for issue in issues]) from exc
 
 
-def _decide_and_commit(
-    order: Order, buyer: BuyerStanding, request: RefundRequest, store: Store, rulebook: RuleBook, now: datetime
-) -> Refund:
-    # The buyer's standing (risk flag, counted refunds), as read with the order: an approval commits only while
-    # the flag is as read, and counts in the buyer's usage in the same transaction, on the version read
-    approval = _Approval(order, store, buyer)
-    platform = rules.platform_check(order, rulebook, now, buyer)
-    if platform.eligible:
-        draft = _draft(order, request, now, platform.rule_version, buyer=buyer)
-        return approval.commit(draft, Route.PLATFORM_FAST_REFUND)
-    try:
-        return _by_merchant_policy(order, request, platform, approval, rulebook, now, trust_copy=True)
-    except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
-        return _by_merchant_policy(order, request, platform, approval, rulebook, now, trust_copy=False)
-
-
 @dataclass(frozen=True)
-class _Approval:
-    """How this request is committed if a route approves it: with the order as read, and the buyer's standing."""
+class _Decision:
+    """One request being decided: the order and the buyer's standing as read (an approval commits only while both
+    are still so), what the buyer asked, the rules, the instant, and the store it commits to."""
 
     order: Order
-    store: Store
     buyer: BuyerStanding
+    request: RefundRequest
+    store: Store
+    rulebook: RuleBook
+    now: datetime
 
-    def commit(self, draft: Refund, route: Route) -> Refund:
+    def decide_and_commit(self) -> Refund:
+        platform = rules.platform_check(self.order, self.rulebook, self.now, self.buyer)
+        if platform.eligible:
+            return self._auto_refund(self._draft(platform), Route.PLATFORM_FAST_REFUND)
+        try:
+            return self._by_merchant_policy(platform, trust_copy=True)
+        except PolicyChanged:  # the copy of the settings was older than the policy the day's usage works under
+            return self._by_merchant_policy(platform, trust_copy=False)
+
+    def _by_merchant_policy(self, platform: rules.RouteCheck, trust_copy: bool) -> Refund:
+        """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
+        otherwise hand the request to review."""
+        order, store, now, day = self.order, self.store, self.now, china_day(self.now)
+        merchant, usage, decision = self._merchant_decision(platform, day, trust_copy)
+        policy = merchant.auto_refund_policy
+        if decision.approved is not None and policy is not None:
+            amount_fen = order.paid_amount_fen
+            try:
+                reservation = store.usage.reserve(
+                    order.merchant_id, day, policy, merchant.policy_version, amount_fen, now
+                )
+            except DailyLimitReached as full:
+                usage = full.usage
+                decision = rules.decide(order, platform, merchant, usage)
+            else:
+                if reservation.usage_before is not None:  # known when the day has one counter, or rooms were dealt
+                    usage = reservation.usage_before
+                draft = self._draft(platform, policy, usage, reservation.counter)
+                try:
+                    return self._auto_refund(draft, Route.MERCHANT_AUTO_REFUND)
+                except RaceLost:
+                    store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
+                    raise
+        return self._hand_to_review(self._draft(platform, policy, usage), decision.reasons)
+
+    def _merchant_decision(
+        self, platform: rules.RouteCheck, day: date, trust_copy: bool
+    ) -> tuple[MerchantSettings, PolicyUsage | None, rules.Decision]:
+        """The merchant's settings, the day's usage (None: not read) and the decision on them.
+
+        A copy of the settings up to a few seconds old is trusted only to approve, with the daily limits left
+        to the reservation (which also checks the copy's policy version); any other decision is made on the
+        settings and the day's usage read now, so that a policy just switched on is obeyed at once too, and a
+        refusal names the daily limit whenever it binds.
+        """
+        merchant_id = self.order.merchant_id
+        if trust_copy:
+            merchant = self.store.merchants.recent_settings(merchant_id)
+            decision = rules.decide(self.order, platform, merchant, PolicyUsage(day=day))
+            if decision.approved is not None:
+                return merchant, None, decision
+        merchant, usage = self.store.merchants.get_with_usage(merchant_id, day)
+        return merchant, usage, rules.decide(self.order, platform, merchant, usage)
+
+    def _draft(
+        self,
+        platform: rules.RouteCheck,
+        policy: AutoRefundPolicy | None = None,
+        usage: PolicyUsage | None = None,
+        usage_counter: int | None = None,
+    ) -> Refund:
+        """The refund of the whole paid amount, not yet decided, with what the decision read, for audit."""
+        version = platform.rule_version or ""
+        return Refund(
+            refund_id=str(uuid.uuid4()),
+            order_id=self.order.order_id,
+            merchant_id=self.order.merchant_id,
+            buyer_id=self.order.buyer_id,
+            status=RefundStatus.PENDING_REVIEW,
+            route=None,
+            rule_version=version,
+            amount_fen=self.order.paid_amount_fen,
+            reasons=[],
+            buyer_reason=self.request.reason,
+            requested_at=self.now,
+            decided_at=self.now,
+            inputs=DecisionInputs.of(self.order, version, self.buyer.flag, policy, usage, usage_counter),
+        )
+
+    def _auto_refund(self, draft: Refund, route: Route) -> Refund:
         refund = draft.model_copy(
             update={"status": RefundStatus.AUTO_REFUNDED, "route": route, "payout": Payout(updated_at=draft.decided_at)}
         )
         self.store.refunds.commit_auto_refund(refund, self.order, self.buyer)
-        extra = {"order_id": refund.order_id, "route": route, "amount": refund.amount_fen}
-        logger.info("order auto-refunded", extra=extra)
+        logger.info(
+            "order auto-refunded", extra={"order_id": refund.order_id, "route": route, "amount": refund.amount_fen}
+        )
         return refund
 
-
-def _by_merchant_policy(
-    order: Order,
-    request: RefundRequest,
-    platform: rules.RouteCheck,
-    approval: _Approval,
-    rulebook: RuleBook,
-    now: datetime,
-    trust_copy: bool,
-) -> Refund:
-    """Auto-refund by the merchant's policy if it approves, counting the refund in the day's usage first;
-    otherwise hand the request to review."""
-    store, buyer = approval.store, approval.buyer
-    day = china_day(now)
-    merchant, usage, decision = _merchant_decision(order, platform, store, day, trust_copy)
-    policy = merchant.auto_refund_policy
-    if decision.approved is not None and policy is not None:
-        amount_fen = order.paid_amount_fen
-        try:
-            reservation = store.usage.reserve(order.merchant_id, day, policy, merchant.policy_version, amount_fen, now)
-        except DailyLimitReached as full:
-            usage = full.usage
-            decision = rules.decide(order, platform, merchant, usage)
-        else:
-            if reservation.usage_before is not None:  # known when the day has one counter, or the rooms were dealt
-                usage = reservation.usage_before
-            draft = _draft(order, request, now, platform.rule_version, policy, usage, reservation.counter, buyer)
-            try:
-                return approval.commit(draft, Route.MERCHANT_AUTO_REFUND)
-            except RaceLost:
-                store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
-                raise
-    draft = _draft(order, request, now, platform.rule_version, policy, usage, buyer=buyer)
-    deadline = now + timedelta(seconds=rulebook.review_timeout_seconds)
-    return _hand_to_review(draft, order, decision.reasons, deadline, store)
-
-
-def _merchant_decision(
-    order: Order, platform: rules.RouteCheck, store: Store, day: date, trust_copy: bool
-) -> tuple[MerchantSettings, PolicyUsage | None, rules.Decision]:
-    """The merchant's settings, the day's usage (None: not read) and the decision on them.
-
-    A copy of the settings up to a few seconds old is trusted only to approve, with the daily limits left
-    to the reservation (which also checks the copy's policy version); any other decision is made on the
-    settings and the day's usage read now, so that a policy just switched on is obeyed at once too, and a
-    refusal names the daily limit whenever it binds.
-    """
-    if trust_copy:
-        merchant = store.merchants.recent_settings(order.merchant_id)
-        decision = rules.decide(order, platform, merchant, PolicyUsage(day=day))
-        if decision.approved is not None:
-            return merchant, None, decision
-    merchant, usage = store.merchants.get_with_usage(order.merchant_id, day)
-    return merchant, usage, rules.decide(order, platform, merchant, usage)
-
-
-def _hand_to_review(draft: Refund, order: Order, reasons: list[Reason], deadline: datetime, store: Store) -> Refund:
-    review = draft.model_copy(
-        update={"status": RefundStatus.PENDING_REVIEW, "route": None, "reasons": reasons, "review_deadline": deadline}
-    )
-    store.refunds.add_for_review(review, order)
-    logger.info("refund handed to review", extra={"order_id": review.order_id, "reasons": reasons})
-    return review
-
-
-def _draft(
-    order: Order,
-    request: RefundRequest,
-    now: datetime,
-    rule_version: str | None,
-    policy: AutoRefundPolicy | None = None,
-    usage: PolicyUsage | None = None,
-    usage_counter: int | None = None,
-    buyer: BuyerStanding | None = None,
-) -> Refund:
-    """The refund of the whole paid amount, not yet decided, with the decision's inputs for audit."""
-    version = rule_version or ""
-    return Refund(
-        refund_id=str(uuid.uuid4()),
-        order_id=order.order_id,
-        merchant_id=order.merchant_id,
-        buyer_id=order.buyer_id,
-        status=RefundStatus.PENDING_REVIEW,
-        route=None,
-        rule_version=version,
-        amount_fen=order.paid_amount_fen,
-        reasons=[],
-        buyer_reason=request.reason,
-        requested_at=now,
-        decided_at=now,
-        inputs=DecisionInputs(
-            paid_amount_fen=order.paid_amount_fen,
-            paid_at=order.paid_at,
-            product_id=order.product_id,
-            product_type=order.product_type,
-            badge_at_payment=order.badge_at_payment,
-            rule_version=version,
-            policy=policy,
-            usage_before=usage,
-            usage_counter=usage_counter,
-            buyer_flag=buyer.flag if buyer else None,
-        ),
-    )
+    def _hand_to_review(self, draft: Refund, reasons: list[Reason]) -> Refund:
+        deadline = self.now + timedelta(seconds=self.rulebook.review_timeout_seconds)
+        review = draft.model_copy(
+            update={
+                "status": RefundStatus.PENDING_REVIEW,
+                "route": None,
+                "reasons": reasons,
+                "review_deadline": deadline,
+            }
+        )
+        self.store.refunds.add_for_review(review, self.order)
+        logger.info("refund handed to review", extra={"order_id": review.order_id, "reasons": reasons})
+        return review

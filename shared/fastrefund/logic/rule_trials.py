@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from fastrefund.domain import rules
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
-from fastrefund.domain.models.common import Reason, Route
+from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import MerchantSettings, PolicyUsage
-from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import Refund
 from fastrefund.domain.rulebook import RuleBook
 
@@ -69,7 +68,7 @@ def trial(decisions: Iterable[Refund], candidate: RuleBook) -> Trial:
             result.superseded += 1
             continue
         result.decisions += 1
-        order = _order_as_decided(refund)
+        order = refund.order_as_decided()
         buyer = BuyerStanding(
             usage=buyers.get(refund.buyer_id) or BuyerUsage(buyer_id=refund.buyer_id),
             flag=refund.inputs.buyer_flag,
@@ -98,22 +97,3 @@ def trial(decisions: Iterable[Refund], candidate: RuleBook) -> Trial:
         elif refund.route is None and route is not None:
             result.to_auto[(route.value, tuple(refund.reasons))].add(refund)
     return result
-
-
-_STATUS_SEEN = {Reason.ORDER_SHIPPED: OrderStatus.SHIPPED, Reason.ORDER_CLOSED: OrderStatus.CLOSED}
-
-
-def _order_as_decided(refund: Refund) -> Order:
-    inputs = refund.inputs
-    status = next((_STATUS_SEEN[reason] for reason in refund.reasons if reason in _STATUS_SEEN), OrderStatus.PAID)
-    return Order(
-        order_id=refund.order_id,
-        merchant_id=refund.merchant_id,
-        buyer_id=refund.buyer_id,
-        product_id=inputs.product_id,
-        product_type=inputs.product_type,
-        paid_amount_fen=inputs.paid_amount_fen,
-        paid_at=inputs.paid_at,
-        status=status,
-        badge_at_payment=inputs.badge_at_payment,
-    )

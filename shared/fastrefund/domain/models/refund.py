@@ -9,6 +9,7 @@ from fastrefund.domain.clock import Instant
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.models.order import Order, OrderStatus
 
 
 class RefundStatus(StrEnum):
@@ -88,6 +89,44 @@ class DecisionInputs(Frozen):
         default=None, description="the buyer's risk flag as the decision read it (flagged or cleared), if any"
     )
 
+    @classmethod
+    def of(
+        cls,
+        order: Order,
+        rule_version: str,
+        buyer_flag: BuyerFlag | None,
+        policy: AutoRefundPolicy | None = None,
+        usage_before: PolicyUsage | None = None,
+        usage_counter: int | None = None,
+    ) -> "DecisionInputs":
+        """What a decision on `order` keeps of it: its payment facts, and what else the decision read."""
+        return cls(
+            paid_amount_fen=order.paid_amount_fen,
+            paid_at=order.paid_at,
+            product_id=order.product_id,
+            product_type=order.product_type,
+            badge_at_payment=order.badge_at_payment,
+            rule_version=rule_version,
+            policy=policy,
+            usage_before=usage_before,
+            usage_counter=usage_counter,
+            buyer_flag=buyer_flag,
+        )
+
+    def order(self, order_id: str, merchant_id: str, buyer_id: str, status: OrderStatus) -> Order:
+        """The order as the decision saw it (the reverse of `of`), in the state the decision found it in."""
+        return Order(
+            order_id=order_id,
+            merchant_id=merchant_id,
+            buyer_id=buyer_id,
+            product_id=self.product_id,
+            product_type=self.product_type,
+            paid_amount_fen=self.paid_amount_fen,
+            paid_at=self.paid_at,
+            status=status,
+            badge_at_payment=self.badge_at_payment,
+        )
+
 
 class Refund(Frozen):
     refund_id: str
@@ -117,10 +156,18 @@ class Refund(Frozen):
         """Sent to review by a buyer's guard (a risk flag, a limit): only a person may approve it."""
         return any(reason in BUYER_GUARDS for reason in self.reasons)
 
+    def order_as_decided(self) -> Order:
+        """The order as this request's decision saw it: shipped or closed if its reasons say so, else paid."""
+        status = next((_STATUS_SEEN[reason] for reason in self.reasons if reason in _STATUS_SEEN), OrderStatus.PAID)
+        return self.inputs.order(self.order_id, self.merchant_id, self.buyer_id, status)
+
     def payout_id(self) -> str:
         """The payment system's idempotency key for the current attempt."""
         attempts = self.payout.attempts if self.payout else 0
         return f"{self.refund_id}:{attempts}"
+
+
+_STATUS_SEEN = {Reason.ORDER_SHIPPED: OrderStatus.SHIPPED, Reason.ORDER_CLOSED: OrderStatus.CLOSED}
 
 
 class MerchantRefundsPage(Frozen):
