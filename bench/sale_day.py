@@ -191,7 +191,7 @@ def measure_republish(count: int) -> None:
             while not draining.wait(10):
                 now = utc_now()
                 usage_lags.append(
-                    reconcile_usage(store.leaked_reservations, store.workbench, now, lambda: 40.0).lag_seconds(now)
+                    reconcile_usage(store.leaked_reservations, store.policy_refunds, now, lambda: 40.0).lag_seconds(now)
                 )
 
         beside = threading.Thread(target=usage_reconciler)

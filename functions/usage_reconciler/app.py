@@ -20,7 +20,7 @@ from fastrefund.repositories.store import get_store
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     store, now = get_store(), utc_now()
     usage = reconcile_usage(
-        store.leaked_reservations, store.workbench, now, lambda: context.get_remaining_time_in_millis() / 1000
+        store.leaked_reservations, store.policy_refunds, now, lambda: context.get_remaining_time_in_millis() / 1000
     )
     metrics.add_metric(name="UsageReservationsTakenBack", unit=MetricUnit.Count, value=usage.leaked_count)
     metrics.add_metric(name="OldestUnreconciledUsageAge", unit=MetricUnit.Seconds, value=usage.lag_seconds(now))

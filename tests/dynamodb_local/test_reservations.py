@@ -51,7 +51,7 @@ def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables)
     settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
     assert (
         reconcile_usage(
-            get_store().leaked_reservations, get_store().workbench, settled, a_minute_left
+            get_store().leaked_reservations, get_store().policy_refunds, settled, a_minute_left
         ).leaked_amount_fen
         == 50000
     )

@@ -120,7 +120,7 @@ def test_killed_containers_never_pass_the_limit_and_reconciliation_makes_usage_e
 
         # And once the round's buckets have settled, the reconciliation makes the counter exact
         settled = utc_now() + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
-        reconcile_usage(get_store().leaked_reservations, get_store().workbench, settled, a_minute_left)
+        reconcile_usage(get_store().leaked_reservations, get_store().policy_refunds, settled, a_minute_left)
         counter = get_store().usage.get(merchant_id, day)
         assert (counter.amount_fen, counter.count) == (approved_fen, approved), number
     # The kills did land between a reservation and its commit (else this test proved nothing)

@@ -423,7 +423,7 @@ class InMemorySubscriptions(ports.Subscriptions):
 
 
 @dataclass
-class InMemoryMerchantRefunds(ports.MerchantRefunds):
+class InMemoryRefundLists(ports.RefundLists):
     refunds: InMemoryRefunds
 
     def merchant_refunds(
@@ -476,6 +476,11 @@ class InMemoryMerchantRefunds(ports.MerchantRefunds):
         page = chosen[:limit]
         return MerchantRefundsPage(refunds=page, last=position(page[-1]) if len(chosen) > limit else None)
 
+
+@dataclass
+class InMemoryPolicyRefunds(ports.PolicyRefunds):
+    refunds: InMemoryRefunds
+
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         counted = [
             refund.amount_fen
@@ -493,7 +498,8 @@ class InMemoryStore:
     merchants: InMemoryMerchants = field(default_factory=InMemoryMerchants)
     subscriptions: InMemorySubscriptions = field(default_factory=InMemorySubscriptions)
     refunds: InMemoryRefunds = field(init=False)
-    workbench: InMemoryMerchantRefunds = field(init=False)
+    refund_lists: InMemoryRefundLists = field(init=False)
+    policy_refunds: InMemoryPolicyRefunds = field(init=False)
     owed_messages: InMemoryOwedMessages = field(init=False)
     usage: InMemoryUsage = field(init=False)
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
@@ -501,7 +507,8 @@ class InMemoryStore:
 
     def __post_init__(self) -> None:
         self.refunds = InMemoryRefunds(self.orders, self.buyers)
-        self.workbench = InMemoryMerchantRefunds(self.refunds)
+        self.refund_lists = InMemoryRefundLists(self.refunds)
+        self.policy_refunds = InMemoryPolicyRefunds(self.refunds)
         self.owed_messages = InMemoryOwedMessages(self.refunds)
         self.usage = InMemoryUsage(self.merchants)
         self.leaked_reservations = InMemoryLeakedReservations(self.usage)

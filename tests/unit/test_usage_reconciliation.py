@@ -39,7 +39,7 @@ def dies_after_reserving(store: InMemoryStore, order_id: str) -> None:
 
 
 def reconcile(store: InMemoryStore, now: datetime, seconds_left: Callable[[], float] = a_minute_left):
-    return reconcile_usage(store.leaked_reservations, store.workbench, now, seconds_left)
+    return reconcile_usage(store.leaked_reservations, store.policy_refunds, now, seconds_left)
 
 
 @pytest.fixture

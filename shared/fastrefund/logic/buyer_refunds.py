@@ -58,7 +58,7 @@ def list_buyer_refunds(
     caller.require_ops()
     owner, query = f"#buyer/{buyer_id}", WorkbenchQuery(limit=limit)  # "#" is in no merchant's id
     before = decode_cursor(cursor_key(), cursor, owner, query) if cursor else None
-    page = store.workbench.buyer_refunds(buyer_id, limit, before)
+    page = store.refund_lists.buyer_refunds(buyer_id, limit, before)
     standing = store.buyers.standing(buyer_id)
     limits, flag = rulebook().buyer_limits, standing.flag
     usage = None

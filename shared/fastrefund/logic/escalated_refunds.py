@@ -24,7 +24,7 @@ def list_escalated_refunds(
     caller.require_ops()
     query = WorkbenchQuery(limit=limit)
     after = decode_cursor(cursor_key, cursor, OWNER, query) if cursor else None
-    page = store.workbench.escalated_refunds(limit, after)
+    page = store.refund_lists.escalated_refunds(limit, after)
     return EscalatedRefundsPage(
         items=[RefundView.of(refund, caller) for refund in page.refunds],
         next_cursor=encode_cursor(cursor_key, OWNER, query, page.last) if page.last else None,

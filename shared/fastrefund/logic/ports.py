@@ -204,7 +204,7 @@ class Subscriptions(Protocol):
     def remove(self, merchant_id: str, subscription_id: str) -> bool: ...
 
 
-class MerchantRefunds(Protocol):
+class RefundLists(Protocol):
     def merchant_refunds(
         self,
         merchant_id: str,
@@ -227,6 +227,8 @@ class MerchantRefunds(Protocol):
         from the position after `after`."""
         ...
 
+
+class PolicyRefunds(Protocol):
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive), by
         the usage counter that counted them."""
@@ -260,7 +262,10 @@ class Store(Protocol):
     def subscriptions(self) -> Subscriptions: ...
 
     @property
-    def workbench(self) -> MerchantRefunds: ...
+    def refund_lists(self) -> RefundLists: ...
+
+    @property
+    def policy_refunds(self) -> PolicyRefunds: ...
 
     @property
     def owed_messages(self) -> OwedMessages: ...

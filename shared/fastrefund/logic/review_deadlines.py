@@ -82,5 +82,5 @@ def _decide(review: DueReview, store: Store, clock: Callable[[], datetime]) -> s
 
 def oldest_escalated_wait(store: Store, now: datetime) -> float:
     """How long the oldest request passed to ops has waited for them, in seconds (0 when none waits)."""
-    oldest = store.workbench.escalated_refunds(1, None).refunds
+    oldest = store.refund_lists.escalated_refunds(1, None).refunds
     return lag_seconds(oldest[0].escalated_at if oldest else None, now)

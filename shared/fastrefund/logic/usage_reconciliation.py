@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from fastrefund.domain.clock import lag_seconds
 from fastrefund.domain.reservations import Bucket
-from fastrefund.logic.ports import LeakedReservations, MerchantRefunds
+from fastrefund.logic.ports import LeakedReservations, PolicyRefunds
 from fastrefund.platform.observability import logger
 
 DAYS_AT_ONCE = 16  # merchants' days reconciled in parallel: a few calls each per settled bucket, all I/O
@@ -47,7 +47,7 @@ class UsageCorrections:
 
 
 def reconcile_usage(
-    reservations: LeakedReservations, refunds: MerchantRefunds, now: datetime, seconds_left: Callable[[], float]
+    reservations: LeakedReservations, refunds: PolicyRefunds, now: datetime, seconds_left: Callable[[], float]
 ) -> UsageCorrections:
     """Reconcile every merchant's day with reservations not yet reconciled, several at a time, in random order
     (a run that runs out of time leaves different days each time, never the same ones for good)."""
@@ -69,7 +69,7 @@ def reconcile_usage(
 
 def _reconcile(
     reservations: LeakedReservations,
-    refunds: MerchantRefunds,
+    refunds: PolicyRefunds,
     merchant_id: str,
     day: date,
     counters: list[int],

@@ -53,7 +53,7 @@ def list_refunds(
     if query.since and query.until and query.since > query.until:
         raise InvalidInput("from is after to", field="query.from")
     filters = {name: value for name, value in (("route", query.route), ("status", query.status)) if value}
-    page = store.workbench.merchant_refunds(
+    page = store.refund_lists.merchant_refunds(
         merchant_id,
         since=query.since,
         until=query.until,

@@ -25,6 +25,7 @@ REVIEW_PARTITIONS = (*(f"{IN_REVIEW}#{shard}" for shard in range(REVIEW_SHARDS))
 # position in it is one string that every spread can resume from.
 WORKBENCH_INDEX = "WorkbenchByMerchant"
 WORKBENCH_SPREADS = 4
+AFTER_EVERY_REFUND_OF = "$"  # sorts just after "#": "<instant>$" follows every position "<instant>#<refund id>"
 # Ops' view of one buyer's requests: keyed by the buyer, sorted like the workbench, keys only (a buyer's
 # requests are few a second at most: one partition each)
 BUYER_INDEX = "ByBuyer"

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from fastrefund.platform.config import get_config
 from fastrefund.repositories.buyers import BuyersRepository
 from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
-from fastrefund.repositories.merchant_refunds import WorkbenchRepository
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.owed_messages import OwedMessagesRepository
+from fastrefund.repositories.policy_refunds import PolicyRefundsRepository
+from fastrefund.repositories.refund_lists import RefundListsRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
 from fastrefund.repositories.usage_reservations import DailyUsageRepository
@@ -21,7 +22,8 @@ class Store:
     merchants: MerchantsRepository
     refunds: RefundsRepository
     subscriptions: SubscriptionsRepository
-    workbench: WorkbenchRepository
+    refund_lists: RefundListsRepository
+    policy_refunds: PolicyRefundsRepository
     owed_messages: OwedMessagesRepository
     usage: DailyUsageRepository
     leaked_reservations: LeakedReservationsRepository
@@ -36,7 +38,8 @@ def get_store() -> Store:
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
         refunds=RefundsRepository(config.refunds_table, config.orders_table, config.buyers_table),
         subscriptions=SubscriptionsRepository(config.merchants_table, config.merchant_notices_topic_arn),
-        workbench=WorkbenchRepository(config.refunds_table),
+        refund_lists=RefundListsRepository(config.refunds_table),
+        policy_refunds=PolicyRefundsRepository(config.refunds_table),
         owed_messages=OwedMessagesRepository(config.refunds_table),
         usage=DailyUsageRepository(config.policy_usage_table),
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),

@@ -1,4 +1,4 @@
-"""The workbench's reads, as every MerchantRefunds port answers them: a walk of the cursor, page after page,
+"""The workbench's reads, as every RefundLists port answers them: a walk of the cursor, page after page,
 returns exactly the refunds that match, each once, newest first; no page is longer than asked."""
 
 from datetime import timedelta
@@ -8,7 +8,7 @@ import pytest
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.common import Route
 from fastrefund.logic.ports import Store
-from fastrefund.repositories import merchant_refunds
+from fastrefund.repositories import refund_lists
 from tests.unit.factories import order, refund_of
 
 NOW = utc_now()
@@ -31,7 +31,7 @@ def seeded(store: Store) -> list:
 def walk(store: Store, limit: int, **filters: str) -> list[list[str]]:
     pages, before = [], None
     while True:
-        page = store.workbench.merchant_refunds("m-1", None, None, filters, limit, before)
+        page = store.refund_lists.merchant_refunds("m-1", None, None, filters, limit, before)
         assert len(page.refunds) <= limit
         pages.append([refund.refund_id for refund in page.refunds])
         if page.last is None:
@@ -52,7 +52,7 @@ def test_a_walk_returns_every_refund_once_newest_first(store: Store, limit: int)
 @pytest.mark.parametrize("budget", [8, 1000])
 def test_a_filtered_walk_returns_exactly_the_matching_refunds(store: Store, budget: int, monkeypatch):
     # A budget of 8 (2 a spread) makes most pages stop short of a match, as a long history does
-    monkeypatch.setattr(merchant_refunds, "PAGE_READ_BUDGET", budget)
+    monkeypatch.setattr(refund_lists, "PAGE_READ_BUDGET", budget)
     stored = seeded(store)
     expected = [refund.refund_id for refund in stored if refund.route is Route.MERCHANT_AUTO_REFUND]
 
@@ -68,7 +68,7 @@ def test_the_decision_window_bounds_the_walk(store: Store):
 
     pages, before = [], None
     while True:
-        page = store.workbench.merchant_refunds("m-1", since, until, {}, 4, before)
+        page = store.refund_lists.merchant_refunds("m-1", since, until, {}, 4, before)
         pages += [refund.refund_id for refund in page.refunds]
         if page.last is None:
             break

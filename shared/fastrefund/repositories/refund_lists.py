@@ -1,6 +1,7 @@
-"""The after-sales workbench's reads, and the usage reconciliation's: a merchant's refunds, newest first, from
-the workbench index (never a scan). The index spreads each merchant over a few partitions (refund_items.py);
-a page reads them in parallel and merges them, newest first."""
+"""The lists of refunds the API pages through, each from an index (never a scan): a merchant's (the after-sales
+workbench), newest first, from the workbench index, which spreads each merchant over a few partitions
+(refund_items.py; a page reads them in parallel and merges them); a buyer's, for ops; and the requests passed to
+ops at their deadline, oldest first."""
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from fastrefund.domain.clock import to_storage
 from fastrefund.domain.models.refund import EscalatedPage, MerchantRefundsPage, Refund, RefundStatus
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.refund_items import (
+    AFTER_EVERY_REFUND_OF,
     BUYER_INDEX,
     ESCALATED,
     ESCALATED_INDEX,
@@ -24,10 +26,9 @@ from fastrefund.repositories.refund_items import (
 # search that reads on until it fills. Index items are small (keys and four attributes): 1,000 is ~50 read
 # units and four parallel queries.
 PAGE_READ_BUDGET = 1000
-AFTER_EVERY_REFUND_OF = "$"  # sorts just after "#": "<instant>$" follows every position "<instant>#<refund id>"
 
 
-class WorkbenchRepository:
+class RefundListsRepository:
     def __init__(self, refunds_table: str) -> None:
         self.table_name = refunds_table
 
@@ -162,30 +163,3 @@ class WorkbenchRepository:
             for refund in current
             if refund and all(str(getattr(refund, name)) == value for name, value in filters.items())
         ]
-
-    def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
-        """The amount and the number of the merchant's refunds auto-approved under its own policy and
-        decided between `first` and `last` (inclusive), by the usage counter that counted them: what each of
-        the day's counters must hold for that stretch."""
-        by_counter: dict[int, tuple[int, int]] = {}
-        for partition in workbench_partitions(merchant_id):
-            query: dict[str, Any] = {
-                "TableName": self.table_name,
-                "IndexName": WORKBENCH_INDEX,
-                "KeyConditionExpression": "workbench_key = :partition AND workbench_at BETWEEN :first AND :last",
-                "FilterExpression": "attribute_exists(policy_counter)",  # only a merchant-route refund has one
-                "ProjectionExpression": "amount_fen, policy_counter",
-                "ExpressionAttributeValues": dynamo.values(
-                    partition=partition, first=to_storage(first), last=to_storage(last) + AFTER_EVERY_REFUND_OF
-                ),
-            }
-            while True:
-                with dynamo.translate_transient_errors():
-                    response = dynamo.client().query(**query)
-                for item in map(dynamo.decode, response["Items"]):
-                    amount_fen, count = by_counter.get(item["policy_counter"], (0, 0))
-                    by_counter[item["policy_counter"]] = (amount_fen + item["amount_fen"], count + 1)
-                if "LastEvaluatedKey" not in response:
-                    break
-                query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return by_counter
