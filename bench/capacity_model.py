@@ -94,13 +94,13 @@ def item_size(value: Any, name: str = "") -> int:
 
 def sample_refund_life() -> list[tuple[str, bool, dict[str, Any]]]:
     """A merchant-route refund's item after each write of its life: (write, transactional, the item)."""
+    from devtools.factories import order, policy, refund_of, usage
     from fastrefund.domain.clock import utc_now
     from fastrefund.domain.models.common import Route
     from fastrefund.domain.models.refund import Payout, PayoutStatus
     from fastrefund.domain.notices import NOTICES, PAYOUTS
     from fastrefund.repositories import refund_items
     from fastrefund.repositories.owed_messages import mark_attributes
-    from tests.unit.factories import order, policy, refund_of, usage
 
     now = utc_now()
     paid = order(order_id="o-20261206-000123456789", paid_at=now - timedelta(minutes=5), paid_amount_fen=45000)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import boto3
 
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
+from devtools.emulator.local_identity import sign
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
-from tests.support import token
 
 REFUNDS = 200
 CLIENTS = 8
@@ -27,7 +27,7 @@ def refunds_per_second(concurrency: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         stack = wait_until_answering(start_stack(Path(folder), "--concurrency", str(concurrency)), Path(folder))
         try:
-            api, merchant = stack.api, token(sub="u-1", role="merchant", merchant_id="m-1")
+            api, merchant = stack.api, sign({"sub": "u-1", "role": "merchant", "merchant_id": "m-1"})
             call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})
             sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
             paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
@@ -44,7 +44,9 @@ def refunds_per_second(concurrency: int) -> float:
                 )
 
             def refund(order_id: str) -> int:
-                return call(api, "POST", f"/orders/{order_id}/refund-requests", token(sub=order_id, role="buyer"))[0]
+                return call(
+                    api, "POST", f"/orders/{order_id}/refund-requests", sign({"sub": order_id, "role": "buyer"})
+                )[0]
 
             with ThreadPoolExecutor(CLIENTS) as clients:
                 # every environment started before the clock starts

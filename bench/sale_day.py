@@ -86,9 +86,9 @@ def write_all(client: Any, table: str, items: list[dict[str, Any]]) -> None:
 def seed_reviews(client: Any, count: int, due_at: Any, without_order: int = 0) -> None:
     """`count` requests in review of MERCHANTS merchants, due at `due_at` (within a minute); the first
     `without_order` of them due a second earlier and with no order stored."""
+    from devtools.factories import order, refund_of
     from fastrefund.domain.models.refund import RefundStatus
     from fastrefund.repositories import orders, refund_items
-    from tests.unit.factories import order, refund_of
 
     paid, reviews = [], []
     for number in range(count):
@@ -152,9 +152,9 @@ def measure_sweep(count: int, without_order: int) -> None:
 
 def seed_owed(client: Any, count: int, owed_since: Any) -> None:
     """`count` auto-refunds that owe their notice and their payout instruction since `owed_since`."""
+    from devtools.factories import order, refund_of
     from fastrefund.domain.models.refund import Payout
     from fastrefund.repositories import refund_items
-    from tests.unit.factories import order, refund_of
 
     owed = []
     for number in range(count):
@@ -226,8 +226,8 @@ def measure_republish(count: int) -> None:
 
 def leak_reservations(store: Any) -> None:
     """20 merchants' reservations that no refund followed (a crash between the reservation and its commit)."""
+    from devtools.factories import policy
     from fastrefund.domain.clock import china_day, utc_now
-    from tests.unit.factories import policy
 
     now = utc_now()
     for number in range(20):

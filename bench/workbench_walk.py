@@ -32,10 +32,10 @@ REFUNDS = 50_000
 
 def seed(client: Any, count: int) -> list[str]:
     """`count` platform fast refunds of m-1, one a second; their ids, newest first."""
+    from devtools.factories import order, refund_of
     from fastrefund.domain.clock import utc_now
     from fastrefund.domain.models.common import Route
     from fastrefund.repositories import refund_items
-    from tests.unit.factories import order, refund_of
 
     start = utc_now() - timedelta(seconds=count)
     items = []

@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import order
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.order import Shipment
 from fastrefund.logic.ports import Store
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.orders import AWAITING_PAYMENT_KEPT
 from tests.dynamodb_local.test_atomicity import stored
-from tests.unit.factories import order
 
 NOW = utc_now()
 

@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import order, refund_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.errors import BuyerFlagChanged, BuyerUsageChanged
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic.ports import Store
-from tests.unit.factories import order, refund_of
 
 NOW = utc_now()
 

@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached, PolicyChanged
 from fastrefund.logic.ports import Store
-from tests.unit.factories import policy
 
 NOW = utc_now()
 DAY = china_day(NOW)

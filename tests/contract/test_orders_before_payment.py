@@ -3,10 +3,10 @@ order that no reader sees yet, and the payment completes it without reopening it
 
 from datetime import timedelta
 
+from devtools.factories import order
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.order import OrderStatus, Shipment
 from fastrefund.logic.ports import Store
-from tests.unit.factories import order
 
 NOW = utc_now()
 PARCEL = Shipment(carrier="SF", tracking_number="SF1", shipped_at=NOW)

@@ -3,11 +3,11 @@ instruction until each is confirmed, and a confirmation happens once."""
 
 from datetime import timedelta
 
+from devtools.factories import order, refund_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.refund import Payout
 from fastrefund.domain.notices import NOTICES, PAYOUTS
 from fastrefund.logic.ports import Store
-from tests.unit.factories import order, refund_of
 
 NOW = utc_now()
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import order, refund_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.common import Route
 from fastrefund.logic.ports import Store
 from fastrefund.repositories import refund_lists
-from tests.unit.factories import order, refund_of
 
 NOW = utc_now()
 # Several refunds share each decision instant: a position must still tell them apart

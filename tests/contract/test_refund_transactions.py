@@ -5,12 +5,12 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import order, refund_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.errors import OrderChanged, RefundExists, RequestChanged
 from fastrefund.domain.models.order import Order, OrderStatus, Shipment
 from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund, RefundStatus, Resolution, ResolvedBy
 from fastrefund.logic.ports import Store
-from tests.unit.factories import order, refund_of
 
 NOW = utc_now()
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import default_rulebook, order, policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import PolicyChanged
 from fastrefund.domain.identity import Caller, Role
@@ -15,7 +16,6 @@ from fastrefund.logic.refund_requests import request_refund
 from fastrefund.platform.config import get_config
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.store import get_store
-from tests.unit.factories import default_rulebook, order, policy
 
 BUYER = Caller(sub="b-1", role=Role.BUYER)
 

@@ -3,6 +3,7 @@ a release after its bucket was reconciled changes nothing, and the reservation r
 
 from datetime import timedelta
 
+from devtools.factories import a_minute_left, default_rulebook, order, policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason
@@ -13,7 +14,6 @@ from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.store import get_store
-from tests.unit.factories import a_minute_left, default_rulebook, order, policy
 
 BUYER = Caller(sub="b-1", role=Role.BUYER)
 

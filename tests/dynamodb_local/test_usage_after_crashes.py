@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import a_minute_left, order, policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.refund import RefundStatus
@@ -25,7 +26,6 @@ from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.store import get_store
 from tests.dynamodb_local import workers
-from tests.unit.factories import a_minute_left, order, policy
 
 CONTAINERS = 6
 ORDERS_EACH = 4

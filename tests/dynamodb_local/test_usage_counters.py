@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.platform.config import get_config
 from fastrefund.repositories import keys
 from fastrefund.repositories.store import get_store
 from fastrefund.repositories.usage_counters import read_counters
-from tests.unit.factories import policy
 
 LIMIT_FEN = 100_000
 

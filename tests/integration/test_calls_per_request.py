@@ -7,11 +7,11 @@ from http import HTTPStatus
 
 import pytest
 
+from devtools.factories import policy
 from fastrefund.domain.clock import utc_now
 from fastrefund.platform import aws_clients
 from fastrefund.repositories.store import get_store
 from tests.support import api_event, buyer, enrol_since, invoke, merchant, pay, response_json
-from tests.unit.factories import policy
 
 
 @pytest.fixture

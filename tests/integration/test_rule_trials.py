@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 
 from devtools.catalogue.template import ROOT
+from devtools.factories import default_rulebook, order, policy, refund_of
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.repositories import dynamo, refund_items
-from tests.unit.factories import default_rulebook, order, policy, refund_of
 
 DECISIONS = 10_000
 NOW = utc_now()

@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from devtools.catalogue.template import ROOT, Template
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import RunningStack, start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
 from fastrefund.domain.notices import OUTBOXES
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
 # per operation and role: the suite keeps it small; `make soak` runs 50, `make fuzz FUZZ_EXAMPLES=200` deeper

@@ -19,8 +19,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from devtools.catalogue.template import ROOT
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, eventually
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, eventually
 from tests.local_stack.test_refund_life import bodies, subscribed_queue
 from tests.support import token
 

@@ -16,9 +16,9 @@ import boto3
 import pytest
 
 from devtools.catalogue.template import TEMPLATE
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
 # The service's template and one function of the tests' own, which sleeps as long as asked (Timeout 2 s).

@@ -10,9 +10,9 @@ from http import HTTPStatus
 import boto3
 
 from devtools.catalogue.template import Template
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
 REVIEW_TIMEOUT_SECONDS = 3

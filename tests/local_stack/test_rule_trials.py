@@ -10,8 +10,8 @@ from http import HTTPStatus
 import boto3
 
 from devtools.catalogue.template import ROOT, Template
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
 

@@ -11,9 +11,9 @@ import boto3
 import pytest
 
 from devtools.catalogue.template import ROOT, TEMPLATE, Template
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
-from tests.local_stack.api_client import LOCAL_CREDENTIALS, call, eventually
 from tests.support import token
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order, policy
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Reason, Route
@@ -14,7 +15,6 @@ from fastrefund.logic import order_events
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.refund_views import RefundView
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

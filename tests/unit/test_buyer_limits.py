@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.factories import PAID_AT, default_rulebook, order, policy
 from fastrefund.domain.clock import china_day, start_of_china_day
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.buyer import LONGEST_WINDOW_DAYS, BuyerUsage
@@ -16,7 +17,6 @@ from fastrefund.domain.rulebook import BuyerLimits, RuleBook
 from fastrefund.domain.rules import buyer_limit_reached
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order, policy
 from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.logic.eligibility import check_eligibility
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

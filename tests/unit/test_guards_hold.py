@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order
 from fastrefund.domain.errors import Forbidden
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason
@@ -17,7 +18,6 @@ from fastrefund.logic.escalated_refunds import list_escalated_refunds
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.refund_views import RefundView
 from fastrefund.logic.reviews import Rejection
-from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

@@ -5,13 +5,13 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order
 from fastrefund.domain.errors import Forbidden, PayoutNotFailed
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.refund import PayoutStatus
 from fastrefund.logic import payouts
 from fastrefund.logic.payouts import UnknownPayout, parse_result
 from fastrefund.logic.refund_requests import request_refund
-from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

@@ -3,11 +3,11 @@ grace is sent again (same id) and confirmed; nothing else is sent."""
 
 from datetime import timedelta
 
+from devtools.factories import PAID_AT, default_rulebook, order
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.notices import NOTICES, PAYOUTS
 from fastrefund.logic.reconciliation import republish_overdue
 from fastrefund.logic.refund_requests import request_refund
-from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 NOW = PAID_AT + timedelta(hours=1)

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order, policy
 from fastrefund.domain.errors import OrderClosed, OrderNotFound, TemporarilyUnavailable, WriteConflict
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason, Route
@@ -12,7 +13,6 @@ from fastrefund.domain.models.order import OrderStatus, Shipment
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic import settling
 from fastrefund.logic.refund_requests import request_refund
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

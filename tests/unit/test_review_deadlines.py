@@ -3,9 +3,9 @@ restarting, and a request that cannot be decided passed over and counted, never 
 
 from datetime import timedelta
 
+from devtools.factories import PAID_AT, default_rulebook, order
 from fastrefund.logic import review_deadlines
 from fastrefund.logic.refund_requests import request_refund
-from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
 from tests.unit.test_reviews import BUYER
 

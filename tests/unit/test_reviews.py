@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, default_rulebook, order
 from fastrefund.domain.errors import (
     Forbidden,
     OrderClosed,
@@ -21,7 +22,6 @@ from fastrefund.logic import reviews
 from fastrefund.logic.eligibility import check_eligibility
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.reviews import Rejection
-from tests.unit.factories import PAID_AT, default_rulebook, order
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)

@@ -4,9 +4,9 @@ the policy's counters, none to a counter left from a larger number, and none at 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.factories import policy, usage
 from fastrefund.domain.models.merchant import MAX_USAGE_COUNTERS
 from fastrefund.domain.reservations import Rooms
-from tests.unit.factories import policy, usage
 
 
 @given(

@@ -3,10 +3,10 @@ recomputed from the trial's own approvals."""
 
 from datetime import timedelta
 
+from devtools.factories import PAID_AT, default_rulebook, order, policy, refund_of
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic.rule_trials import trial
-from tests.unit.factories import PAID_AT, default_rulebook, order, policy, refund_of
 
 DAY_LIMIT = policy(daily_limit_amount_fen=70_000)
 

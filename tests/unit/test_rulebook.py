@@ -5,10 +5,10 @@ import json
 import pytest
 from pydantic import ValidationError
 
+from devtools.factories import default_rulebook
 from fastrefund.domain import rulebook
 from fastrefund.platform import config
 from fastrefund.repositories import rules_source
-from tests.unit.factories import default_rulebook
 
 
 @pytest.fixture

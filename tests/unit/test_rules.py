@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from devtools.factories import PAID_AT, default_rulebook, merchant, order, policy, usage
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, decide, platform_check
-from tests.unit.factories import PAID_AT, default_rulebook, merchant, order, policy, usage
 
 LAST_LEGACY_INSTANT = datetime.fromisoformat("2023-09-12T23:59:59+08:00")
 FIRST_NEW_INSTANT = datetime.fromisoformat("2023-09-13T00:00:00+08:00")

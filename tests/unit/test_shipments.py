@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, order
 from fastrefund.domain.errors import OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models.order import OrderStatus, Shipment
 from fastrefund.logic.shipments import record_shipment
-from tests.unit.factories import PAID_AT, order
 from tests.unit.fakes import InMemoryStore
 
 PARCEL = Shipment(carrier="SF", tracking_number="SF1", shipped_at=PAID_AT + timedelta(hours=2))

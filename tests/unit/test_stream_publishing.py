@@ -8,13 +8,13 @@ from aws_lambda_powertools.utilities.batch import EventType
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from devtools.factories import order, refund_of
 from devtools.invoking.sample_events import event
 from fastrefund.domain.models.refund import Payout, PayoutStatus, RefundStatus, Resolution, ResolvedBy
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.repositories.refund_stream import change_of
-from tests.unit.factories import order, refund_of
 from tests.unit.fakes import InMemoryStore, RecordingPublisher
 
 # An auto-refund (o-1), a request handed to review (o-2), the same request approved (o-2, shipped meanwhile)

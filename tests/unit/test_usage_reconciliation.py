@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from devtools.factories import PAID_AT, a_minute_left, default_rulebook, order, policy
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS, Bucket, bucket_of
 from fastrefund.logic.refund_requests import request_refund
 from fastrefund.logic.usage_reconciliation import reconcile_usage
-from tests.unit.factories import PAID_AT, a_minute_left, default_rulebook, order, policy
 from tests.unit.fakes import InMemoryStore
 
 NOW = PAID_AT + timedelta(hours=1)
