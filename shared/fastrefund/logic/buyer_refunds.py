@@ -11,9 +11,9 @@ from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen
 from fastrefund.domain.rulebook import RuleBook
+from fastrefund.logic.page_cursors import PageCursors
 from fastrefund.logic.ports import Store
 from fastrefund.logic.refund_views import RefundView
-from fastrefund.logic.workbench import WorkbenchQuery, decode_cursor, encode_cursor
 
 
 class WindowUsage(Frozen):
@@ -56,8 +56,8 @@ def list_buyer_refunds(
     """`cursor_key` and `rulebook` are read only once the caller is known to be ops: to anyone else, 403 whatever
     their state."""
     caller.require_ops()
-    owner, query = f"#buyer/{buyer_id}", WorkbenchQuery(limit=limit)  # "#" is in no merchant's id
-    before = decode_cursor(cursor_key(), cursor, owner, query) if cursor else None
+    cursors = PageCursors(cursor_key(), "buyer-refunds", {"buyer_id": buyer_id})
+    before = cursors.position(cursor) if cursor else None
     page = store.refund_lists.buyer_refunds(buyer_id, limit, before)
     standing = store.buyers.standing(buyer_id)
     limits, flag = rulebook().buyer_limits, standing.flag
@@ -73,7 +73,7 @@ def list_buyer_refunds(
         )
     return BuyerRefundsPage(
         items=[RefundView.of(refund, caller) for refund in page.refunds],
-        next_cursor=encode_cursor(cursor_key(), owner, query, page.last) if page.last else None,
+        next_cursor=cursors.issue(page.last) if page.last else None,
         usage=usage,
         flag=FlagView.of(flag, now) if flag else None,
     )

@@ -6,11 +6,9 @@ from pydantic import Field
 
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.common import Frozen
+from fastrefund.logic.page_cursors import PageCursors
 from fastrefund.logic.ports import Store
 from fastrefund.logic.refund_views import RefundView
-from fastrefund.logic.workbench import WorkbenchQuery, decode_cursor, encode_cursor
-
-OWNER = "#escalated"  # what the cursors are issued for: "#" is in no merchant's id
 
 
 class EscalatedRefundsPage(Frozen):
@@ -22,10 +20,10 @@ def list_escalated_refunds(
     limit: int, cursor: str | None, caller: Caller, store: Store, cursor_key: bytes
 ) -> EscalatedRefundsPage:
     caller.require_ops()
-    query = WorkbenchQuery(limit=limit)
-    after = decode_cursor(cursor_key, cursor, OWNER, query) if cursor else None
+    cursors = PageCursors(cursor_key, "escalated-refunds", {})
+    after = cursors.position(cursor) if cursor else None
     page = store.refund_lists.escalated_refunds(limit, after)
     return EscalatedRefundsPage(
         items=[RefundView.of(refund, caller) for refund in page.refunds],
-        next_cursor=encode_cursor(cursor_key, OWNER, query, page.last) if page.last else None,
+        next_cursor=cursors.issue(page.last) if page.last else None,
     )
