@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from bench import capacity_model
+from bench.capacity import writes
 from devtools.catalogue.template import TEMPLATE, Template
 
 DOC = Path(__file__).parents[2] / "docs" / "capacity.md"
@@ -29,7 +30,7 @@ def test_the_index_writes_come_from_the_templates_projection(tmp_path, projectio
     assert current in text
     (tmp_path / "template.yaml").write_text(text.replace(current, projection))
 
-    costs = capacity_model.life_costs(capacity_model.refunds_indexes(Template.load(tmp_path / "template.yaml")))
+    costs = writes.life_costs(writes.refunds_indexes(Template.load(tmp_path / "template.yaml")))
 
     # the commit writes the index; the confirmations and the payment result only when it projects them
     assert costs["WorkbenchByMerchant"][0] >= 1
