@@ -147,12 +147,22 @@ def eligibility(order_id: str) -> Callable[[], dict]:
     return orders_api(api_event("orders_api_eligibility", caller=buyer(f"b-{order_id}"), path={"order_id": order_id}))
 
 
+# The floor of each request: what it cannot do with fewer calls (docs/design.md): one read round trip (the order
+# with the buyer's standing; the dry run's second, the merchant's day) and one transactional write; the merchant
+# route one reservation more. The bare script makes exactly these; the handler must make no more.
+FLOOR_CALLS = {"p": ["BatchGetItem", "TransactWriteItems"], "m": ["BatchGetItem", "UpdateItem", "TransactWriteItems"],
+               "e": ["BatchGetItem", "BatchGetItem"]}  # fmt: skip
+
+
 def compare(label: str, kind: str, request: Callable[[str], Callable[[], dict]], writes: bool) -> float:
-    """Prints the handler against the floor; the handler's mean CPU per request, in ms."""
+    """Prints the handler against the floor (the floor's calls, made by a bare boto3 script); the handler's mean
+    CPU per request, in ms."""
     bare = boto3.client("dynamodb")  # the floor: a bare script's client, as boto3 makes it
     configured = boto3.client("dynamodb", config=aws_clients.UNCHECKED)  # the service's client settings
     request(f"{kind}-{3 * REQUESTS + 1}")()  # warm: a merchant's settings are then in the container's copy
     template_calls = calls_of(request(f"{kind}-0"))
+    made = [_operation(method) for method, _ in template_calls]
+    assert made == FLOOR_CALLS[kind], f"{label}: the handler made {made}, the floor is {FLOOR_CALLS[kind]}"
     refund_id = next(
         (params["Item"]["refund_id"]["S"] for _, ps in template_calls for params in _puts(ps)), "no refund"
     )
@@ -178,6 +188,11 @@ def compare(label: str, kind: str, request: Callable[[str], Callable[[], dict]],
         f"   (CPU vs the same calls on the service's client settings: {cpu[0] / cpu[2]:.2f}x)"
     )
     return cpu[0] * 1000
+
+
+def _operation(method: str) -> str:
+    """batch_get_item -> BatchGetItem"""
+    return "".join(word.capitalize() for word in method.split("_"))
 
 
 def _puts(params: dict[str, Any]) -> list[dict[str, Any]]:
