@@ -4,7 +4,7 @@ The events themselves are built by devtools.invoking.sample_events (re-exported 
 """
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from devtools.catalogue.template import Template
@@ -21,6 +21,7 @@ from devtools.invoking.sample_events import (
     shipped_message,
     sqs_batch,
 )
+from fastrefund.domain.clock import to_storage, utc_now
 
 __all__ = [
     "EVENTS",
@@ -53,6 +54,25 @@ def response_json(response: dict[str, Any]) -> Any:
 def pay(**order: Any) -> None:
     """Send one ORDER_PAID through the intake function, and check it was applied."""
     assert invoke("order_events", sqs_batch(paid_order_message(**order))) == {"batchItemFailures": []}
+
+
+def ask_refund(order_id: str = "o-1", caller: dict[str, str] | None = None, body: Any = None) -> dict[str, Any]:
+    """The buyer's POST /orders/{order_id}/refund-requests, through the orders API: its response."""
+    request = api_event(
+        "orders_api_refund_request", caller=caller or buyer(), path={"order_id": order_id}, body=body or {}
+    )
+    result: dict[str, Any] = invoke("orders_api", request)
+    return result
+
+
+def past_deadline(stack: Any, order_id: str, refund_id: str, ago: timedelta = timedelta(seconds=1)) -> None:
+    """A request's review deadline moved `ago` into the past, as if its 48 hours had gone by."""
+    stack.dynamodb.update_item(
+        TableName=stack.table("RefundsTable"),
+        Key={"order_id": {"S": order_id}, "refund_id": {"S": refund_id}},
+        UpdateExpression="SET review_deadline = :past",
+        ExpressionAttributeValues={":past": {"S": to_storage(utc_now() - ago)}},
+    )
 
 
 def sweep_review_deadlines(stack: Any) -> dict[str, int]:

@@ -11,7 +11,7 @@ from devtools.factories import policy
 from fastrefund.domain.clock import utc_now
 from fastrefund.platform import aws_clients
 from fastrefund.repositories.store import get_store
-from tests.support import api_event, buyer, enrol_since, invoke, merchant, pay, response_json
+from tests.support import api_event, ask_refund, buyer, enrol_since, invoke, merchant, pay, response_json
 
 
 @pytest.fixture
@@ -36,9 +36,7 @@ def counted_during(calls: Counter[str], request) -> dict[str, int]:
 
 
 def refund(order_id: str):
-    return lambda: invoke(
-        "orders_api", api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={})
-    )
+    return lambda: ask_refund(order_id)
 
 
 def test_each_hot_request_makes_the_floors_calls(calls):
@@ -50,7 +48,7 @@ def test_each_hot_request_makes_the_floors_calls(calls):
     pay(order_id="o-ship")
     eligibility = api_event("orders_api_eligibility", caller=buyer(), path={"order_id": "o-platform"})
     invoke("orders_api", eligibility)  # the rules read once (cached for minutes)
-    invoke("orders_api", api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-warm"}, body={}))
+    ask_refund("o-warm")
 
     assert counted_during(calls, lambda: invoke("orders_api", eligibility)) == {"dynamodb.BatchGetItem": 2}
     assert counted_during(calls, refund("o-platform")) == {

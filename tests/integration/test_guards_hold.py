@@ -12,11 +12,12 @@ from fastrefund.domain.clock import to_storage, utc_now
 from tests.integration.test_lag_alarms import alarm, emitted
 from tests.support import (
     api_event,
-    buyer,
+    ask_refund,
     enrol_since,
     event,
     invoke,
     merchant,
+    past_deadline,
     pay,
     response_json,
     sqs_batch,
@@ -27,17 +28,7 @@ OPS = {"sub": "ops-1", "role": "ops"}
 
 
 def ask(order_id: str) -> dict:
-    request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={})
-    return response_json(invoke("orders_api", request))
-
-
-def past_deadline(stack, refund: dict, ago: timedelta = timedelta(minutes=1)) -> None:
-    stack.dynamodb.update_item(
-        TableName=stack.table("RefundsTable"),
-        Key={"order_id": {"S": refund["order_id"]}, "refund_id": {"S": refund["refund_id"]}},
-        UpdateExpression="SET review_deadline = :past",
-        ExpressionAttributeValues={":past": {"S": to_storage(utc_now() - ago)}},
-    )
+    return response_json(ask_refund(order_id))
 
 
 def decide(action: str, refund: dict, caller: dict, body: dict) -> dict:
@@ -72,8 +63,8 @@ def test_a_flagged_and_an_over_limit_request_pass_to_ops_and_only_a_person_decid
     assert "BUYER_NOT_ELIGIBLE" in flagged["reasons"]  # the buyer is never told of the flag
 
     # When both deadlines pass with the merchant silent
-    past_deadline(stack, over_limit, timedelta(minutes=2))
-    past_deadline(stack, flagged)
+    past_deadline(stack, "o-2", over_limit["refund_id"], timedelta(minutes=2))
+    past_deadline(stack, "o-3", flagged["refund_id"])
     assert sweep_review_deadlines(stack) == {"decided": 0, "escalated": 2, "failed": 0}
 
     # Then neither is approved nor owes a payout; both wait for ops, oldest escalation first
@@ -106,7 +97,7 @@ def test_the_oldest_escalation_waiting_a_day_fires_its_alarm(stack, capsys):
     invoke("order_events", sqs_batch(json.dumps(flag)))
     pay()
     held = ask("o-1")
-    past_deadline(stack, held, timedelta(hours=25))
+    past_deadline(stack, "o-1", held["refund_id"], timedelta(hours=25))
     sweep_review_deadlines(stack)
     stack.dynamodb.update_item(  # passed to ops 25 hours ago
         TableName=stack.table("RefundsTable"),

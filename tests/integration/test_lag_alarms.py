@@ -5,13 +5,21 @@ import json
 from datetime import timedelta
 
 from devtools.catalogue.template import Template
-from fastrefund.domain.clock import china_day, to_storage, utc_now
+from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.models.merchant import AutoRefundPolicy
 from fastrefund.domain.models.refund import Payout
 from fastrefund.repositories import dynamo, refund_items
 from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
 from fastrefund.repositories.store import get_store
-from tests.support import api_event, buyer, enrol_since, event, invoke, pay, response_json, sweep_review_deadlines
+from tests.support import (
+    ask_refund,
+    enrol_since,
+    event,
+    invoke,
+    pay,
+    response_json,
+    sweep_review_deadlines,
+)
 
 
 def alarm(logical_id: str) -> tuple[str, float]:
@@ -25,22 +33,11 @@ def emitted(capsys, metric: str) -> list[float]:
     return [value for line in lines if metric in line for value in line[metric]]
 
 
-def ask_refund(order_id: str) -> dict:
-    request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": order_id}, body={})
-    return response_json(invoke("orders_api", request))
-
-
 def test_a_review_three_minutes_past_its_deadline_fires_the_late_alarm(stack, capsys):
     metric, threshold = alarm("ReviewDeadlinesLateAlarm")
     pay(paid_amount_fen=45000)  # over the guarantee's limit, no policy: to review
-    review = ask_refund("o-1")
-    late = to_storage(utc_now() - timedelta(minutes=3))  # a deadline no sweep decided
-    stack.dynamodb.update_item(
-        TableName=stack.table("RefundsTable"),
-        Key={"order_id": {"S": "o-1"}, "refund_id": {"S": review["refund_id"]}},
-        UpdateExpression="SET review_deadline = :late",
-        ExpressionAttributeValues={":late": {"S": late}},
-    )
+    review = response_json(ask_refund("o-1"))
+    past_deadline(stack, "o-1", review["refund_id"], timedelta(minutes=3))  # a deadline no sweep decided
     capsys.readouterr()
 
     assert sweep_review_deadlines(stack) == {"decided": 1, "escalated": 0, "failed": 0}
@@ -53,7 +50,7 @@ def owed_for_fifteen_minutes(stack) -> None:
     """An auto-refund decided 15 minutes ago whose notice and payout instruction were never confirmed since."""
     enrol_since("2026-01-01T00:00:00+08:00")
     pay()
-    refund = get_store().refunds.get("o-1", ask_refund("o-1")["refund_id"])
+    refund = get_store().refunds.get("o-1", response_json(ask_refund("o-1"))["refund_id"])
     late = utc_now() - timedelta(minutes=15)
     owed_long = refund.model_copy(update={"decided_at": late, "payout": Payout(updated_at=late)})
     stack.dynamodb.put_item(TableName=stack.table("RefundsTable"), Item=dynamo.encode(refund_items.to_item(owed_long)))

@@ -7,7 +7,7 @@ import pytest
 
 from tests.support import (
     api_event,
-    buyer,
+    ask_refund,
     enrol_since,
     event,
     invoke,
@@ -22,12 +22,6 @@ from tests.support import (
 def stored_order(stack, order_id):
     item = stack.dynamodb.get_item(TableName=stack.table("OrdersTable"), Key={"order_id": {"S": order_id}})
     return item.get("Item")
-
-
-def ask_refund():
-    return invoke(
-        "orders_api", api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-1"}, body={})
-    )
 
 
 def enrol_now(merchant_id="m-1", enabled=True):

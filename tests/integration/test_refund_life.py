@@ -2,14 +2,12 @@
 the review deadline, payout instructions on their topic, and the payment system's answers."""
 
 import json
-from datetime import timedelta
 from http import HTTPStatus
 
 import jsonschema
 import pytest
 
 from devtools.catalogue.template import ROOT
-from fastrefund.domain.clock import to_storage, utc_now
 from tests.support import (
     api_event,
     buyer,
@@ -18,6 +16,7 @@ from tests.support import (
     invoke,
     merchant,
     ops,
+    past_deadline,
     pay,
     response_json,
     sqs_batch,
@@ -168,12 +167,7 @@ def test_the_review_deadline_approves_for_the_silent_merchant(stack, review, mon
     pay(order_id="o-2", paid_amount_fen=45000)
     request = api_event("orders_api_refund_request", caller=buyer(), path={"order_id": "o-2"}, body={})
     short = response_json(invoke("orders_api", request))
-    stack.dynamodb.update_item(  # its 48 hours gone by
-        TableName=stack.table("RefundsTable"),
-        Key={"order_id": {"S": "o-2"}, "refund_id": {"S": short["refund_id"]}},
-        UpdateExpression="SET review_deadline = :past",
-        ExpressionAttributeValues={":past": {"S": to_storage(utc_now() - timedelta(seconds=1))}},
-    )
+    past_deadline(stack, "o-2", short["refund_id"])
 
     assert sweep_review_deadlines(stack) == {"decided": 1, "escalated": 0, "failed": 0}
     [timed_out] = response_json(requests_of("o-2"))["refund_requests"]

@@ -12,6 +12,7 @@ from fastrefund.repositories import dynamo
 from fastrefund.repositories.store import get_store
 from tests.support import (
     api_event,
+    ask_refund,
     buyer,
     enrol_since,
     invoke,
@@ -25,13 +26,6 @@ from tests.support import (
 SHIPMENT = {"carrier": "SF", "tracking_number": "SF1000000002"}
 # What an unknown order o-1 answers: an order the caller may not see answers exactly the same
 NOT_FOUND_O1 = {"code": "ORDER_NOT_FOUND", "message": "order o-1 was not found", "details": [{"order_id": "o-1"}]}
-
-
-def ask_refund(order_id="o-1", caller=None, body=None):
-    request = api_event(
-        "orders_api_refund_request", caller=caller or buyer(), path={"order_id": order_id}, body=body or {}
-    )
-    return invoke("orders_api", request)
 
 
 def ship(order_id="o-1", caller=None, body=None):
