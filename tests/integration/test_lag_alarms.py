@@ -16,6 +16,7 @@ from tests.support import (
     enrol_since,
     event,
     invoke,
+    past_deadline,
     pay,
     response_json,
     sweep_review_deadlines,
