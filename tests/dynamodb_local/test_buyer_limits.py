@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.capacity_model import item_size_of
+from bench.capacity.writes import item_size_of
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.buyer import BuyerUsage
 from fastrefund.repositories import buyers, dynamo
