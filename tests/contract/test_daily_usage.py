@@ -7,10 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from devtools.factories import policy
+from devtools.factories import a_minute_left, policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached, PolicyChanged
+from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.ports import Store
+from fastrefund.logic.usage_reconciliation import reconcile_usage
 
 NOW = utc_now()
 DAY = china_day(NOW)
@@ -83,3 +85,23 @@ def test_a_reservation_waits_in_its_bucket_until_reconciled(store: Store):
     assert store.leaked_reservations.counters_to_reconcile() == []
     _, usage = store.merchants.get_with_usage("m-1", DAY)
     assert (usage.amount_fen, usage.count) == (0, 0)
+
+
+def test_a_release_after_its_bucket_was_reconciled_changes_nothing(store: Store):
+    usage, now = store.usage, utc_now()
+    day = china_day(now)
+    assert usage.reserve("m-1", day, policy(), "v1", 30000, now).usage_before.amount_fen == 0
+    assert usage.reserve("m-1", day, policy(), "v1", 20000, now).usage_before.amount_fen == 30000  # before it
+
+    # Both reservations leaked (no refund committed); the reconciliation takes them back
+    settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
+    assert (
+        reconcile_usage(store.leaked_reservations, store.policy_refunds, settled, a_minute_left).leaked_amount_fen
+        == 50000
+    )
+    assert store.leaked_reservations.counters_to_reconcile() == []
+
+    # Then a late release of one of them is refused, and the day's usage stays exact
+    assert not usage.release("m-1", day, 0, 30000, now)
+    today = usage.get("m-1", day)
+    assert (today.amount_fen, today.count) == (0, 0)

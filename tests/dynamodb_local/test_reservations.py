@@ -3,15 +3,13 @@ a release after its bucket was reconciled changes nothing, and the reservation r
 
 from datetime import timedelta
 
-from devtools.factories import a_minute_left, default_rulebook, order, policy
+from devtools.factories import default_rulebook, order, policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason
 from fastrefund.domain.models.order import Shipment
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.refund_requests import request_refund
-from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.store import get_store
 
@@ -39,25 +37,3 @@ def test_a_commit_cancelled_by_a_shipment_takes_its_reservation_back(local_table
     assert (today.amount_fen, today.count) == (0, 0)
     [bucket] = store.leaked_reservations.open_buckets("m-1", day, [0])
     assert (bucket.amount_fen, bucket.count) == (0, 0)  # reserved and released in the same bucket
-
-
-def test_a_release_after_its_bucket_was_reconciled_changes_nothing(local_tables):
-    usage, now = get_store().usage, utc_now()
-    day = china_day(now)
-    assert usage.reserve("m-1", day, policy(), "v1", 30000, now).usage_before.amount_fen == 0
-    assert usage.reserve("m-1", day, policy(), "v1", 20000, now).usage_before.amount_fen == 30000  # before it
-
-    # Both reservations leaked (no refund committed); the reconciliation takes them back
-    settled = now + timedelta(seconds=BUCKET_SECONDS + SETTLE_SECONDS)
-    assert (
-        reconcile_usage(
-            get_store().leaked_reservations, get_store().policy_refunds, settled, a_minute_left
-        ).leaked_amount_fen
-        == 50000
-    )
-    assert get_store().leaked_reservations.counters_to_reconcile() == []
-
-    # Then a late release of one of them is refused, and the day's usage stays exact
-    assert not usage.release("m-1", day, 0, 30000, now)
-    today = usage.get("m-1", day)
-    assert (today.amount_fen, today.count) == (0, 0)
