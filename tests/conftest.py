@@ -40,14 +40,7 @@ class Stack:
 def reset_caches() -> None:
     """Clients, config and store are cached per container; each test is a new container."""
     aws_clients.reset()
-    configs = (
-        config.get_config,
-        config.get_authorizer_config,
-        config.get_workbench_config,
-        config.get_payouts_config,
-        config.get_review_sweep_config,
-    )
-    for cached in (*configs, store.get_store, rulebook.parse_rulebook):
+    for cached in (config.settings, store.get_store, rulebook.parse_rulebook):
         cached.cache_clear()
     rules_source.forget()
 

@@ -15,7 +15,7 @@ from fastrefund.domain.notices import PAYOUTS
 from fastrefund.edge.batch import LoggedBatchProcessor
 from fastrefund.logic.stream_publishing import publish_changes
 from fastrefund.messaging.publisher import TopicPublisher
-from fastrefund.platform.config import get_payouts_config
+from fastrefund.platform.config import PayoutsConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.refund_stream import change_of
 from fastrefund.repositories.store import get_store
@@ -27,5 +27,5 @@ processor = LoggedBatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    publisher = TopicPublisher(get_payouts_config().refund_payouts_topic_arn)
+    publisher = TopicPublisher(settings(PayoutsConfig).refund_payouts_topic_arn)
     return publish_changes(event, processor, change_of, PAYOUTS, publisher, get_store().owed_messages)

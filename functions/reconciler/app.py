@@ -19,7 +19,7 @@ from fastrefund.domain.clock import utc_now
 from fastrefund.domain.notices import NOTICES, PAYOUTS, Outbox
 from fastrefund.logic.reconciliation import Republished, republish_overdue
 from fastrefund.messaging.publisher import TopicPublisher
-from fastrefund.platform.config import get_config, get_payouts_config
+from fastrefund.platform.config import Config, PayoutsConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
@@ -30,12 +30,12 @@ TIME_LEFT_MS = 8000  # start no new round this close to the timeout: the next ru
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    store, grace, now = get_store(), timedelta(seconds=get_config().republish_after_seconds), utc_now()
+    store, grace, now = get_store(), timedelta(seconds=settings(Config).republish_after_seconds), utc_now()
     topics = {
         outbox: topic
         for outbox, topic in (
-            (NOTICES, get_config().merchant_notices_topic_arn),
-            (PAYOUTS, get_payouts_config().refund_payouts_topic_arn),
+            (NOTICES, settings(Config).merchant_notices_topic_arn),
+            (PAYOUTS, settings(PayoutsConfig).refund_payouts_topic_arn),
         )
         if event.get("outbox") in (None, outbox.name)
     }

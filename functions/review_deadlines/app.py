@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from fastrefund.domain.clock import utc_now
 from fastrefund.logic import review_deadlines
 from fastrefund.messaging.publisher import QueueSender
-from fastrefund.platform.config import get_review_sweep_config
+from fastrefund.platform.config import ReviewSweepConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
@@ -21,7 +21,7 @@ from fastrefund.repositories.store import get_store
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    store, sweep_queue = get_store(), QueueSender(get_review_sweep_config().review_sweep_queue_url)
+    store, sweep_queue = get_store(), QueueSender(settings(ReviewSweepConfig).review_sweep_queue_url)
     units = review_deadlines.units(store)
     if sweep_queue.waiting() >= len(units):
         # The sweepers have not taken the last round yet: another would only sweep the same partitions again, and

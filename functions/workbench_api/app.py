@@ -16,7 +16,7 @@ from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients
-from fastrefund.platform.config import get_workbench_config
+from fastrefund.platform.config import WorkbenchConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
@@ -28,7 +28,7 @@ Cursor = Annotated[str | None, Query(max_length=1024, description="next_cursor o
 
 def cursor_key() -> bytes:
     """The key that signs the pages' cursors (the secret is cached for 5 minutes)."""
-    return aws_clients.secret_text(get_workbench_config().cursor_secret_name).encode()
+    return aws_clients.secret_text(settings(WorkbenchConfig).cursor_secret_name).encode()
 
 
 @app.get(

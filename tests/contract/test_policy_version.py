@@ -15,7 +15,7 @@ from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.logic.ports import Merchants, Store
 from fastrefund.logic.refund_requests import request_refund
-from fastrefund.platform.config import get_config
+from fastrefund.platform.config import Config, settings
 from fastrefund.repositories.merchants import MerchantsRepository
 from tests.unit.fakes import InMemoryStore
 
@@ -26,7 +26,7 @@ def another_container(store: Store) -> Merchants:
     """The merchants' repository as another container holds it: with no copy of the settings of its own."""
     if isinstance(store, InMemoryStore):
         return store.merchants
-    return MerchantsRepository(get_config().merchants_table, get_config().policy_usage_table)
+    return MerchantsRepository(settings(Config).merchants_table, settings(Config).policy_usage_table)
 
 
 def ask(store: Store, order_id: str):

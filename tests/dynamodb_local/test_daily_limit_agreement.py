@@ -15,7 +15,7 @@ from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.rules import would_exceed_daily_limit
-from fastrefund.platform.config import get_config
+from fastrefund.platform import config
 from fastrefund.repositories import dynamo, keys
 from fastrefund.repositories.store import get_store
 
@@ -33,7 +33,7 @@ def reserved_with_stored_usage(policy: AutoRefundPolicy, usage: PolicyUsage | No
         item = keys.usage(merchant_id, DAY) | dynamo.encode(
             {"amount_fen": usage.amount_fen, "refund_count": usage.count}
         )
-        dynamo.client().put_item(TableName=get_config().policy_usage_table, Item=item)
+        dynamo.client().put_item(TableName=config.settings(config.Config).policy_usage_table, Item=item)
     counters = get_store().usage
     before = counters.get(merchant_id, DAY)
     try:

@@ -10,7 +10,7 @@ import pytest
 from devtools.factories import policy
 from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.errors import DailyLimitReached
-from fastrefund.platform.config import get_config
+from fastrefund.platform.config import Config, settings
 from fastrefund.repositories import keys
 from fastrefund.repositories.store import get_store
 from fastrefund.repositories.usage_counters import read_counters
@@ -31,7 +31,7 @@ def set_policy(at, **changes):
 
 
 def rooms(day) -> int:
-    counters = read_counters(get_config().policy_usage_table, "m-1", day, range(8))
+    counters = read_counters(settings(Config).policy_usage_table, "m-1", day, range(8))
     return sum(item.get("room_fen", 0) for item in counters.values())
 
 

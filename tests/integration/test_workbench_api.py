@@ -6,7 +6,7 @@ from http import HTTPStatus
 import pytest
 
 from fastrefund.domain.models.refund import DecisionInputs, Refund
-from fastrefund.platform.config import get_config
+from fastrefund.platform.config import Config, settings
 from fastrefund.repositories import dynamo, refund_items
 from tests.support import api_event, invoke, merchant, ops, response_json
 
@@ -41,7 +41,7 @@ def seed(merchant_id: str, count: int, first: int = 0) -> list[Refund]:
             ),
         )
         item = dynamo.encode(refund_items.to_item(refund))  # the stored request alone seeds the list
-        dynamo.client().put_item(TableName=get_config().refunds_table, Item=item)
+        dynamo.client().put_item(TableName=settings(Config).refunds_table, Item=item)
         refunds.append(refund)
     return refunds
 
@@ -154,7 +154,7 @@ def test_refunds_stored_before_the_workbench_index_are_listed_once_backfilled(st
     from scripts.backfill_workbench_index import backfill
 
     seeded = seed("m-1", 6)
-    table = get_config().refunds_table
+    table = settings(Config).refunds_table
     for refund in seeded[:4]:  # as the release before this index stored them
         dynamo.client().update_item(
             TableName=table,

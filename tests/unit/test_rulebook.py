@@ -69,7 +69,7 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch, table_enviro
     path = tmp_path / "rules.json"
     path.write_text(json.dumps(rules))
     monkeypatch.setenv("RULES_FILE", str(path))
-    config.get_config.cache_clear()
+    config.settings.cache_clear()
 
     # Then it is the configuration the functions use
     assert rules_source.load_rulebook().versions[0].paid_amount_below_fen == 10000
@@ -78,7 +78,7 @@ def test_a_local_file_replaces_the_parameter(tmp_path, monkeypatch, table_enviro
 def test_a_function_without_a_rules_source_refuses_to_start(monkeypatch, table_environment):
     monkeypatch.delenv("RULES_FILE", raising=False)
     monkeypatch.delenv("RULES_PARAMETER_NAME", raising=False)
-    config.get_config.cache_clear()
+    config.settings.cache_clear()
 
     with pytest.raises(ValidationError, match="RULES_PARAMETER_NAME"):
-        config.get_config()
+        config.settings(config.Config)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from fastrefund.domain.errors import Unauthenticated
 from fastrefund.domain.identity import Caller
 from fastrefund.platform import aws_clients
-from fastrefund.platform.config import AuthorizerConfig, get_authorizer_config
+from fastrefund.platform.config import AuthorizerConfig, settings
 
 SECRET_CACHE_SECONDS = 300
 _LEEWAY_SECONDS = 30  # tolerated clock skew between the issuer and us
@@ -25,7 +25,7 @@ def caller_from_token(authorization: str | None) -> Caller:
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated("expected 'Authorization: Bearer <token>'")
-    config = get_authorizer_config()
+    config = settings(AuthorizerConfig)
     try:
         algorithm = str(jwt.get_unverified_header(token).get("alg"))
         claims = jwt.decode(

@@ -5,7 +5,7 @@ Each field comes from the environment variable of the same name in upper case.
 
 import functools
 import os
-from typing import Self
+from typing import Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -77,26 +77,11 @@ class ReviewSweepConfig(_Environment):
     review_sweep_queue_url: str = Field(min_length=1, description="where the minute's review partitions are handed out")
 
 
-@functools.lru_cache(maxsize=1)
-def get_review_sweep_config() -> ReviewSweepConfig:
-    return ReviewSweepConfig.from_environment()
+Settings = TypeVar("Settings", bound=_Environment)
 
 
-@functools.lru_cache(maxsize=1)
-def get_payouts_config() -> PayoutsConfig:
-    return PayoutsConfig.from_environment()
-
-
-@functools.lru_cache(maxsize=1)
-def get_workbench_config() -> WorkbenchConfig:
-    return WorkbenchConfig.from_environment()
-
-
-@functools.lru_cache(maxsize=1)
-def get_config() -> Config:
-    return Config.from_environment()
-
-
-@functools.lru_cache(maxsize=1)
-def get_authorizer_config() -> AuthorizerConfig:
-    return AuthorizerConfig.from_environment()
+@functools.cache
+def settings(kind: type[Settings]) -> Settings:
+    """The container's settings of `kind` (Config, WorkbenchConfig, ...), read from its environment once: each
+    function reads the kinds it needs, and a missing variable fails it at its first use, naming the variable."""
+    return kind.from_environment()

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from fastrefund.domain.errors import RulesUnavailable, TemporarilyUnavailable, field_issues
 from fastrefund.domain.rulebook import RuleBook, parse_rulebook
 from fastrefund.platform import aws_clients
-from fastrefund.platform.config import get_config
+from fastrefund.platform.config import Config, settings
 from fastrefund.platform.observability import logger, metrics
 
 RULES_CACHE_SECONDS = 300
@@ -79,7 +79,7 @@ def forget() -> None:
 
 
 def _current_document() -> str:
-    config = get_config()
+    config = settings(Config)
     if config.rules_file:
         return _rules_file(config.rules_file, int(time.monotonic()))
     assert config.rules_parameter_name is not None  # Config requires the one or the other

@@ -3,7 +3,7 @@
 import functools
 from dataclasses import dataclass
 
-from fastrefund.platform.config import get_config
+from fastrefund.platform.config import Config, settings
 from fastrefund.repositories.buyers import BuyersRepository
 from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
 from fastrefund.repositories.merchants import MerchantsRepository
@@ -32,7 +32,7 @@ class Store:
 
 @functools.cache
 def get_store() -> Store:
-    config = get_config()
+    config = settings(Config)
     return Store(
         orders=OrdersRepository(config.orders_table),
         merchants=MerchantsRepository(config.merchants_table, config.policy_usage_table),
