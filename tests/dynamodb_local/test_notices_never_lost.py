@@ -1,11 +1,12 @@
 """No notice and no payout is lost: 200 approvals (1,000 in `make soak`) committed on DynamoDB Local (auto-refunds,
 and requests approved in review), the table's stream delivered to the notifier and to the payout publisher as
-Lambda would (filter, batches, retries from the earliest failed record), with every tenth entry published and
-every seventeenth call failing. Every notice reaches its merchant's queue and every payout instruction the payment
-system's; duplicates keep their ids."""
+Lambda would (filter, batches, retries from the earliest failed record), with one message in ten failing the first
+time it is published and every seventeenth call failing. Every notice reaches its merchant's queue and every
+payout instruction the payment system's; duplicates keep their ids."""
 
 import json
 import random
+import zlib
 from collections import Counter, defaultdict
 
 import jsonschema
@@ -26,11 +27,13 @@ PAYOUT_VALIDATOR = jsonschema.Draft202012Validator(json.loads((ROOT / "docs" / "
 
 
 def flaky_sns(monkeypatch) -> Counter:
-    """Fails every tenth entry published and every seventeenth call as a whole: deterministic, so that every run
-    meets both kinds of failure, and the counts say they happened."""
+    """Fails one message in ten the first time it is published (chosen by its content), and every seventeenth call
+    as a whole: deterministic, so that every run meets both kinds of failure and the counts say they happened, and
+    each failure passes once retried, as a passing fault does."""
     client = aws_clients.client("sns")
     real = client.publish_batch
     calls = Counter()
+    failed_once: set[str] = set()
 
     def publish_batch(**request):
         calls["PublishBatch"] += 1
@@ -41,7 +44,9 @@ def flaky_sns(monkeypatch) -> Counter:
         failing = []
         for entry in entries:
             calls["entries"] += 1
-            if calls["entries"] % ENTRY_FAILS_EVERY == 0:
+            message = entry["Message"]
+            if zlib.crc32(message.encode()) % ENTRY_FAILS_EVERY == 0 and message not in failed_once:
+                failed_once.add(message)
                 failing.append(entry)
         passing = [entry for entry in entries if entry not in failing]
         calls["entries failed"] += len(failing)
