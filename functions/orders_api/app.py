@@ -4,14 +4,14 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import WithJsonSchema
 
 from fastrefund.domain.clock import utc_now
-from fastrefund.domain.models.common import Reason
+from fastrefund.domain.models.common import Reason, RefundReasonCode
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import CurrentCaller, OrderIdPath, ShipmentRefusedBody, create_app, documented
 from fastrefund.logic.eligibility import Eligibility, check_eligibility
@@ -41,9 +41,15 @@ AnyRefundRequest = Annotated[
         HTTPStatus.NOT_FOUND,
     ),
 )
-def get_eligibility(order_id: OrderIdPath, caller: CurrentCaller) -> Eligibility:
+def get_eligibility(
+    order_id: OrderIdPath,
+    caller: CurrentCaller,
+    reason_code: Annotated[RefundReasonCode, Query(description="the reason the buyer would give (absent: OTHER)")] = (
+        RefundReasonCode.OTHER
+    ),
+) -> Eligibility:
     logger.append_keys(order_id=order_id)
-    eligibility = check_eligibility(order_id, caller, get_store(), load_rulebook(), utc_now())
+    eligibility = check_eligibility(order_id, caller, get_store(), load_rulebook(), utc_now(), reason_code)
     metrics.add_metric(name="EligibilityChecked", unit=MetricUnit.Count, value=1)
     return eligibility
 

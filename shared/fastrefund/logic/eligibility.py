@@ -7,7 +7,7 @@ from pydantic import Field
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.errors import OrderNotFound
 from fastrefund.domain.identity import Caller, Role, reasons_seen_by
-from fastrefund.domain.models.common import Frozen, Route
+from fastrefund.domain.models.common import Frozen, RefundReasonCode, Route
 from fastrefund.domain.rulebook import RuleBook
 from fastrefund.domain.rules import Decision, RouteCheck, decide, platform_check
 from fastrefund.logic.ports import Store
@@ -21,6 +21,7 @@ class Eligibility(Frozen):
     amount_fen: int
     checks: list[RouteCheck]
     existing_refund_id: str | None = Field(default=None, description="the order's open or approved request")
+    reason_code: RefundReasonCode = Field(default=RefundReasonCode.OTHER, description="the reason asked about")
 
     def as_seen_by(self, caller: Caller) -> "Eligibility":
         """The answer as `caller` may read it (see reasons_seen_by)."""
@@ -41,7 +42,14 @@ class Eligibility(Frozen):
         )
 
 
-def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: RuleBook, now: datetime) -> Eligibility:
+def check_eligibility(
+    order_id: str,
+    caller: Caller,
+    store: Store,
+    rulebook: RuleBook,
+    now: datetime,
+    reason_code: RefundReasonCode = RefundReasonCode.OTHER,
+) -> Eligibility:
     # The buyer's own dry run reads its standing with the order (one round trip); a merchant's or ops' reads the
     # order first, which names the buyer
     if caller.role is Role.BUYER:
@@ -55,4 +63,5 @@ def check_eligibility(order_id: str, caller: Caller, store: Store, rulebook: Rul
         buyer = store.buyers.standing(order.buyer_id)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
     platform = platform_check(order, rulebook, now, buyer)
-    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id).as_seen_by(caller)
+    answer = Eligibility.of(decide(order, platform, merchant, usage), order.refund_id)
+    return answer.model_copy(update={"reason_code": reason_code}).as_seen_by(caller)

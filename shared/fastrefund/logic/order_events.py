@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StrictBool, TypeAdapter, ValidationError
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.errors import ContradictoryEvent, OrderAlreadyShipped, OrderClosed, OrderNotFound, OrderRefunded
 from fastrefund.domain.models.buyer import BuyerFlag
-from fastrefund.domain.models.common import Frozen, Identifier
+from fastrefund.domain.models.common import CategoryPath, Frozen, Identifier
 from fastrefund.domain.models.order import Carrier, Order, PaidOrderFields, Shipment, TrackingNumber
 from fastrefund.logic.ports import Store
 from fastrefund.logic.shipments import record_shipment
@@ -21,6 +21,8 @@ class PaidOrder(PaidOrderFields):
     """The order of an ORDER_PAID event (the field names the order system sends)."""
 
     fast_refund_badge: StrictBool = Field(description="whether the product showed the badge when ordered")
+    # kept with the order for the merchant's policy rules; not compared with a repeated ORDER_PAID (not a payment fact)
+    category_path: CategoryPath | None = None
 
 
 class OrderPaidEvent(Frozen):

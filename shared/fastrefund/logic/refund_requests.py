@@ -34,7 +34,7 @@ from fastrefund.domain.errors import (
 )
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.buyer import BuyerStanding
-from fastrefund.domain.models.common import Frozen, Reason, Route
+from fastrefund.domain.models.common import Frozen, Reason, RefundReasonCode, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import (
@@ -52,6 +52,7 @@ from fastrefund.platform.observability import logger
 
 class RefundRequest(Frozen):
     reason: Annotated[str | None, Field(max_length=200, description="the buyer's words, at most 200 characters")] = None
+    reason_code: RefundReasonCode = Field(default=RefundReasonCode.OTHER, description="why, as a code (absent: OTHER)")
 
 
 def request_refund(
@@ -175,6 +176,7 @@ class _Decision:
             amount_fen=self.order.paid_amount_fen,
             reasons=[],
             buyer_reason=self.request.reason,
+            reason_code=self.request.reason_code,
             requested_at=self.now,
             decided_at=self.now,
             inputs=DecisionInputs.of(self.order, version, self.buyer.flag, policy, usage, usage_counter),

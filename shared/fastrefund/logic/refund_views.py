@@ -4,7 +4,7 @@ from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
 from fastrefund.domain.identity import Caller, Role, reasons_seen_by
-from fastrefund.domain.models.common import Frozen, Reason, Route
+from fastrefund.domain.models.common import Frozen, Reason, RefundReasonCode, Route
 from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund, RefundStatus
 from fastrefund.domain.notices import ResolutionView
 
@@ -30,6 +30,8 @@ class RefundView(Frozen):
     rule_version: str
     amount_fen: int
     reasons: list[Reason]
+    reason_code: RefundReasonCode = Field(description="the buyer's reason for asking, as a code")
+    category_path: str | None = Field(description="the order's category, if it has one")
     requested_at: AwareDatetime
     decided_at: AwareDatetime
     review_deadline: AwareDatetime | None = Field(
@@ -49,6 +51,7 @@ class RefundView(Frozen):
         return cls(
             **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS - {"reasons"}),
             reasons=reasons_seen_by(caller, refund.reasons),
+            category_path=refund.inputs.category_path,
             requested_at=to_api(refund.requested_at),
             decided_at=to_api(refund.decided_at),
             review_deadline=to_api(refund.review_deadline) if refund.review_deadline else None,

@@ -21,6 +21,27 @@ IDENTIFIER_MAX_LENGTH = 64
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX_LENGTH, pattern=IDENTIFIER_PATTERN)]
 
 
+CategoryPath = Annotated[
+    str,
+    Field(
+        max_length=200,
+        pattern=r"^[a-z0-9-]+(/[a-z0-9-]+){0,5}$",
+        description="the product's category: 1 to 6 segments of a-z, 0-9 and -, separated by / (apparel/women/dresses)",
+    ),
+]
+
+
+class RefundReasonCode(StrEnum):
+    """Why the buyer asks for a refund (absent: OTHER)."""
+
+    NO_LONGER_WANTED = "NO_LONGER_WANTED"
+    ORDERED_BY_MISTAKE = "ORDERED_BY_MISTAKE"
+    WRONG_ITEM_OR_QUANTITY = "WRONG_ITEM_OR_QUANTITY"
+    WRONG_ADDRESS_OR_PHONE = "WRONG_ADDRESS_OR_PHONE"
+    DELIVERY_TOO_SLOW = "DELIVERY_TOO_SLOW"
+    OTHER = "OTHER"
+
+
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import Field, StrictBool
 
 from fastrefund.domain.clock import Instant
-from fastrefund.domain.models.common import Fen, Frozen, Identifier, ProductType
+from fastrefund.domain.models.common import CategoryPath, Fen, Frozen, Identifier, ProductType
 
 Carrier = Annotated[str, Field(min_length=1, max_length=32)]
 
@@ -42,6 +42,7 @@ class PaidOrderFields(Frozen):
 class Order(PaidOrderFields):
     """An order as the service stores it."""
 
+    category_path: CategoryPath | None = Field(default=None, description="the product's category, if the order has one")
     badge_at_payment: StrictBool = Field(
         description="the badge snapshot: the product showed the badge AND the merchant was enrolled at paid_at"
     )

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.models.buyer import BuyerFlag
-from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
+from fastrefund.domain.models.common import Frozen, ProductType, Reason, RefundReasonCode, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 
@@ -75,6 +75,7 @@ class DecisionInputs(Frozen):
     product_id: str
     product_type: ProductType
     badge_at_payment: bool
+    category_path: str | None = Field(default=None, description="the order's category, if it had one")
     rule_version: str
     policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
     usage_before: PolicyUsage | None = Field(
@@ -106,6 +107,7 @@ class DecisionInputs(Frozen):
             product_id=order.product_id,
             product_type=order.product_type,
             badge_at_payment=order.badge_at_payment,
+            category_path=order.category_path,
             rule_version=rule_version,
             policy=policy,
             usage_before=usage_before,
@@ -125,6 +127,7 @@ class DecisionInputs(Frozen):
             paid_at=self.paid_at,
             status=status,
             badge_at_payment=self.badge_at_payment,
+            category_path=self.category_path,
         )
 
 
@@ -139,6 +142,7 @@ class Refund(Frozen):
     amount_fen: int
     reasons: list[Reason]
     buyer_reason: str | None = None
+    reason_code: RefundReasonCode = RefundReasonCode.OTHER  # the buyer's reason, as a code
     requested_at: Instant
     decided_at: Instant  # when it was decided at once: auto-refunded, or handed to review
     inputs: DecisionInputs
