@@ -24,9 +24,12 @@ from fastrefund.repositories.store import get_store
 
 app = create_app()
 # Read as any JSON object, and checked as a RefundRequest only when it makes a new request: asking again
-# returns the open or approved request whatever the body says (the document shows the RefundRequest).
+# returns the open or approved request whatever the body says (the document shows the RefundRequest). Its enum
+# refers to the document's components (RefundReasonCode is there, from the refund view), not to local $defs.
+_REFUND_REQUEST_SCHEMA = RefundRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+_REFUND_REQUEST_SCHEMA.pop("$defs", None)
 AnyRefundRequest = Annotated[
-    dict[str, Any] | None, WithJsonSchema(RefundRequest.model_json_schema()), Body(description="optional")
+    dict[str, Any] | None, WithJsonSchema(_REFUND_REQUEST_SCHEMA), Body(description="optional")
 ]
 
 

@@ -43,6 +43,7 @@ def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant
             {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None},
         ],
         "existing_refund_id": None,
+        "reason_code": "OTHER",
     }
 
 
