@@ -58,10 +58,13 @@ def _least_privilege() -> Iterator[None]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """How many distinct (function, action, resource) triples the check allowed, where the tests ran in this
+    process (under pytest-xdist they run in the workers, and the count is theirs: nothing is said here)."""
     checker = least_privilege.install(any_stack())
-    terminalreporter.write_line(
-        f"least privilege: {len(checker.verified)} (function, action, resource) triples verified in this process"
-    )
+    if checker.verified:
+        terminalreporter.write_line(
+            f"least privilege: {len(checker.verified)} (function, action, resource) triples verified in this process"
+        )
 
 
 @pytest.fixture(autouse=True)
