@@ -80,7 +80,7 @@ def get_buyer_refunds(
     ),
 )
 def get_escalated_refunds(caller: CurrentCaller, limit: Limit = 50, cursor: Cursor = None) -> EscalatedRefundsPage:
-    return list_escalated_refunds(limit, cursor, caller, get_store(), cursor_key())
+    return list_escalated_refunds(limit, cursor, caller, get_store(), cursor_key)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)

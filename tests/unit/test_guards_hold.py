@@ -78,7 +78,7 @@ def test_ops_approve_one_and_the_merchant_rejects_the_other_and_the_queue_emptie
     flagged, over_limit = held_requests(store)
     for seconds, request in enumerate((flagged, over_limit), start=2):
         reviews.expire(request.order_id, request.refund_id, store, DEADLINE + timedelta(seconds=seconds))
-    queue = list_escalated_refunds(50, None, OPS, store, KEY)
+    queue = list_escalated_refunds(50, None, OPS, store, lambda: KEY)
     assert [item.order_id for item in queue.items] == ["o-1", "o-3"]  # oldest escalation first
 
     approved = reviews.approve("o-1", flagged.refund_id, OPS, store, DEADLINE + timedelta(hours=1))
@@ -90,7 +90,7 @@ def test_ops_approve_one_and_the_merchant_rejects_the_other_and_the_queue_emptie
     )  # fmt: skip
     assert (rejected.status, rejected.resolution.by) == (RefundStatus.REJECTED, ResolvedBy.MERCHANT)
     assert store.orders.get("o-1").status.value == "REFUNDED"
-    assert list_escalated_refunds(50, None, OPS, store, KEY).items == []
+    assert list_escalated_refunds(50, None, OPS, store, lambda: KEY).items == []
 
 
 def test_a_request_in_review_for_any_other_reason_is_still_approved_for_the_silent_merchant():
@@ -125,7 +125,7 @@ def test_only_ops_read_the_queue_and_the_buyer_never_sees_the_escalation():
     escalated = reviews.expire("o-1", flagged.refund_id, store, DEADLINE + timedelta(seconds=2))
 
     with pytest.raises(Forbidden):
-        list_escalated_refunds(50, None, MERCHANT, store, KEY)
+        list_escalated_refunds(50, None, MERCHANT, store, lambda: KEY)
     assert RefundView.of(escalated, BUYER).escalated_at is None
     assert RefundView.of(escalated, MERCHANT).escalated_at is not None
 
@@ -141,7 +141,7 @@ def test_the_queue_pages_oldest_first_with_signed_cursors():
 
     seen, cursor = [], None
     while True:
-        page = list_escalated_refunds(2, cursor, OPS, store, KEY)
+        page = list_escalated_refunds(2, cursor, OPS, store, lambda: KEY)
         seen += [item.order_id for item in page.items]
         cursor = page.next_cursor
         if cursor is None:

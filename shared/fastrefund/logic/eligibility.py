@@ -29,7 +29,7 @@ class Eligibility(Frozen):
         return self.model_copy(update={"checks": checks})
 
     @classmethod
-    def of(cls, decision: Decision, existing_refund_id: str | None) -> "Eligibility":
+    def of(cls, decision: Decision, existing_refund_id: str | None, reason_code: RefundReasonCode) -> "Eligibility":
         approved = decision.approved
         return cls(
             order_id=decision.order_id,
@@ -39,6 +39,7 @@ class Eligibility(Frozen):
             amount_fen=decision.amount_fen,
             checks=decision.checks,
             existing_refund_id=existing_refund_id,
+            reason_code=reason_code,
         )
 
 
@@ -63,5 +64,4 @@ def check_eligibility(
         buyer = store.buyers.standing(order.buyer_id)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
     platform = platform_check(order, rulebook, now, buyer)
-    answer = Eligibility.of(decide(order, platform, merchant, usage), order.refund_id)
-    return answer.model_copy(update={"reason_code": reason_code}).as_seen_by(caller)
+    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id, reason_code).as_seen_by(caller)

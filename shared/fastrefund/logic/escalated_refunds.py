@@ -2,6 +2,8 @@
 ops, oldest first, paged and signed like the workbench. Each stays in review until ops (or its merchant) approve
 or reject it, or the buyer withdraws it."""
 
+from collections.abc import Callable
+
 from pydantic import Field
 
 from fastrefund.domain.identity import Caller
@@ -17,10 +19,11 @@ class EscalatedRefundsPage(Frozen):
 
 
 def list_escalated_refunds(
-    limit: int, cursor: str | None, caller: Caller, store: Store, cursor_key: bytes
+    limit: int, cursor: str | None, caller: Caller, store: Store, cursor_key: Callable[[], bytes]
 ) -> EscalatedRefundsPage:
+    """`cursor_key` is read only once the caller is known to be ops, as for the buyer's list."""
     caller.require_ops()
-    cursors = PageCursors(cursor_key, "escalated-refunds", {})
+    cursors = PageCursors(cursor_key(), "escalated-refunds", {})
     after = cursors.position(cursor) if cursor else None
     page = store.refund_lists.escalated_refunds(limit, after)
     return EscalatedRefundsPage(

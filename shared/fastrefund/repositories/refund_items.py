@@ -71,6 +71,5 @@ def to_item(refund: Refund) -> dynamo.Item:
 
 
 def from_item(item: dynamo.Item) -> Refund:
-    return dynamo.model_of(
-        Refund, item
-    )  # the index attributes (in_review, workbench_*, escalated*, owed marks): left out
+    # the index attributes (in_review, workbench_*, escalated*, the owed marks) are left out
+    return dynamo.model_of(Refund, item)

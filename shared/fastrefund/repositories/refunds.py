@@ -17,13 +17,7 @@ from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payou
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import buyers, dynamo, keys, orders
 from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
-from fastrefund.repositories.refund_items import (
-    ESCALATED,
-    REVIEW_PARTITIONS,
-    REVIEWS_DUE_INDEX,
-    escalation_attributes,
-    from_item,
-)
+from fastrefund.repositories.refund_items import REVIEW_PARTITIONS, REVIEWS_DUE_INDEX, escalation_attributes, from_item
 from fastrefund.repositories.refund_transactions import TransactionParts
 
 BY_REFUND_ID_INDEX = "ByRefundId"
@@ -177,21 +171,17 @@ class RefundsRepository:
         """Pass a request in review to ops (`refund` carries escalated_at): out of the deadline's index, into
         ops' queue, if it is still in review and not escalated (RequestChanged otherwise). Its owed marks are
         left as they are: a notice confirmed meanwhile is not owed again."""
+        assert refund.escalated_at is not None
+        attributes = {"escalated_at": to_storage(refund.escalated_at)} | escalation_attributes(refund)
         try:
             with dynamo.translate_transient_errors():
                 dynamo.client().update_item(
                     TableName=self.table_name,
                     Key=keys.refund(refund.order_id, refund.refund_id),
-                    UpdateExpression="SET escalated_at = :at, escalated = :escalated, escalated_key = :position"
-                    " REMOVE in_review",
+                    UpdateExpression=f"SET {', '.join(f'{name} = :{name}' for name in attributes)} REMOVE in_review",
                     ConditionExpression="#status = :in_review AND attribute_not_exists(escalated_at)",
                     ExpressionAttributeNames={"#status": "status"},
-                    ExpressionAttributeValues=dynamo.values(
-                        at=dynamo.item_of(refund)["escalated_at"],
-                        escalated=ESCALATED,
-                        position=escalation_attributes(refund)["escalated_key"],
-                        in_review=RefundStatus.PENDING_REVIEW.value,
-                    ),
+                    ExpressionAttributeValues=dynamo.values(**attributes, in_review=RefundStatus.PENDING_REVIEW.value),
                 )
         except ClientError as exc:
             if dynamo.condition_failed(exc):
