@@ -190,7 +190,9 @@ PSEUDO_PARAMETERS = {
 
 
 class Resolver:
-    """Resolves !Ref, !GetAtt and !Sub against the local resources (names, ARNs, URLs) as they are made."""
+    """Resolves !Ref, !GetAtt, !Sub (with or without its variables), !Join and !If against the resources' local
+    names, ARNs and URLs: as they are made (the local stack, the tests), or as they would be named
+    (devtools/invoking/least_privilege.py)."""
 
     def __init__(self, template: Template) -> None:
         self.template = template
@@ -198,21 +200,38 @@ class Resolver:
         self.attributes: dict[tuple[str, str], str] = {}
         self.refs.update(template.parameter_values)
 
+    def with_refs(self, refs: dict[str, Any]) -> "Resolver":
+        """This resolver with more names to !Ref (a SAM policy template's parameters), resolved here first."""
+        extended = Resolver(self.template)
+        extended.refs = self.refs | {name: self(value) for name, value in refs.items()}
+        extended.attributes = self.attributes
+        return extended
+
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, dict) and "Ref" in value:
-            return self.refs[value["Ref"]]
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
-            logical_id, attribute = value["Fn::GetAtt"]
-            return self.attributes[(logical_id, attribute)]
-        if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-            return re.sub(r"\$\{([^}]+)\}", lambda found: self._substitute(found.group(1)), value["Fn::Sub"])
-        if isinstance(value, dict):
-            return {key: self(inner) for key, inner in value.items()}
         if isinstance(value, list):
             return [self(inner) for inner in value]
-        return value
+        if not isinstance(value, dict):
+            return value
+        if "Ref" in value:
+            return self.refs[value["Ref"]]
+        if "Fn::GetAtt" in value:
+            logical_id, attribute = value["Fn::GetAtt"]
+            return self.attributes[(logical_id, attribute)]
+        if "Fn::Sub" in value:
+            text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
+            resolved = {name: str(self(inner)) for name, inner in variables.items()}
+            return re.sub(r"\$\{([^}!]+)\}", lambda found: self._substitute(found.group(1), resolved), text)
+        if "Fn::Join" in value:
+            separator, parts = value["Fn::Join"]
+            return separator.join(str(self(part)) for part in parts)
+        if "Fn::If" in value:
+            condition, then, otherwise = value["Fn::If"]
+            return self(then if self.template.condition(condition) else otherwise)
+        return {key: self(inner) for key, inner in value.items()}
 
-    def _substitute(self, name: str) -> str:
+    def _substitute(self, name: str, variables: dict[str, str]) -> str:
+        if name in variables:
+            return variables[name]
         if "." in name and not name.startswith("AWS::"):
             logical_id, attribute = name.split(".", 1)
             return self.attributes[(logical_id, attribute)]

@@ -12,7 +12,6 @@ query of an index by the index's ARN, a batch by each table it names.
 
 import fnmatch
 import json
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,7 +25,7 @@ import boto3
 from botocore import handlers
 from botocore.exceptions import ClientError
 
-from devtools.catalogue.template import Function, Template
+from devtools.catalogue.template import Function, Resolver, Template
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 
@@ -63,76 +62,37 @@ def _sam_policy_templates() -> dict[str, Any]:
     return templates["Templates"]
 
 
-class _Resolver:
-    """Intrinsic functions of a policy, resolved to what the local resources stand for."""
+# What each kind of resource's ARN is, from its physical name
+_ARNS = {
+    "AWS::DynamoDB::Table": ("dynamodb", "table/{}"),
+    "AWS::SQS::Queue": ("sqs", "{}"),
+    "AWS::SNS::Topic": ("sns", "{}"),
+    "AWS::SSM::Parameter": ("ssm", "parameter/{}"),
+    "AWS::SecretsManager::Secret": ("secretsmanager", "secret:{}"),
+    "AWS::S3::Bucket": ("s3", "{}"),
+}
 
-    def __init__(self, template: Template) -> None:
-        self.template = template
 
-    def __call__(self, value: Any, parameters: dict[str, Any] | None = None) -> Any:
-        parameters = parameters or {}
-        if isinstance(value, list):
-            return [self(inner, parameters) for inner in value]
-        if not isinstance(value, dict):
-            return value
-        if "Ref" in value:
-            name = value["Ref"]
-            return self(parameters[name]) if name in parameters else self.ref(name)
-        if "Fn::GetAtt" in value:
-            logical_id, attribute = value["Fn::GetAtt"]
-            return self.attribute(logical_id, attribute)
-        if "Fn::Sub" in value:
-            text, variables = (value["Fn::Sub"], {}) if isinstance(value["Fn::Sub"], str) else value["Fn::Sub"]
-            return self.substitute(text, {name: self(inner, parameters) for name, inner in variables.items()})
-        if "Fn::Join" in value:
-            separator, parts = value["Fn::Join"]
-            return separator.join(str(self(part, parameters)) for part in parts)
-        if "Fn::If" in value:
-            condition, then, otherwise = value["Fn::If"]
-            return self(then if self.template.condition(condition) else otherwise, parameters)
-        return {key: self(inner, parameters) for key, inner in value.items()}
-
-    def substitute(self, text: str, variables: dict[str, Any]) -> str:
-        def one(found: re.Match[str]) -> str:
-            name = found.group(1)
-            if name in variables:
-                return str(variables[name])
-            if "." in name and not name.startswith("AWS::"):
-                return str(self.attribute(*name.split(".", 1)))
-            return str(self.ref(name))
-
-        return re.sub(r"\$\{([^}!]+)\}", one, text)
-
-    def ref(self, name: str) -> str:
-        pseudo = {"AWS::Region": REGION, "AWS::AccountId": ACCOUNT, "AWS::Partition": "aws", "AWS::NoValue": ""}
-        if name in pseudo:
-            return pseudo[name]
-        if name in self.template.parameter_values:
-            return self.template.parameter_values[name]
-        kind, physical = self.template.resources[name]["Type"], self.template.physical_name(name)
-        if kind in ("AWS::SNS::Topic", "AWS::SecretsManager::Secret"):
-            return self.attribute(name, "Arn")
-        if kind == "AWS::SQS::Queue":
-            return f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
-        return physical
-
-    def attribute(self, logical_id: str, attribute: str) -> str:
-        kind, physical = self.template.resources[logical_id]["Type"], self.template.physical_name(logical_id)
-        if attribute in ("QueueName", "TopicName"):
-            return physical
-        if attribute == "StreamArn":
-            return f"{arn('dynamodb', f'table/{physical}')}/stream/*"
-        resource = {
-            "AWS::DynamoDB::Table": ("dynamodb", f"table/{physical}"),
-            "AWS::SQS::Queue": ("sqs", physical),
-            "AWS::SNS::Topic": ("sns", physical),
-            "AWS::SSM::Parameter": ("ssm", f"parameter/{physical}"),
-            "AWS::SecretsManager::Secret": ("secretsmanager", f"secret:{physical}"),
-            "AWS::S3::Bucket": ("s3", physical),
-        }.get(kind)
-        if resource is None:
-            raise KeyError(f"{logical_id}.{attribute}: no local ARN for a {kind}")
-        return arn(*resource)
+def named_resources(template: Template) -> Resolver:
+    """The template's Resolver over what its resources would be named (the template's physical names, in the local
+    account and region), without making them: the names and ARNs a policy refers to."""
+    resolve = Resolver(template)
+    for logical_id, resource in template.resources.items():
+        kind, physical = resource["Type"], template.physical_name(logical_id)
+        resolve.refs[logical_id] = physical
+        if kind in _ARNS:
+            service, pattern = _ARNS[kind]
+            resolve.attributes[(logical_id, "Arn")] = arn(service, pattern.format(physical))
+        if kind in ("AWS::SNS::Topic", "AWS::SecretsManager::Secret"):  # their !Ref is the ARN
+            resolve.refs[logical_id] = resolve.attributes[(logical_id, "Arn")]
+        if kind == "AWS::SQS::Queue":  # its !Ref is the URL
+            resolve.refs[logical_id] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT}/{physical}"
+            resolve.attributes[(logical_id, "QueueName")] = physical
+        if kind == "AWS::SNS::Topic":
+            resolve.attributes[(logical_id, "TopicName")] = physical
+        if kind == "AWS::DynamoDB::Table":
+            resolve.attributes[(logical_id, "StreamArn")] = f"{resolve.attributes[(logical_id, 'Arn')]}/stream/*"
+    return resolve
 
 
 def arn(service: str, resource: str) -> str:
@@ -143,19 +103,20 @@ def arn(service: str, resource: str) -> str:
 
 def grants_of(template: Template, function: Function) -> list[Grant]:
     """The function's policies, SAM policy templates expanded and every resource resolved."""
-    resolve, statements = _Resolver(template), []
+    resolve, statements = named_resources(template), []
     for policy in function.properties.get("Policies", []):
         if isinstance(policy, str):
             raise ValueError(f"{function.logical_id}: managed policy {policy} cannot be checked here")
         for name, arguments in policy.items():
             if name == "Statement":
-                statements += [(statement, {}) for statement in arguments]
+                statements += [(statement, resolve) for statement in arguments]
             else:
                 definition = _sam_policy_templates()[name]["Definition"]
-                statements += [(statement, arguments) for statement in definition["Statement"]]
+                with_parameters = resolve.with_refs(arguments)
+                statements += [(statement, with_parameters) for statement in definition["Statement"]]
     grants = []
-    for statement, parameters in statements:
-        actions, resources = statement["Action"], resolve(statement["Resource"], parameters)
+    for statement, resolving in statements:
+        actions, resources = statement["Action"], resolving(statement["Resource"])
         grants.append(
             Grant(
                 allow=statement.get("Effect", "Allow") == "Allow",
