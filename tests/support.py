@@ -103,3 +103,11 @@ def any_stack() -> Template:
     """template.yaml under any stack's names: the least-privilege check's view of the tests' resources, which each
     tier names under a prefix of its own ("*-OrdersTable" matches them all)."""
     return Template.load(prefix="*")
+
+
+def open_request(store: Any, order_id: str) -> tuple[Any, Any]:
+    """The order and its open or approved request, if any, as the store holds them now."""
+    order = store.orders.get(order_id)
+    if order is None or order.refund_id is None:
+        return order, None
+    return order, store.refunds.get(order_id, order.refund_id)

@@ -11,6 +11,7 @@ from fastrefund.domain.errors import BuyerFlagChanged, BuyerUsageChanged
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.order import OrderStatus
 from fastrefund.logic.ports import Store
+from tests.support import open_request
 
 NOW = utc_now()
 
@@ -45,7 +46,7 @@ def test_a_count_from_a_version_no_longer_stored_cancels_the_whole_commit(store:
 
     # Then the second changed nothing: its order is still paid, and only the first is counted
     assert store.orders.get("o-2").status is OrderStatus.PAID
-    assert store.refunds.order_and_refund("o-2")[1] is None
+    assert open_request(store, "o-2")[1] is None
     assert store.buyers.standing("b-1").usage.within(NOW, 30) == (1, first.amount_fen)
 
 

@@ -11,6 +11,7 @@ from fastrefund.domain.errors import OrderChanged, RefundExists, RequestChanged
 from fastrefund.domain.models.order import Order, OrderStatus, Shipment
 from fastrefund.domain.models.refund import Payout, PayoutStatus, Refund, RefundStatus, Resolution, ResolvedBy
 from fastrefund.logic.ports import Store
+from tests.support import open_request
 
 NOW = utc_now()
 
@@ -40,7 +41,7 @@ def test_an_auto_refund_commits_the_order_and_the_request_together(store: Store)
 
     store.refunds.commit_auto_refund(refund_of(read), read, store.buyers.standing(read.buyer_id))
 
-    stored_order, stored_refund = store.refunds.order_and_refund("o-1")
+    stored_order, stored_refund = open_request(store, "o-1")
     assert stored_order is not None and stored_order.status is OrderStatus.REFUNDED
     assert stored_order.refund_id == "r-o-1" and stored_order.refund_requests == 1
     assert stored_refund == refund_of(read)
@@ -80,7 +81,7 @@ def held_in_review(store: Store) -> tuple[Refund, Order]:
     read = paid(store)
     request = in_review(read)
     store.refunds.add_for_review(request, read)
-    held, _ = store.refunds.order_and_refund("o-1")
+    held, _ = open_request(store, "o-1")
     assert held is not None
     return request, held
 
@@ -92,7 +93,7 @@ def test_an_approval_refunds_the_order_once(store: Store):
 
     store.refunds.approve(approved, RefundStatus.PENDING_REVIEW, held)
 
-    stored_order, stored_refund = store.refunds.order_and_refund("o-1")
+    stored_order, stored_refund = open_request(store, "o-1")
     assert stored_order is not None and stored_order.status is OrderStatus.REFUNDED
     assert stored_refund is not None and stored_refund.status is RefundStatus.APPROVED
     with pytest.raises(RequestChanged):  # the same decision again: the request changed (and the order), it says first
@@ -105,8 +106,8 @@ def test_a_rejection_frees_the_order_and_a_decision_after_a_shipment_is_refused(
 
     store.refunds.end_request(rejected, RefundStatus.PENDING_REVIEW, held)
 
-    freed, open_request = store.refunds.order_and_refund("o-1")
-    assert freed is not None and freed.refund_id is None and open_request is None
+    freed, still_open = open_request(store, "o-1")
+    assert freed is not None and freed.refund_id is None and still_open is None
     assert store.refunds.get("o-1", "r-review") == rejected
     second = in_review(freed, "r-2")
     store.refunds.add_for_review(second, freed)

@@ -17,7 +17,7 @@ from fastrefund.repositories import buyers, dynamo
 from fastrefund.repositories.store import get_store
 from tests.dynamodb_local import workers
 from tests.dynamodb_local.test_atomicity import pay, stored
-from tests.support import enrol_since
+from tests.support import enrol_since, open_request
 
 MAX_AUTO_REFUNDS = 5
 ROUNDS = 4
@@ -85,7 +85,7 @@ def test_a_flag_and_a_refund_racing_agree_on_which_came_first(pool):
             status, refund = asked.answer
             assert status == HTTPStatus.CREATED, refund
             stored_flag = get_store().buyers.standing(buyer).flag
-            decided = get_store().refunds.order_and_refund(refund["order_id"])[1]
+            decided = open_request(get_store(), refund["order_id"])[1]
             assert stored_flag is not None and stored_flag.flagged
             # Then the decision says which it saw, and agrees with it: no flag seen, approved; the stored flag
             # seen, in review because of it

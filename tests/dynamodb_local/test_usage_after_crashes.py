@@ -26,6 +26,7 @@ from fastrefund.domain.reservations import BUCKET_SECONDS, SETTLE_SECONDS
 from fastrefund.logic.usage_reconciliation import reconcile_usage
 from fastrefund.repositories.store import get_store
 from tests.dynamodb_local import workers
+from tests.support import open_request
 
 CONTAINERS = 6
 ORDERS_EACH = 4
@@ -41,7 +42,7 @@ def forkserver():
 
 
 def approved_by_policy(order_ids: list[str]) -> tuple[int, int]:
-    refunds = [get_store().refunds.order_and_refund(order_id)[1] for order_id in order_ids]
+    refunds = [open_request(get_store(), order_id)[1] for order_id in order_ids]
     approved = [
         refund.amount_fen
         for refund in refunds

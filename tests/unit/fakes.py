@@ -167,10 +167,6 @@ class InMemoryRefunds(ports.Refunds):
     refunds: dict[str, Refund] = field(default_factory=dict)  # by refund_id
     before_commit: list[Callable[[], None]] = field(default_factory=list)  # one per commit, first first
 
-    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
-        order = self.orders.get(order_id)
-        return order, (self.refunds.get(order.refund_id) if order and order.refund_id else None)
-
     def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
         return self.orders.get(order_id), self.buyers.standing(buyer_id)
 

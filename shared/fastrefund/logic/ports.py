@@ -79,10 +79,6 @@ class Merchants(Protocol):
 
 
 class Refunds(Protocol):
-    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
-        """The order and its open or approved request, if any."""
-        ...
-
     def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
         """The order and a buyer's standing (counted refunds, risk flag), read together: a refund request's
         first read, by the buyer who asks."""

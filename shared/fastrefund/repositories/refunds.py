@@ -32,13 +32,6 @@ class RefundsRepository:
 
     # ------------------------------------------------------------------ reads
 
-    def order_and_refund(self, order_id: str) -> tuple[Order | None, Refund | None]:
-        """The order and its open or approved request, if any (a second read only when there is one)."""
-        order = self.orders.get(order_id)
-        if order is None or order.refund_id is None:
-            return order, None
-        return self.order_and_request(order_id, order.refund_id)
-
     def order_and_standing(self, order_id: str, buyer_id: str) -> tuple[Order | None, BuyerStanding]:
         """The order and the buyer's standing (its counted refunds, its risk flag), in one round trip."""
         buyer_keys = [buyers.key(buyer_id, record) for record in (buyers.USAGE, buyers.FLAG)]
