@@ -62,6 +62,9 @@ class _Notice(_Published):
     order_id: str
     refund_id: str
     amount_fen: int = Field(description="the refund's amount in fen (1 yuan = 100 fen)")
+    policy_rule_id: str | None = Field(
+        default=None, description="the rule of the merchant's policy that decided the request, if one did"
+    )
 
     FILTERED_ON = ("merchant_id", "notice_type")
 
@@ -78,6 +81,7 @@ def _about(notice_type: str, refund: Refund) -> dict[str, Any]:
         "order_id": refund.order_id,
         "refund_id": refund.refund_id,
         "amount_fen": refund.amount_fen,
+        "policy_rule_id": refund.policy_rule_id,
     }
 
 

@@ -5,9 +5,18 @@ Pure: no I/O and no clock. Every failing condition is listed, not only the first
 
 from datetime import datetime, timedelta
 
+from pydantic import Field
+
 from fastrefund.domain.models.buyer import BuyerStanding, BuyerUsage
-from fastrefund.domain.models.common import Frozen, ProductType, Reason, Route
-from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.common import Frozen, ProductType, Reason, RefundReasonCode, Route
+from fastrefund.domain.models.merchant import (
+    AutoRefundPolicy,
+    MerchantSettings,
+    PolicyRule,
+    PolicyUsage,
+    RuleAction,
+    RuleMiss,
+)
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import BUYER_GUARDS
 from fastrefund.domain.rulebook import BuyerLimits, RuleBook
@@ -19,11 +28,27 @@ _STATE_REASONS = {
 }
 
 
+class RuleTrace(Frozen):
+    """One of the merchant's rules as a decision tried it: it held, or every reason it did not."""
+
+    rule_id: str
+    matched: bool
+    failed: list[RuleMiss]
+
+
 class RouteCheck(Frozen):
     route: Route
     eligible: bool
     reasons: list[Reason]
     rule_version: str | None = None
+    policy_rule_id: str | None = Field(
+        default=None, description="merchant route: the policy's first enabled rule that holds, if any"
+    )
+    rules: list[RuleTrace] | None = Field(
+        default=None,
+        description="merchant route: each rule tried, in order, up to the deciding one; null for a policy"
+        " without rules",
+    )
 
 
 class Decision(Frozen):
@@ -41,21 +66,30 @@ class Decision(Frozen):
         return self.checks[0].rule_version
 
     @property
+    def policy_rule_id(self) -> str | None:
+        """The merchant's rule that decided the merchant route, if its rules were tried and one held."""
+        return self.checks[-1].policy_rule_id
+
+    @property
     def reasons(self) -> list[Reason]:
         """Every reason any route gave, once each, in the order found."""
         return list(dict.fromkeys(reason for check in self.checks for reason in check.reasons))
 
 
-def decide(order: Order, platform: RouteCheck, merchant: MerchantSettings, usage: PolicyUsage) -> Decision:
+def decide(
+    order: Order,
+    platform: RouteCheck,
+    merchant: MerchantSettings,
+    usage: PolicyUsage,
+    reason_code: RefundReasonCode = RefundReasonCode.OTHER,
+) -> Decision:
     """Both routes, in the order they are tried; `platform` is `platform_check`'s answer for this order,
     computed once per request (the platform route alone needs no merchant read). The buyer's limits and flag
-    bind both routes: the platform check found them."""
+    bind both routes: the platform check found them. `reason_code` is the buyer's, which the merchant's rules
+    may name."""
     buyer: list[Reason] = [reason for reason in platform.reasons if reason in BUYER_GUARDS]
-    return Decision(
-        order_id=order.order_id,
-        amount_fen=order.paid_amount_fen,
-        checks=[platform, _merchant_policy_check(order, merchant.auto_refund_policy, usage, buyer)],
-    )
+    merchant_check = _merchant_policy_check(order, merchant.auto_refund_policy, usage, buyer, reason_code)
+    return Decision(order_id=order.order_id, amount_fen=order.paid_amount_fen, checks=[platform, merchant_check])
 
 
 def buyer_limit_reached(limits: BuyerLimits | None, buyer: BuyerUsage | None, amount_fen: int, now: datetime) -> bool:
@@ -101,9 +135,20 @@ def platform_check(order: Order, rulebook: RuleBook, now: datetime, buyer: Buyer
 
 
 def _merchant_policy_check(
-    order: Order, policy: AutoRefundPolicy | None, usage: PolicyUsage, buyer: list[Reason]
+    order: Order,
+    policy: AutoRefundPolicy | None,
+    usage: PolicyUsage,
+    buyer: list[Reason],
+    reason_code: RefundReasonCode,
 ) -> RouteCheck:
+    """The policy-wide checks first: any that fails sends the request to review. Then, if the policy has rules,
+    the first enabled rule that holds decides: its action, within the one daily limit (a binding limit sends the
+    request to review, never on to a later rule). The rules are tried, and every failing condition listed, even
+    when a policy-wide check failed, as the daily limit always was: a policy whose one rule holds for every
+    request decides exactly as the same policy without rules."""
     reasons = []
+    traces: list[RuleTrace] | None = None
+    deciding: PolicyRule | None = None
     if policy is None or not policy.enabled:
         reasons.append(Reason.POLICY_DISABLED)
     if policy is not None:
@@ -113,10 +158,38 @@ def _merchant_policy_check(
             reasons.append(Reason.VIRTUAL_GOODS)
         if order.paid_amount_fen > policy.max_refund_amount_fen:
             reasons.append(Reason.AMOUNT_OVER_POLICY_LIMIT)
-        if would_exceed_daily_limit(policy, usage, order.paid_amount_fen):
-            reasons.append(Reason.DAILY_LIMIT_REACHED)
+        if not policy.rules:  # the policy as it always was: auto-refund within the daily limit
+            if would_exceed_daily_limit(policy, usage, order.paid_amount_fen):
+                reasons.append(Reason.DAILY_LIMIT_REACHED)
+        else:
+            traces, deciding = first_rule_holding(policy.rules, order, reason_code)
+            if deciding is None:
+                reasons.append(Reason.NO_POLICY_RULE_MATCHED)
+            elif deciding.action is RuleAction.REVIEW:
+                reasons.append(Reason.POLICY_RULE_REVIEW)
+            elif would_exceed_daily_limit(policy, usage, order.paid_amount_fen):
+                reasons.append(Reason.DAILY_LIMIT_REACHED)
     reasons += _state_reasons(order) + buyer
-    return RouteCheck(route=Route.MERCHANT_AUTO_REFUND, eligible=not reasons, reasons=reasons)
+    return RouteCheck(
+        route=Route.MERCHANT_AUTO_REFUND,
+        eligible=not reasons,
+        reasons=reasons,
+        policy_rule_id=deciding.rule_id if deciding else None,
+        rules=traces,
+    )
+
+
+def first_rule_holding(
+    rules: list[PolicyRule], order: Order, reason_code: RefundReasonCode
+) -> tuple[list[RuleTrace], PolicyRule | None]:
+    """The rules tried in order up to the first enabled one that holds (or all of them), and that rule."""
+    traces = []
+    for rule in rules:
+        failed = rule.misses(order, reason_code)
+        traces.append(RuleTrace(rule_id=rule.rule_id, matched=not failed, failed=failed))
+        if not failed:
+            return traces, rule
+    return traces, None
 
 
 class DailyRoom(Frozen):

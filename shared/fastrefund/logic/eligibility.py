@@ -17,6 +17,9 @@ class Eligibility(Frozen):
     order_id: str
     eligible: bool
     route: Route | None = Field(description="the route that would approve the refund, or null")
+    policy_rule_id: str | None = Field(
+        default=None, description="the merchant's policy rule that would decide, if one would (never for a buyer)"
+    )
     rule_version: str | None = Field(description="the platform rule version chosen by the payment time")
     amount_fen: int
     checks: list[RouteCheck]
@@ -24,9 +27,20 @@ class Eligibility(Frozen):
     reason_code: RefundReasonCode = Field(default=RefundReasonCode.OTHER, description="the reason asked about")
 
     def as_seen_by(self, caller: Caller) -> "Eligibility":
-        """The answer as `caller` may read it (see reasons_seen_by)."""
-        checks = [check.model_copy(update={"reasons": reasons_seen_by(caller, check.reasons)}) for check in self.checks]
-        return self.model_copy(update={"checks": checks})
+        """The answer as `caller` may read it (see reasons_seen_by); the merchant's rules are the merchant's and
+        ops' to read, never the buyer's."""
+        hidden: dict[str, None] = {"policy_rule_id": None} if caller.role is Role.BUYER else {}
+        checks = [
+            check.model_copy(
+                update={
+                    "reasons": reasons_seen_by(caller, check.reasons),
+                    **hidden,
+                    **({"rules": None} if hidden else {}),
+                }
+            )
+            for check in self.checks
+        ]
+        return self.model_copy(update={"checks": checks, **hidden})
 
     @classmethod
     def of(cls, decision: Decision, existing_refund_id: str | None, reason_code: RefundReasonCode) -> "Eligibility":
@@ -35,6 +49,7 @@ class Eligibility(Frozen):
             order_id=decision.order_id,
             eligible=approved is not None,
             route=approved.route if approved else None,
+            policy_rule_id=decision.policy_rule_id,
             rule_version=decision.rule_version,
             amount_fen=decision.amount_fen,
             checks=decision.checks,
@@ -64,4 +79,5 @@ def check_eligibility(
         buyer = store.buyers.standing(order.buyer_id)
     merchant, usage = store.merchants.get_with_usage(order.merchant_id, china_day(now))
     platform = platform_check(order, rulebook, now, buyer)
-    return Eligibility.of(decide(order, platform, merchant, usage), order.refund_id, reason_code).as_seen_by(caller)
+    decision = decide(order, platform, merchant, usage, reason_code)
+    return Eligibility.of(decision, order.refund_id, reason_code).as_seen_by(caller)

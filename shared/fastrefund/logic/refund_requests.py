@@ -35,7 +35,7 @@ from fastrefund.domain.errors import (
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.buyer import BuyerStanding
 from fastrefund.domain.models.common import Frozen, Reason, RefundReasonCode, Route
-from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
+from fastrefund.domain.models.merchant import MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderStatus
 from fastrefund.domain.models.refund import (
     MAX_REQUESTS_PER_ORDER,
@@ -125,17 +125,17 @@ class _Decision:
                 )
             except DailyLimitReached as full:
                 usage = full.usage
-                decision = rules.decide(order, platform, merchant, usage)
+                decision = rules.decide(order, platform, merchant, usage, self.request.reason_code)
             else:
                 if reservation.usage_before is not None:  # known when the day has one counter, or rooms were dealt
                     usage = reservation.usage_before
-                draft = self._draft(platform, policy, usage, reservation.counter)
+                draft = self._draft(platform, merchant, decision, usage, reservation.counter)
                 try:
                     return self._auto_refund(draft, Route.MERCHANT_AUTO_REFUND)
                 except RaceLost:
                     store.usage.release(order.merchant_id, day, reservation.counter, amount_fen, now)
                     raise
-        return self._hand_to_review(self._draft(platform, policy, usage), decision.reasons)
+        return self._hand_to_review(self._draft(platform, merchant, decision, usage), decision.reasons)
 
     def _merchant_decision(
         self, platform: rules.RouteCheck, day: date, trust_copy: bool
@@ -150,21 +150,25 @@ class _Decision:
         merchant_id = self.order.merchant_id
         if trust_copy:
             merchant = self.store.merchants.recent_settings(merchant_id)
-            decision = rules.decide(self.order, platform, merchant, PolicyUsage(day=day))
+            decision = rules.decide(self.order, platform, merchant, PolicyUsage(day=day), self.request.reason_code)
             if decision.approved is not None:
                 return merchant, None, decision
         merchant, usage = self.store.merchants.get_with_usage(merchant_id, day)
-        return merchant, usage, rules.decide(self.order, platform, merchant, usage)
+        return merchant, usage, rules.decide(self.order, platform, merchant, usage, self.request.reason_code)
 
     def _draft(
         self,
         platform: rules.RouteCheck,
-        policy: AutoRefundPolicy | None = None,
+        merchant: MerchantSettings | None = None,
+        decision: rules.Decision | None = None,
         usage: PolicyUsage | None = None,
         usage_counter: int | None = None,
     ) -> Refund:
-        """The refund of the whole paid amount, not yet decided, with what the decision read, for audit."""
+        """The refund of the whole paid amount, not yet decided, with what the decision read, for audit: the
+        merchant's settings and the decision on them, when the merchant route was tried."""
         version = platform.rule_version or ""
+        policy = merchant.auto_refund_policy if merchant else None
+        policy_version = merchant.policy_version if merchant and policy else None
         return Refund(
             refund_id=str(uuid.uuid4()),
             order_id=self.order.order_id,
@@ -177,9 +181,12 @@ class _Decision:
             reasons=[],
             buyer_reason=self.request.reason,
             reason_code=self.request.reason_code,
+            policy_rule_id=decision.policy_rule_id if decision else None,
             requested_at=self.now,
             decided_at=self.now,
-            inputs=DecisionInputs.of(self.order, version, self.buyer.flag, policy, usage, usage_counter),
+            inputs=DecisionInputs.of(
+                self.order, version, self.buyer.flag, policy, policy_version, usage, usage_counter
+            ),
         )
 
     def _auto_refund(self, draft: Refund, route: Route) -> Refund:

@@ -32,6 +32,10 @@ class RefundView(Frozen):
     reasons: list[Reason]
     reason_code: RefundReasonCode = Field(description="the buyer's reason for asking, as a code")
     category_path: str | None = Field(description="the order's category, if it has one")
+    policy_rule_id: str | None = Field(
+        default=None,
+        description="the merchant's policy rule that decided the request, if one did; never shown to the buyer",
+    )
     requested_at: AwareDatetime
     decided_at: AwareDatetime
     review_deadline: AwareDatetime | None = Field(
@@ -51,6 +55,7 @@ class RefundView(Frozen):
         return cls(
             **refund.model_dump(include=set(cls.model_fields) - _INSTANTS_AND_PARTS - {"reasons"}),
             reasons=reasons_seen_by(caller, refund.reasons),
+            policy_rule_id=refund.policy_rule_id if caller.role is not Role.BUYER else None,
             category_path=refund.inputs.category_path,
             requested_at=to_api(refund.requested_at),
             decided_at=to_api(refund.decided_at),
@@ -61,7 +66,15 @@ class RefundView(Frozen):
         )
 
 
-_INSTANTS_AND_PARTS = {"requested_at", "decided_at", "review_deadline", "escalated_at", "resolution", "payout"}
+_INSTANTS_AND_PARTS = {
+    "requested_at",
+    "decided_at",
+    "review_deadline",
+    "escalated_at",
+    "resolution",
+    "payout",
+    "policy_rule_id",
+}
 
 
 class RefundList(Frozen):

@@ -78,6 +78,9 @@ class DecisionInputs(Frozen):
     category_path: str | None = Field(default=None, description="the order's category, if it had one")
     rule_version: str
     policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
+    policy_version: str | None = Field(
+        default=None, description="that policy's version (when it was set), if read: what trials and audits group by"
+    )
     usage_before: PolicyUsage | None = Field(
         default=None,
         description="the day's policy usage before this refund, when known: read for the decision, or the day's"
@@ -97,6 +100,7 @@ class DecisionInputs(Frozen):
         rule_version: str,
         buyer_flag: BuyerFlag | None,
         policy: AutoRefundPolicy | None = None,
+        policy_version: str | None = None,
         usage_before: PolicyUsage | None = None,
         usage_counter: int | None = None,
     ) -> "DecisionInputs":
@@ -110,6 +114,7 @@ class DecisionInputs(Frozen):
             category_path=order.category_path,
             rule_version=rule_version,
             policy=policy,
+            policy_version=policy_version,
             usage_before=usage_before,
             usage_counter=usage_counter,
             buyer_flag=buyer_flag,
@@ -143,6 +148,7 @@ class Refund(Frozen):
     reasons: list[Reason]
     buyer_reason: str | None = None
     reason_code: RefundReasonCode = RefundReasonCode.OTHER  # the buyer's reason, as a code
+    policy_rule_id: str | None = None  # the merchant's rule that decided, if its rules were tried and one held
     requested_at: Instant
     decided_at: Instant  # when it was decided at once: auto-refunded, or handed to review
     inputs: DecisionInputs
