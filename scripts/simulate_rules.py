@@ -23,7 +23,7 @@ import boto3
 
 from fastrefund.domain.clock import china_day
 from fastrefund.domain.models.refund import Refund
-from fastrefund.logic.rule_trials import Change, Trial, trial
+from fastrefund.logic.rule_trials import CandidateRules, Change, Trial, trial
 from fastrefund.repositories import dynamo
 from fastrefund.repositories.refund_items import from_item
 from scripts.check_rules import load
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     started = time.perf_counter()
     items = export_items(arguments.source) if arguments.source else local_table_items(arguments.state_dir)
-    result = trial(decisions(items, arguments.first, arguments.last), candidate)
+    result = trial(decisions(items, arguments.first, arguments.last), CandidateRules(candidate))
     print(report(result, time.perf_counter() - started, arguments.source or "the local stack's table"))
     return 0
 

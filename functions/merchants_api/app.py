@@ -1,18 +1,23 @@
-"""HTTP API on one merchant: settings, fast refund enrolment, auto-refund policy, pre-shipment checks."""
+"""HTTP API on one merchant: settings, fast refund enrolment, auto-refund policy and its trials, pre-shipment
+checks."""
 
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.merchant import AutoRefundPolicy
-from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, create_app, documented
-from fastrefund.logic import merchant_settings
+from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, TrialIdPath, create_app, documented
+from fastrefund.logic import merchant_settings, policy_trials
 from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView
+from fastrefund.logic.policy_trials import TrialRequest, TrialRun, TrialView
 from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
+from fastrefund.messaging.publisher import QueueSender
+from fastrefund.platform.config import PolicyTrialsConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
@@ -69,6 +74,45 @@ def put_auto_refund_policy(
     view = merchant_settings.set_auto_refund_policy(merchant_id, policy, caller, get_store(), utc_now())
     metrics.add_metric(name="AutoRefundPolicyChanged", unit=MetricUnit.Count, value=1)
     return view
+
+
+@app.post(
+    "/merchants/<merchant_id>/auto-refund-policy/trials",
+    operation_id="startPolicyTrial",
+    summary="Try a candidate policy on the merchant's own decisions of a period, in the background",
+    tags=["merchants"],
+    responses=documented(
+        {HTTPStatus.ACCEPTED: ("the trial, RUNNING: GET its Location for the result", TrialView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
+def post_policy_trial(merchant_id: MerchantIdPath, request: TrialRequest, caller: CurrentCaller) -> Response[TrialView]:
+    logger.append_keys(merchant_id=merchant_id)
+    now = utc_now()
+    trial = policy_trials.start_trial(merchant_id, request, caller, get_store(), now)
+    run = TrialRun(merchant_id=merchant_id, trial_id=trial.trial_id)
+    QueueSender(settings(PolicyTrialsConfig).policy_trials_queue_url).send([run.model_dump_json()])
+    metrics.add_metric(name="PolicyTrialsStarted", unit=MetricUnit.Count, value=1)
+    location = f"/merchants/{merchant_id}/auto-refund-policy/trials/{trial.trial_id}"
+    return Response(
+        status_code=HTTPStatus.ACCEPTED,
+        content_type="application/json",
+        body=TrialView.of(trial, now),
+        headers={"Location": location},
+    )
+
+
+@app.get(
+    "/merchants/<merchant_id>/auto-refund-policy/trials/<trial_id>",
+    operation_id="getPolicyTrial",
+    summary="A policy trial: RUNNING, then READY with what the candidate would have decided",
+    tags=["merchants"],
+    responses=documented({HTTPStatus.OK: ("the trial", TrialView)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
+def get_policy_trial(merchant_id: MerchantIdPath, trial_id: TrialIdPath, caller: CurrentCaller) -> TrialView:
+    logger.append_keys(merchant_id=merchant_id, trial_id=trial_id)
+    return policy_trials.get_trial(merchant_id, trial_id, caller, get_store(), utc_now())
 
 
 @app.post(

@@ -9,7 +9,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import Instant, utc_now
-from fastrefund.domain.models.common import Route
+from fastrefund.domain.models.common import Identifier, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
@@ -45,11 +45,22 @@ def get_refunds(
     status: Annotated[RefundStatus | None, Query()] = None,
     since: Annotated[Instant | None, Query(alias="from", description="decided at or after")] = None,
     until: Annotated[Instant | None, Query(alias="to", description="decided at or before")] = None,
+    policy_rule_id: Annotated[
+        Identifier | None, Query(description="decided by this rule of the merchant's policy")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> WorkbenchPage:
     logger.append_keys(merchant_id=merchant_id)
-    query = WorkbenchQuery(route=route, status=status, since=since, until=until, limit=limit, cursor=cursor)
+    query = WorkbenchQuery(
+        route=route,
+        status=status,
+        since=since,
+        until=until,
+        policy_rule_id=policy_rule_id,
+        limit=limit,
+        cursor=cursor,
+    )
     return list_refunds(merchant_id, query, caller, get_store(), cursor_key())
 
 

@@ -29,6 +29,7 @@ from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
+from fastrefund.domain.models.policy_trial import PolicyTrial, TrialStatus
 from fastrefund.domain.models.refund import (
     DueCursor,
     DuePage,
@@ -444,6 +445,13 @@ class InMemoryRefundLists(ports.RefundLists):
     def buyer_refunds(self, buyer_id: str, limit: int, before: str | None) -> MerchantRefundsPage:
         return self._newest_first(lambda refund: refund.buyer_id == buyer_id, limit, before)
 
+    def decided_between(self, merchant_id: str, first: datetime, last: datetime) -> list[Refund]:
+        return [
+            refund
+            for refund in self.refunds.refunds.values()
+            if refund.merchant_id == merchant_id and first <= refund.decided_at <= last
+        ]
+
     def escalated_refunds(self, limit: int, after: str | None) -> EscalatedPage:
         waiting = sorted(
             (f"{to_storage(refund.escalated_at)}#{refund.refund_id}", refund)
@@ -489,6 +497,25 @@ class InMemoryPolicyRefunds(ports.PolicyRefunds):
 
 
 @dataclass
+class InMemoryTrials(ports.Trials):
+    trials: dict[tuple[str, str], PolicyTrial] = field(default_factory=dict)
+
+    def add(self, trial: PolicyTrial) -> None:
+        assert (trial.merchant_id, trial.trial_id) not in self.trials
+        self.trials[(trial.merchant_id, trial.trial_id)] = trial
+
+    def get(self, merchant_id: str, trial_id: str) -> PolicyTrial | None:
+        return self.trials.get((merchant_id, trial_id))
+
+    def finish(self, trial: PolicyTrial) -> bool:
+        stored = self.trials[(trial.merchant_id, trial.trial_id)]
+        if stored.status is not TrialStatus.RUNNING:
+            return False
+        self.trials[(trial.merchant_id, trial.trial_id)] = trial
+        return True
+
+
+@dataclass
 class InMemoryStore:
     orders: InMemoryOrders = field(default_factory=InMemoryOrders)
     merchants: InMemoryMerchants = field(default_factory=InMemoryMerchants)
@@ -500,6 +527,7 @@ class InMemoryStore:
     usage: InMemoryUsage = field(init=False)
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
     buyers: InMemoryBuyers = field(default_factory=InMemoryBuyers)
+    trials: InMemoryTrials = field(default_factory=InMemoryTrials)
 
     def __post_init__(self) -> None:
         self.refunds = InMemoryRefunds(self.orders, self.buyers)

@@ -70,6 +70,8 @@ def test_each_operation_has_the_id_a_generated_client_names_it_by():
         "PUT /merchants/{merchant_id}/fast-refund-service": "setFastRefundService",
         "PUT /merchants/{merchant_id}/auto-refund-policy": "setAutoRefundPolicy",
         "POST /merchants/{merchant_id}/refund-checks": "checkOrdersBeforeShipping",
+        "POST /merchants/{merchant_id}/auto-refund-policy/trials": "startPolicyTrial",
+        "GET /merchants/{merchant_id}/auto-refund-policy/trials/{trial_id}": "getPolicyTrial",
         "GET /merchants/{merchant_id}/refunds": "listMerchantRefunds",
         "GET /buyers/{buyer_id}/refund-requests": "listBuyerRefunds",
         "GET /escalated-refund-requests": "listEscalatedRefunds",

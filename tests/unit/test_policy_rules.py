@@ -123,26 +123,26 @@ def test_a_policy_without_rules_decides_as_it_always_did():
     assert (check.reasons, check.policy_rule_id, check.rules) == ([Reason.DAILY_LIMIT_REACHED], None, None)
 
 
+def one_rule(**when) -> list[dict]:
+    return [{"rule_id": "a", "action": "REVIEW", "when": when}]
+
+
 @pytest.mark.parametrize(
     ("rules", "field", "says"),
     [
         ([{"rule_id": "a", "action": "REVIEW"}, {"rule_id": "a", "action": "REVIEW"}], ("rules",), "rules 0 and 1"),
-        (
-            [{"rule_id": "a", "action": "REVIEW", "when": {"amount_fen": {"min": 200, "max": 100}}}],
-            ("rules", 0, "when", "amount_fen"),
-            "min (200) is above max (100)",
-        ),
+        (one_rule(amount_fen={"min": 200, "max": 100}), ("rules", 0, "when", "amount_fen"), "min (200) is above max"),
         ([{"rule_id": "a", "action": "REFUND"}], ("rules", 0, "action"), "AUTO_REFUND"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"product_types": ["FOOD"]}}], ("rules", 0, "when", "product_types", 0), "PHYSICAL"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"reason_codes": ["BORED"]}}], ("rules", 0, "when", "reason_codes", 0), "OTHER"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"categories": ["Apparel"]}}], ("rules", 0, "when", "categories", 0), "pattern"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"categories": ["a/b/c/d/e/f/g"]}}], ("rules", 0, "when", "categories", 0), "pattern"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"categories": []}}], ("rules", 0, "when", "categories"), "at least 1"),
+        (one_rule(product_types=["FOOD"]), ("rules", 0, "when", "product_types", 0), "PHYSICAL"),
+        (one_rule(reason_codes=["BORED"]), ("rules", 0, "when", "reason_codes", 0), "OTHER"),
+        (one_rule(categories=["Apparel"]), ("rules", 0, "when", "categories", 0), "pattern"),
+        (one_rule(categories=["a/b/c/d/e/f/g"]), ("rules", 0, "when", "categories", 0), "pattern"),
+        (one_rule(categories=[]), ("rules", 0, "when", "categories"), "at least 1"),
         ([{"rule_id": f"r{n}", "action": "REVIEW"} for n in range(51)], ("rules",), "at most 50"),
         ([{"rule_id": "a b", "action": "REVIEW"}], ("rules", 0, "rule_id"), "pattern"),
-        ([{"rule_id": "a", "action": "REVIEW", "when": {"colour": ["red"]}}], ("rules", 0, "when", "colour"), "not permitted"),
+        (one_rule(colour=["red"]), ("rules", 0, "when", "colour"), "not permitted"),
     ],
-)  # fmt: skip
+)
 def test_every_fault_in_the_rules_names_its_field(rules, field, says):
     with pytest.raises(ValidationError) as refused:
         policy(rules=rules)

@@ -6,7 +6,7 @@ from datetime import timedelta
 from devtools.factories import PAID_AT, default_rulebook, order, policy, refund_of
 from fastrefund.domain.models.common import Reason, Route
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.logic.rule_trials import trial
+from fastrefund.logic.rule_trials import CandidateRules, trial
 
 DAY_LIMIT = policy(daily_limit_amount_fen=70_000)
 
@@ -37,7 +37,7 @@ def test_a_day_freed_by_the_candidate_admits_a_request_the_daily_limit_sent_to_r
         version["paid_amount_below_fen"] = 50_000  # the guarantee raised to 500 yuan
     raised = default_rulebook().model_validate(candidate)
 
-    result = trial(history, raised)
+    result = trial(history, CandidateRules(raised))
 
     # Then the first two are the platform's now, the day's usage is free, and the third is auto-refunded
     assert result.to_review == {}
@@ -56,7 +56,7 @@ def test_a_request_made_again_after_a_rejection_is_left_out_when_the_candidate_r
         version["paid_amount_below_fen"] = 50_000  # the guarantee raised to 500 yuan
     raised = default_rulebook().model_validate(candidate)
 
-    result = trial([first, second], raised)
+    result = trial([first, second], CandidateRules(raised))
 
     # Then the order is refunded once, by its first request; the second is left out, not counted again
     assert result.total(result.to_auto).decisions == 1

@@ -187,6 +187,11 @@ class SubscriptionNotFound(ServiceError):
         super().__init__(f"subscription {subscription_id} was not found", subscription_id=subscription_id)
 
 
+class TrialNotFound(ServiceError):
+    def __init__(self, trial_id: str) -> None:
+        super().__init__(f"policy trial {trial_id} was not found", trial_id=trial_id)
+
+
 class InvalidInput(ServiceError):
     """Input that passed each field's own checks but not a check across them (a range upside down)."""
 

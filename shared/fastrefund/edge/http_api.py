@@ -41,6 +41,7 @@ from fastrefund.domain.errors import (
     SubscriptionNotFound,
     TemporarilyUnavailable,
     TooManyRequests,
+    TrialNotFound,
     Unauthenticated,
     field_issues,
 )
@@ -70,6 +71,7 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     OrderNotShipped: (HTTPStatus.CONFLICT, "ORDER_NOT_SHIPPED"),
     PayoutNotFailed: (HTTPStatus.CONFLICT, "PAYOUT_NOT_FAILED"),
     SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
+    TrialNotFound: (HTTPStatus.NOT_FOUND, "TRIAL_NOT_FOUND"),
     EndpointInUse: (HTTPStatus.CONFLICT, "ENDPOINT_IN_USE"),
     InvalidEndpoint: (HTTPStatus.UNPROCESSABLE_ENTITY, "VALIDATION_ERROR"),
     InvalidCursor: (HTTPStatus.UNPROCESSABLE_ENTITY, "INVALID_CURSOR"),
@@ -158,6 +160,7 @@ MerchantIdPath = Annotated[str, _id_path("the merchant")]
 SubscriptionIdPath = Annotated[str, _id_path("the subscription")]
 RefundIdPath = Annotated[str, _id_path("the refund request")]
 BuyerIdPath = Annotated[str, _id_path("the buyer")]
+TrialIdPath = Annotated[str, _id_path("the policy trial")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
+from fastrefund.domain.models.policy_trial import PolicyTrial
 from fastrefund.domain.models.refund import (
     DueCursor,
     DuePage,
@@ -218,9 +219,23 @@ class RefundLists(Protocol):
         """Up to `limit` of the buyer's requests placed before the position `before`, newest first."""
         ...
 
+    def decided_between(self, merchant_id: str, first: datetime, last: datetime) -> list[Refund]:
+        """Every refund request of the merchant decided from `first` to `last` (inclusive), in no order."""
+        ...
+
     def escalated_refunds(self, limit: int, after: str | None) -> EscalatedPage:
         """Up to `limit` of the requests passed to ops at their deadline and still in review, oldest first,
         from the position after `after`."""
+        ...
+
+
+class Trials(Protocol):
+    def add(self, trial: PolicyTrial) -> None: ...
+
+    def get(self, merchant_id: str, trial_id: str) -> PolicyTrial | None: ...
+
+    def finish(self, trial: PolicyTrial) -> bool:
+        """Store the finished trial over the running one; False when it had finished already."""
         ...
 
 
@@ -274,6 +289,9 @@ class Store(Protocol):
 
     @property
     def buyers(self) -> Buyers: ...
+
+    @property
+    def trials(self) -> Trials: ...
 
 
 class Publisher(Protocol):

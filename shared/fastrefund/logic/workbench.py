@@ -21,6 +21,7 @@ class WorkbenchQuery(Frozen):
     status: RefundStatus | None = None
     since: Instant | None = None
     until: Instant | None = None
+    policy_rule_id: str | None = None
     limit: int = 50
     cursor: str | None = None
 
@@ -31,6 +32,7 @@ class WorkbenchQuery(Frozen):
             "status": self.status,
             "from": to_storage(self.since) if self.since else None,
             "to": to_storage(self.until) if self.until else None,
+            "policy_rule_id": self.policy_rule_id,
         }
 
 
@@ -45,7 +47,8 @@ def list_refunds(
     caller.require_merchant(merchant_id, MERCHANT_ONLY)
     if query.since and query.until and query.since > query.until:
         raise InvalidInput("from is after to", field="query.from")
-    filters = {name: value for name, value in (("route", query.route), ("status", query.status)) if value}
+    exact = (("route", query.route), ("status", query.status), ("policy_rule_id", query.policy_rule_id))
+    filters = {name: value for name, value in exact if value}
     cursors = PageCursors(cursor_key, "merchant-refunds", {"merchant_id": merchant_id, "filters": query.filters()})
     page = store.refund_lists.merchant_refunds(
         merchant_id,

@@ -10,6 +10,7 @@ from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.owed_messages import OwedMessagesRepository
 from fastrefund.repositories.policy_refunds import PolicyRefundsRepository
+from fastrefund.repositories.trials import TrialsRepository
 from fastrefund.repositories.refund_lists import RefundListsRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
@@ -28,6 +29,7 @@ class Store:
     usage: DailyUsageRepository
     leaked_reservations: LeakedReservationsRepository
     buyers: BuyersRepository
+    trials: TrialsRepository
 
 
 @functools.cache
@@ -44,4 +46,5 @@ def get_store() -> Store:
         usage=DailyUsageRepository(config.policy_usage_table),
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
         buyers=BuyersRepository(config.buyers_table),
+        trials=TrialsRepository(config.merchants_table),
     )
