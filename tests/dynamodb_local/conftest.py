@@ -18,6 +18,7 @@ from tests.dynamodb_local import workers
 from tests.dynamodb_local.publishing import topics_with_queues
 
 WORKERS = 8
+WIDE_WORKERS = 16
 _test_numbers = itertools.count()
 
 
@@ -69,18 +70,27 @@ def local_tables(dynamodb_local: DynamoDBLocal, tmp_path, monkeypatch) -> LocalT
     return tables
 
 
-@pytest.fixture(scope="session")
-def _worker_processes() -> Iterator[tuple[ProcessPoolExecutor, Any]]:
-    """8 processes for the whole session (each test's calls bring its stack's environment), and a manager whose
-    barriers start a round's calls together."""
+def _processes(count: int) -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """`count` processes (each test's calls bring its stack's environment), and a manager whose barriers start a
+    round's calls together."""
     context = multiprocessing.get_context("spawn")
     with (
         context.Manager() as manager,
-        ProcessPoolExecutor(
-            WORKERS, mp_context=context, initializer=workers.start, initargs=(dict(os.environ),)
-        ) as executor,
+        ProcessPoolExecutor(count, mp_context=context, initializer=workers.start, initargs=(dict(os.environ),)) as pool,
     ):
-        yield executor, manager
+        yield pool, manager
+
+
+@pytest.fixture(scope="session")
+def _worker_processes() -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """8 processes for the whole session."""
+    yield from _processes(WORKERS)
+
+
+@pytest.fixture(scope="session")
+def _wide_worker_processes() -> Iterator[tuple[ProcessPoolExecutor, Any]]:
+    """16 processes, started only for the soak rounds that race 16 calls at once."""
+    yield from _processes(WIDE_WORKERS)
 
 
 @dataclass
@@ -89,11 +99,12 @@ class Racers:
 
     executor: ProcessPoolExecutor
     manager: Any
+    size: int  # how many processes: the most calls a round can race
 
     def race(self, *calls: tuple[Any, ...]) -> list[workers.Timed]:
         """Each call (a function of workers.py and its arguments) in a worker of its own, all released at once by
         one barrier: their answers, each with when it started and ended."""
-        assert len(calls) <= WORKERS, "a round is at most one call a worker: the barrier waits for every call"
+        assert len(calls) <= self.size, "a round is at most one call a worker: the barrier waits for every call"
         environment = dict(os.environ) | {"POWERTOOLS_LOG_LEVEL": "WARNING"}
         barrier = self.manager.Barrier(len(calls))
         futures = [self.executor.submit(workers.at_once, environment, barrier, *call) for call in calls]
@@ -102,7 +113,12 @@ class Racers:
 
 @pytest.fixture
 def pool(local_tables: LocalTables, _worker_processes: tuple[ProcessPoolExecutor, Any]) -> Racers:
-    return Racers(*_worker_processes)
+    return Racers(*_worker_processes, WORKERS)
+
+
+@pytest.fixture
+def wide_pool(local_tables: LocalTables, _wide_worker_processes: tuple[ProcessPoolExecutor, Any]) -> Racers:
+    return Racers(*_wide_worker_processes, WIDE_WORKERS)
 
 
 @pytest.fixture

@@ -49,8 +49,9 @@ def overlapped(timings: list[Timed]) -> bool:
     return max(timed.started for timed in timings) < min(timed.ended for timed in timings)
 
 
-def ask_refund(order_id: str, buyer_id: str) -> tuple[int, dict]:
-    request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body={})
+def ask_refund(order_id: str, buyer_id: str, reason_code: str = "OTHER") -> tuple[int, dict]:
+    body = {"reason_code": reason_code}
+    request = api_event("orders_api_refund_request", caller=buyer(buyer_id), path={"order_id": order_id}, body=body)
     response = invoke("orders_api", request)
     return response["statusCode"], response_json(response)
 

@@ -67,7 +67,9 @@ class Decision(Frozen):
 
     @property
     def policy_rule_id(self) -> str | None:
-        """The merchant's rule that decided the merchant route, if its rules were tried and one held."""
+        """The merchant's rule that decides the request: the first that holds, unless the platform approves it."""
+        if self.checks[0].eligible:
+            return None
         return self.checks[-1].policy_rule_id
 
     @property
