@@ -2,6 +2,7 @@
 it decides, and a history replayed with each policy turned into one catch-all rule changes nothing."""
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -79,18 +80,22 @@ class EachPolicyAsOneRule(CandidateRules):
     action: str = "AUTO_REFUND"
 
     def policy(self, refund: Refund) -> AutoRefundPolicy | None:
-        recorded = refund.inputs.policy
+        recorded = refund.inputs.policy_as_decided()
         if recorded is None:
             return None
         return recorded.model_copy(update={"rules": policy(rules=[{"rule_id": "all", "action": self.action}]).rules})
 
 
-def history(draw: random.Random, decisions: int) -> list[Refund]:
-    """Requests decided one after the other over two China days, under policies without rules whose daily
-    limits bind."""
+def history(draw: random.Random, decisions: int, rules: int = 0) -> list[Refund]:
+    """Requests decided one after the other over two China days, under policies whose daily limits bind, each with
+    `rules` random rules."""
     store, rulebook = InMemoryStore(), default_rulebook()
     for merchant_id in MERCHANTS:
-        limit = policy(daily_limit_amount_fen=draw.choice([1_000_000, 3_000_000]), include_virtual=draw.random() < 0.5)
+        limit = policy(
+            daily_limit_amount_fen=draw.choice([1_000_000, 3_000_000]),
+            include_virtual=draw.random() < 0.5,
+            rules=[random_rule(draw, n) for n in range(rules)],
+        )
         store.merchants.set_auto_refund_policy(merchant_id, limit, PAID_AT)
     for number in range(decisions):
         now = START + timedelta(seconds=number * 86400 * 2 // decisions)
@@ -115,6 +120,22 @@ def test_every_decision_replayed_with_its_policy_as_one_catch_all_rule_comes_out
     # the same replay can tell a difference: the one rule sending every request to review instead
     as_review = trial(decided, EachPolicyAsOneRule(default_rulebook(), action="REVIEW"))
     assert as_review.total(as_review.to_review).decisions == len(by_policy)
+
+
+def test_a_history_decided_by_rules_replays_exactly_from_what_each_decision_kept():
+    decided = history(random.Random(9), 3000, rules=4)
+    held = Counter(
+        refund.policy_rule_id is not None for refund in decided if refund.route is not Route.PLATFORM_FAST_REFUND
+    )
+    assert min(held.values()) > 100, held  # rules held for some requests, none for others
+
+    replayed = trial(decided, CandidateRules(default_rulebook()))
+
+    assert (dict(replayed.to_review), dict(replayed.to_auto)) == ({}, {})
+    assert sum(tally.requests for tally in replayed.by_rule.values()) == sum(held.values())
+    # a decision keeps its policy's settings and the one rule that held, not all four
+    assert all(len(refund.inputs.policy.rules) == 0 for refund in decided if refund.inputs.policy)
+    assert {refund.inputs.policy_rules for refund in decided if refund.inputs.policy} == {4}
 
 
 def test_a_merchant_trial_keeps_the_platforms_answer_and_the_buyers_guards_as_recorded():

@@ -169,6 +169,7 @@ class _Decision:
         version = platform.rule_version or ""
         policy = merchant.auto_refund_policy if merchant else None
         policy_version = merchant.policy_version if merchant and policy else None
+        rule_id = decision.policy_rule_id if decision else None
         return Refund(
             refund_id=str(uuid.uuid4()),
             order_id=self.order.order_id,
@@ -181,11 +182,11 @@ class _Decision:
             reasons=[],
             buyer_reason=self.request.reason,
             reason_code=self.request.reason_code,
-            policy_rule_id=decision.policy_rule_id if decision else None,
+            policy_rule_id=rule_id,
             requested_at=self.now,
             decided_at=self.now,
             inputs=DecisionInputs.of(
-                self.order, version, self.buyer.flag, policy, policy_version, usage, usage_counter
+                self.order, version, self.buyer.flag, policy, policy_version, rule_id, usage, usage_counter
             ),
         )
 

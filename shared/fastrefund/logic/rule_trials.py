@@ -69,7 +69,7 @@ class CandidateRules:
         return rules.platform_check(order, self.rulebook, refund.requested_at, buyer)
 
     def policy(self, refund: Refund) -> AutoRefundPolicy | None:
-        return refund.inputs.policy
+        return refund.inputs.policy_as_decided()
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ class Trial:
     superseded: int = 0  # requests made again for an order the trial had already auto-refunded
     # the merchant route's decisions (those the platform did not approve) by the rule that would decide them
     by_rule: dict[str | None, RuleTally] = field(default_factory=lambda: defaultdict(RuleTally))
-    limit_bound_on: set[date] = field(default_factory=set)  # China days a request met the policy's daily limit
+    limit_bound_on: set[date] = field(default_factory=set)  # China days the daily limit alone held a request back
 
     def total(self, changes: dict[tuple[str, tuple[str, ...]], Change]) -> Change:
         summed = Change()
@@ -151,7 +151,7 @@ def trial(decisions: Iterable[Refund], candidate: Candidate) -> Trial:
             tally.amount_fen += refund.amount_fen
             tally.auto_refunded += merchant_route.eligible
             tally.auto_refunded_fen += refund.amount_fen if merchant_route.eligible else 0
-            if Reason.DAILY_LIMIT_REACHED in merchant_route.reasons:
+            if merchant_route.reasons == [Reason.DAILY_LIMIT_REACHED]:  # the limit alone kept it from approval
                 result.limit_bound_on.add(day)
         if approved is None and policy is None and refund.route is Route.PLATFORM_FAST_REFUND:
             result.no_policy_recorded += 1

@@ -10,10 +10,10 @@ from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
 from fastrefund.repositories.owed_messages import OwedMessagesRepository
 from fastrefund.repositories.policy_refunds import PolicyRefundsRepository
-from fastrefund.repositories.trials import TrialsRepository
 from fastrefund.repositories.refund_lists import RefundListsRepository
 from fastrefund.repositories.refunds import RefundsRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
+from fastrefund.repositories.trials import TrialsRepository
 from fastrefund.repositories.usage_reservations import DailyUsageRepository
 
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from fastrefund.domain.clock import Instant
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, RefundReasonCode, Route
-from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyUsage
+from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyRule, PolicyUsage, RuleAction
 from fastrefund.domain.models.order import Order, OrderStatus
 
 
@@ -77,9 +77,17 @@ class DecisionInputs(Frozen):
     badge_at_payment: bool
     category_path: str | None = Field(default=None, description="the order's category, if it had one")
     rule_version: str
-    policy: AutoRefundPolicy | None = Field(default=None, description="the merchant policy as it was, if read")
+    policy: AutoRefundPolicy | None = Field(
+        default=None,
+        description="the merchant policy as it was, if read, without its rules: a policy of 50 rules would make every"
+        " refund's item, and each of its writes, several KB (policy_rules and policy_rule say what they decided)",
+    )
     policy_version: str | None = Field(
         default=None, description="that policy's version (when it was set), if read: what trials and audits group by"
+    )
+    policy_rules: Annotated[int, Field(ge=0)] = Field(default=0, description="how many rules that policy had")
+    policy_rule: PolicyRule | None = Field(
+        default=None, description="the first of its rules that held for the request, as it was (None: none held)"
     )
     usage_before: PolicyUsage | None = Field(
         default=None,
@@ -101,10 +109,13 @@ class DecisionInputs(Frozen):
         buyer_flag: BuyerFlag | None,
         policy: AutoRefundPolicy | None = None,
         policy_version: str | None = None,
+        policy_rule_id: str | None = None,
         usage_before: PolicyUsage | None = None,
         usage_counter: int | None = None,
     ) -> "DecisionInputs":
-        """What a decision on `order` keeps of it: its payment facts, and what else the decision read."""
+        """What a decision on `order` keeps of it: its payment facts, and what else the decision read: of the
+        merchant's rules (`policy_rule_id` the one that held), how many there were and the one that held."""
+        rules = policy.rules if policy else []
         return cls(
             paid_amount_fen=order.paid_amount_fen,
             paid_at=order.paid_at,
@@ -113,12 +124,23 @@ class DecisionInputs(Frozen):
             badge_at_payment=order.badge_at_payment,
             category_path=order.category_path,
             rule_version=rule_version,
-            policy=policy,
+            policy=policy.model_copy(update={"rules": []}) if policy else None,
             policy_version=policy_version,
+            policy_rules=len(rules),
+            policy_rule=next((rule for rule in rules if rule.rule_id == policy_rule_id), None),
             usage_before=usage_before,
             usage_counter=usage_counter,
             buyer_flag=buyer_flag,
         )
+
+    def policy_as_decided(self) -> AutoRefundPolicy | None:
+        """A policy that decides this request as the policy read did: its settings, and for its rules the one that
+        held, or, when none did, one that never holds (the request's facts are kept, so the rules before the one
+        that held still would not hold, and those after it are never tried)."""
+        if self.policy is None or not self.policy_rules:
+            return self.policy
+        rule = self.policy_rule or PolicyRule(rule_id="none-held", enabled=False, action=RuleAction.REVIEW)
+        return self.policy.model_copy(update={"rules": [rule]})
 
     def order(self, order_id: str, merchant_id: str, buyer_id: str, status: OrderStatus) -> Order:
         """The order as the decision saw it (the reverse of `of`), in the state the decision found it in."""
