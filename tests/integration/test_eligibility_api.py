@@ -15,6 +15,8 @@ from tests.support import (
     response_json,
 )
 
+NO_RULES = {"policy_rule_id": None, "rules": None}  # the merchant has no policy, so no rules to explain
+
 
 def eligibility(order_id="o-1", caller=None):
     request = api_event("orders_api_eligibility", caller=caller or buyer(), path={"order_id": order_id})
@@ -36,11 +38,13 @@ def test_a_badged_order_is_eligible_for_the_platform_guarantee(enrolled_merchant
         "order_id": "o-1",
         "eligible": True,
         "route": "PLATFORM_FAST_REFUND",
+        "policy_rule_id": None,
         "rule_version": "2023-09-13",
         "amount_fen": 19900,
         "checks": [
-            {"route": "PLATFORM_FAST_REFUND", "eligible": True, "reasons": [], "rule_version": "2023-09-13"},
-            {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None},
+            {"route": "PLATFORM_FAST_REFUND", "eligible": True, "reasons": [], "rule_version": "2023-09-13"} | NO_RULES,
+            {"route": "MERCHANT_AUTO_REFUND", "eligible": False, "reasons": ["POLICY_DISABLED"], "rule_version": None}
+            | NO_RULES,
         ],
         "existing_refund_id": None,
         "reason_code": "OTHER",

@@ -13,6 +13,7 @@ POLICY = {
     "daily_limit_count": None,
     "product_scope": {"mode": "ALL", "product_ids": []},
     "include_virtual": False,
+    "rules": [],
     "usage_counters": 1,
 }
 
