@@ -1,19 +1,24 @@
-"""HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), and ops' views:
-one buyer's requests, and the requests passed to ops at their deadline."""
+"""HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), the merchant's
+fast-refund statement, and ops' views: one buyer's requests, and the requests passed to ops at their deadline."""
 
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from fastrefund.domain.clock import Instant, utc_now
+from fastrefund.domain.errors import InvalidInput
 from fastrefund.domain.models.common import Identifier, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
+from fastrefund.logic import statement
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
+from fastrefund.logic.statement import Statement, StatementQuery
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients
 from fastrefund.platform.config import WorkbenchConfig, settings
@@ -62,6 +67,27 @@ def get_refunds(
         cursor=cursor,
     )
     return list_refunds(merchant_id, query, caller, get_store(), cursor_key())
+
+
+@app.get(
+    "/merchants/<merchant_id>/fast-refund-statement",
+    operation_id="getFastRefundStatement",
+    summary="What fast refunds cost the merchant, China day by China day (at most 93 days)",
+    tags=["merchants"],
+    responses=documented({HTTPStatus.OK: ("the statement", Statement)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
+def get_statement(
+    merchant_id: MerchantIdPath,
+    caller: CurrentCaller,
+    first_day: Annotated[date, Query(alias="from", description="the first China day (inclusive)")],
+    last_day: Annotated[date, Query(alias="to", description="the last China day (inclusive)")],
+) -> Statement:
+    logger.append_keys(merchant_id=merchant_id)
+    try:
+        query = StatementQuery(first_day=first_day, last_day=last_day)
+    except ValidationError as exc:
+        raise InvalidInput(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, "), "query.to") from exc
+    return statement.get_statement(merchant_id, query, caller, get_store())
 
 
 @app.get(

@@ -10,6 +10,7 @@ room, the policy version). `before_commit` and `before_reserve` let a test make 
 the decision's read and its write, as a concurrent request would.
 """
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -36,6 +37,7 @@ from fastrefund.domain.models.refund import (
     DueReview,
     EscalatedPage,
     MerchantRefundsPage,
+    ParcelAfterRefund,
     Payout,
     Refund,
     RefundStatus,
@@ -44,6 +46,7 @@ from fastrefund.domain.models.subscription import Subscription, SubscriptionProt
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
 from fastrefund.domain.rules import DailyRoom
+from fastrefund.domain.statement_figures import DayShard, Figures, contribution, difference
 from fastrefund.logic import ports
 from fastrefund.repositories.refund_items import REVIEW_PARTITIONS, review_partition
 
@@ -250,6 +253,19 @@ class InMemoryRefunds(ports.Refunds):
         if state(stored.payout) != state(seen):
             raise RequestChanged(f"refund {refund.refund_id}'s payout changed")
         self.refunds[refund.refund_id] = stored.model_copy(update={"payout": refund.payout})
+
+    def save_parcel(self, refund: Refund, seen: ParcelAfterRefund | None) -> None:
+        stored = self.refunds[refund.refund_id]
+        if stored.parcel_after_refund != seen:
+            raise RequestChanged(f"refund {refund.refund_id}'s parcel changed")
+        self.refunds[refund.refund_id] = stored.model_copy(update={"parcel_after_refund": refund.parcel_after_refund})
+
+    def note_stopped_shipment(self, order_id: str, refund_id: str, parcel: str, at: datetime) -> None:
+        stored = self.refunds.get(refund_id)
+        if stored is None:  # as DynamoDB's conditional write: nothing to keep it on
+            return
+        stopped = {parcel: at} | stored.stopped_shipments
+        self.refunds[refund_id] = stored.model_copy(update={"stopped_shipments": stopped})
 
     def _order_as_read(self, order: Order) -> Order:
         """The stored order, if as read, with no open request and no request made since."""
@@ -516,6 +532,31 @@ class InMemoryTrials(ports.Trials):
 
 
 @dataclass
+class InMemoryStatement(ports.StatementKeeping):
+    """The statement kept as the table keeps it, in one shard a day: each refund's counted figures and sequence."""
+
+    counted: dict[str, tuple[str, dict[date, Figures]]] = field(default_factory=dict)
+    days: dict[tuple[str, date], Figures] = field(default_factory=dict)
+
+    def count(self, refund: Refund, sequence: str, at: datetime) -> bool:
+        last, before = self.counted.get(refund.refund_id, ("", {}))
+        if last and int(last) >= int(sequence):
+            return False
+        after = contribution(refund)
+        for day, figures in difference(before, after).items():
+            self.days.setdefault((refund.merchant_id, day), Counter()).update(figures)
+        self.counted[refund.refund_id] = (sequence, after)
+        return True
+
+    def day_shards(self, merchant_id: str, first: date, last: date) -> list[DayShard]:
+        return [
+            DayShard(day=day, figures=figures, limit=("", None), reached_at=None, applied_at=None)
+            for (merchant, day), figures in sorted(self.days.items())
+            if merchant == merchant_id and first <= day <= last
+        ]
+
+
+@dataclass
 class InMemoryStore:
     orders: InMemoryOrders = field(default_factory=InMemoryOrders)
     merchants: InMemoryMerchants = field(default_factory=InMemoryMerchants)
@@ -528,6 +569,7 @@ class InMemoryStore:
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
     buyers: InMemoryBuyers = field(default_factory=InMemoryBuyers)
     trials: InMemoryTrials = field(default_factory=InMemoryTrials)
+    statement: InMemoryStatement = field(default_factory=InMemoryStatement)
 
     def __post_init__(self) -> None:
         self.refunds = InMemoryRefunds(self.orders, self.buyers)

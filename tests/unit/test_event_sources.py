@@ -106,11 +106,14 @@ def test_the_sqs_poller_deletes_successes_and_sqs_redrives_failures(monkeypatch)
         assert [message["Body"] for message in parked] == ["bad"]
 
 
-def test_the_payout_publisher_wakes_for_a_pending_payout_owed_not_for_its_own_confirmation():
+def test_the_payout_publisher_wakes_for_every_change_it_counts_in_the_statement_never_for_a_removal():
     mapping = Template.load().resources["PayoutPublisherFunction"]["Properties"]["Events"]
     [patterns] = [filter_patterns(source) for source in mapping.values() if source["Type"] == "DynamoDB"]
     pending = {"payout": {"M": {"status": {"S": "PENDING"}}}, "status": {"S": "APPROVED"}}
     owed = pending | {"payout_owed": {"S": "3"}, "payout_owed_since": {"S": "2026-11-26T02:00:00.000000Z r-1:1"}}
 
     assert passes(patterns, {"eventName": "MODIFY", "dynamodb": {"NewImage": owed}})
-    assert not passes(patterns, {"eventName": "MODIFY", "dynamodb": {"NewImage": pending}})  # the mark dropped
+    # its own confirmation too: the statement takes it in (it publishes nothing: the payout is no longer owed)
+    assert passes(patterns, {"eventName": "MODIFY", "dynamodb": {"NewImage": pending}})
+    assert passes(patterns, {"eventName": "INSERT", "dynamodb": {"NewImage": pending}})
+    assert not passes(patterns, {"eventName": "REMOVE", "dynamodb": {"OldImage": pending}})

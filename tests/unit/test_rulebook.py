@@ -19,6 +19,7 @@ def table_environment(monkeypatch):
         "REFUNDS_TABLE",
         "POLICY_USAGE_TABLE",
         "BUYERS_TABLE",
+        "STATEMENT_TABLE",
         "MERCHANT_NOTICES_TOPIC_ARN",
     ):
         monkeypatch.setenv(name, "t")

@@ -187,6 +187,32 @@ class SubscriptionNotFound(ServiceError):
         super().__init__(f"subscription {subscription_id} was not found", subscription_id=subscription_id)
 
 
+class OrderNotRefunded(ServiceError):
+    def __init__(self, order_id: str, status: str) -> None:
+        super().__init__(f"order {order_id} is not refunded", order_id=order_id, status=status)
+
+
+class ParcelNotFound(ServiceError):
+    def __init__(self, order_id: str) -> None:
+        super().__init__(f"no parcel after refund is recorded for order {order_id}", order_id=order_id)
+
+
+class ParcelOutcomeRecorded(ServiceError):
+    """What became of the parcel was recorded already, differently."""
+
+    def __init__(self, order_id: str, outcome: str) -> None:
+        super().__init__(
+            f"order {order_id}'s parcel is already recorded as {outcome}", order_id=order_id, outcome=outcome
+        )
+
+
+class MerchantNotFound(ServiceError):
+    """A merchant this service has no record of, or another merchant's data, which reads the same."""
+
+    def __init__(self, merchant_id: str) -> None:
+        super().__init__(f"merchant {merchant_id} was not found", merchant_id=merchant_id)
+
+
 class TrialNotFound(ServiceError):
     def __init__(self, trial_id: str) -> None:
         super().__init__(f"policy trial {trial_id} was not found", trial_id=trial_id)

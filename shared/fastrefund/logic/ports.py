@@ -17,6 +17,7 @@ from fastrefund.domain.models.refund import (
     DuePage,
     EscalatedPage,
     MerchantRefundsPage,
+    ParcelAfterRefund,
     Payout,
     Refund,
     RefundStatus,
@@ -24,6 +25,7 @@ from fastrefund.domain.models.refund import (
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
+from fastrefund.domain.statement_figures import DayShard
 
 
 class Orders(Protocol):
@@ -134,6 +136,14 @@ class Refunds(Protocol):
         """Store the new payout state if the payout is still `seen`; RequestChanged otherwise."""
         ...
 
+    def save_parcel(self, refund: Refund, seen: ParcelAfterRefund | None) -> None:
+        """Store the request's parcel after refund if the one stored is still `seen`; RequestChanged otherwise."""
+        ...
+
+    def note_stopped_shipment(self, order_id: str, refund_id: str, parcel: str, at: datetime) -> None:
+        """Keep on the refund that a shipment of `parcel` was refused because of it (once per parcel)."""
+        ...
+
 
 class OwedMessages(Protocol):
     """The outbox: the messages (notices, payout instructions) requests owe until confirmed published."""
@@ -229,6 +239,17 @@ class RefundLists(Protocol):
         ...
 
 
+class StatementKeeping(Protocol):
+    def count(self, refund: Refund, sequence: str, at: datetime) -> bool:
+        """Count the change that left `refund` as it is (stream sequence `sequence`), once; False when it, or a
+        later change, was counted already."""
+        ...
+
+    def day_shards(self, merchant_id: str, first: date, last: date) -> list[DayShard]:
+        """The merchant's statement from `first` to `last`, as kept: its day shards holding anything."""
+        ...
+
+
 class Trials(Protocol):
     def add(self, trial: PolicyTrial) -> None: ...
 
@@ -292,6 +313,9 @@ class Store(Protocol):
 
     @property
     def trials(self) -> Trials: ...
+
+    @property
+    def statement(self) -> StatementKeeping: ...
 
 
 class Publisher(Protocol):

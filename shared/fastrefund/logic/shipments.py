@@ -27,6 +27,9 @@ def record_shipment(order_id: str, shipment: Shipment, store: Store, merchant_id
     if merchant_id is not None and order.merchant_id != merchant_id:
         raise OrderNotFound(order_id)  # another merchant's order does not exist for this caller
     if order.status is OrderStatus.REFUNDED:
+        if order.refund_id is not None:  # counted in the merchant's statement: a shipment stopped
+            parcel = f"{shipment.carrier}:{shipment.tracking_number}"
+            store.refunds.note_stopped_shipment(order_id, order.refund_id, parcel, shipment.shipped_at)
         raise OrderRefunded(order_id, order.refund_id)
     if order.status is OrderStatus.CLOSED:
         raise OrderClosed(order_id)

@@ -13,7 +13,15 @@ from fastrefund.domain.clock import to_storage
 from fastrefund.domain.errors import RequestChanged
 from fastrefund.domain.models.buyer import BuyerStanding
 from fastrefund.domain.models.order import Order, OrderStatus
-from fastrefund.domain.models.refund import DueCursor, DuePage, DueReview, Payout, Refund, RefundStatus
+from fastrefund.domain.models.refund import (
+    DueCursor,
+    DuePage,
+    DueReview,
+    ParcelAfterRefund,
+    Payout,
+    Refund,
+    RefundStatus,
+)
 from fastrefund.domain.notices import PAYOUTS
 from fastrefund.repositories import buyers, dynamo, keys, orders
 from fastrefund.repositories.owed_messages import mark_attributes, owed_marks
@@ -209,3 +217,49 @@ class RefundsRepository:
             if dynamo.condition_failed(exc):
                 raise RequestChanged(f"refund {refund.refund_id}'s payout changed") from exc
             raise
+
+    def save_parcel(self, refund: Refund, seen: ParcelAfterRefund | None) -> None:
+        """Store the request's parcel after refund (`refund` carries it), if the one stored is still `seen`
+        (RequestChanged otherwise)."""
+        assert refund.parcel_after_refund is not None
+        condition = "attribute_not_exists(parcel_after_refund)" if seen is None else "parcel_after_refund = :seen"
+        seen_value = {} if seen is None else {"seen": dynamo.item_of(seen)}
+        try:
+            with dynamo.translate_transient_errors():
+                dynamo.client().update_item(
+                    TableName=self.table_name,
+                    Key=keys.refund(refund.order_id, refund.refund_id),
+                    UpdateExpression="SET parcel_after_refund = :parcel",
+                    ConditionExpression=f"attribute_exists(refund_id) AND {condition}",
+                    ExpressionAttributeValues=dynamo.values(
+                        parcel=dynamo.item_of(refund.parcel_after_refund), **seen_value
+                    ),
+                )
+        except ClientError as exc:
+            if dynamo.condition_failed(exc):
+                raise RequestChanged(f"refund {refund.refund_id}'s parcel changed") from exc
+            raise
+
+    def note_stopped_shipment(self, order_id: str, refund_id: str, parcel: str, at: datetime) -> None:
+        """Keep on the refund that a shipment of `parcel` ("<carrier>:<tracking number>") was refused because of
+        it; the same parcel again changes nothing (an event delivered twice, a retried call)."""
+        key = keys.refund(order_id, refund_id)
+        first = {  # a request stored before stopped_shipments existed has no map to put the parcel in yet
+            "UpdateExpression": "SET stopped_shipments = :parcels",
+            "ConditionExpression": "attribute_exists(refund_id) AND attribute_not_exists(stopped_shipments)",
+            "ExpressionAttributeValues": dynamo.values(parcels={parcel: to_storage(at)}),
+        }
+        another = {
+            "UpdateExpression": "SET stopped_shipments.#parcel = if_not_exists(stopped_shipments.#parcel, :at)",
+            "ConditionExpression": "attribute_exists(stopped_shipments)",
+            "ExpressionAttributeNames": {"#parcel": parcel},
+            "ExpressionAttributeValues": dynamo.values(at=to_storage(at)),
+        }
+        for update in (another, first, another):
+            try:
+                with dynamo.translate_transient_errors():
+                    dynamo.client().update_item(TableName=self.table_name, Key=key, **update)
+                return
+            except ClientError as exc:
+                if not dynamo.condition_failed(exc):
+                    raise

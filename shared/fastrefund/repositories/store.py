@@ -12,6 +12,7 @@ from fastrefund.repositories.owed_messages import OwedMessagesRepository
 from fastrefund.repositories.policy_refunds import PolicyRefundsRepository
 from fastrefund.repositories.refund_lists import RefundListsRepository
 from fastrefund.repositories.refunds import RefundsRepository
+from fastrefund.repositories.statement_shards import StatementRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
 from fastrefund.repositories.trials import TrialsRepository
 from fastrefund.repositories.usage_reservations import DailyUsageRepository
@@ -30,6 +31,7 @@ class Store:
     leaked_reservations: LeakedReservationsRepository
     buyers: BuyersRepository
     trials: TrialsRepository
+    statement: StatementRepository
 
 
 @functools.cache
@@ -47,4 +49,5 @@ def get_store() -> Store:
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
         buyers=BuyersRepository(config.buyers_table),
         trials=TrialsRepository(config.merchants_table),
+        statement=StatementRepository(config.statement_table),
     )

@@ -9,7 +9,7 @@ from fastrefund.domain.clock import Instant
 from fastrefund.domain.models.buyer import BuyerFlag
 from fastrefund.domain.models.common import Frozen, ProductType, Reason, RefundReasonCode, Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, PolicyRule, PolicyUsage, RuleAction
-from fastrefund.domain.models.order import Order, OrderStatus
+from fastrefund.domain.models.order import Carrier, Order, OrderStatus, TrackingNumber
 
 
 class RefundStatus(StrEnum):
@@ -158,6 +158,23 @@ class DecisionInputs(Frozen):
         )
 
 
+class ParcelOutcome(StrEnum):
+    INTERCEPTED = "INTERCEPTED"  # the courier stopped it: the goods come back
+    RETURNED = "RETURNED"  # the buyer sent it back
+    LOST = "LOST"  # neither: the goods and the money are both gone
+
+
+class ParcelAfterRefund(Frozen):
+    """A refunded order's parcel that left anyway, as its merchant recorded it, and what became of it."""
+
+    carrier: Carrier
+    tracking_number: TrackingNumber
+    shipped_at: Instant
+    recorded_at: Instant
+    outcome: ParcelOutcome | None = None  # None: still open
+    outcome_at: Instant | None = None
+
+
 class Refund(Frozen):
     refund_id: str
     order_id: str
@@ -182,6 +199,9 @@ class Refund(Frozen):
     earlier_resolutions: list[Resolution] = []  # a rejection that ops overturned, for audit
     payout: Payout | None = None  # once approved
     shipped_when_approved: bool = False  # the order had shipped: the notice says INTERCEPT_OR_RECOVER
+    parcel_after_refund: ParcelAfterRefund | None = None  # the parcel left anyway (recorded by its merchant)
+    # shipments refused because the order was refunded first: "<carrier>:<tracking number>" -> when first refused
+    stopped_shipments: dict[str, Instant] = {}
 
     @property
     def held_for_buyer(self) -> bool:
