@@ -54,7 +54,7 @@ def publishers_give_up(local_tables) -> tuple[list, list]:
     """Both stream publishers, delivered everything while SNS is down: their on-failure messages."""
     notifier, _, notices_lost = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
     payouts, _, payouts_lost = deliver_stream(
-        local_tables, "payout_publisher", "PayoutPublisherFunction", "PendingPayouts"
+        local_tables, "payout_publisher", "PayoutPublisherFunction", "RefundChanges"
     )
     assert notifier.given_up and payouts.given_up, "every batch fails while SNS is down"
     return notices_lost, payouts_lost

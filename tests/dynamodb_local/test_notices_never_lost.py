@@ -88,7 +88,7 @@ def test_every_notice_and_payout_arrives_despite_failing_publishes(local_tables,
     notifier, notice_records, _ = deliver_stream(local_tables, "notifier", "NotifierFunction", "RequestChanges")
     notice_calls, notice_failures = calls["PublishBatch"], calls["entries failed"] + calls["whole call failed"]
     publisher, payout_records, _ = deliver_stream(
-        local_tables, "payout_publisher", "PayoutPublisherFunction", "PendingPayouts"
+        local_tables, "payout_publisher", "PayoutPublisherFunction", "RefundChanges"
     )
 
     # Then every notice reached its merchant, valid, and duplicates share their notice_id...

@@ -264,7 +264,7 @@ class InMemoryRefunds(ports.Refunds):
         stored = self.refunds.get(refund_id)
         if stored is None:  # as DynamoDB's conditional write: nothing to keep it on
             return
-        stopped = {parcel: at} | stored.stopped_shipments
+        stopped = {parcel: at} | (stored.stopped_shipments or {})
         self.refunds[refund_id] = stored.model_copy(update={"stopped_shipments": stopped})
 
     def _order_as_read(self, order: Order) -> Order:

@@ -244,7 +244,7 @@ class RefundsRepository:
         """Keep on the refund that a shipment of `parcel` ("<carrier>:<tracking number>") was refused because of
         it; the same parcel again changes nothing (an event delivered twice, a retried call)."""
         key = keys.refund(order_id, refund_id)
-        first = {  # a request stored before stopped_shipments existed has no map to put the parcel in yet
+        first = {  # the request's first stopped shipment: no map to put the parcel in yet
             "UpdateExpression": "SET stopped_shipments = :parcels",
             "ConditionExpression": "attribute_exists(refund_id) AND attribute_not_exists(stopped_shipments)",
             "ExpressionAttributeValues": dynamo.values(parcels={parcel: to_storage(at)}),
@@ -255,7 +255,7 @@ class RefundsRepository:
             "ExpressionAttributeNames": {"#parcel": parcel},
             "ExpressionAttributeValues": dynamo.values(at=to_storage(at)),
         }
-        for update in (another, first, another):
+        for update in (first, another, first):  # another copy may have made the map meanwhile
             try:
                 with dynamo.translate_transient_errors():
                     dynamo.client().update_item(TableName=self.table_name, Key=key, **update)

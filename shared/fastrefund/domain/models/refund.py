@@ -201,7 +201,8 @@ class Refund(Frozen):
     shipped_when_approved: bool = False  # the order had shipped: the notice says INTERCEPT_OR_RECOVER
     parcel_after_refund: ParcelAfterRefund | None = None  # the parcel left anyway (recorded by its merchant)
     # shipments refused because the order was refunded first: "<carrier>:<tracking number>" -> when first refused
-    stopped_shipments: dict[str, Instant] = {}
+    # (None until the first: an empty map would be stored in every refund's item)
+    stopped_shipments: dict[str, Instant] | None = None
 
     @property
     def held_for_buyer(self) -> bool:
