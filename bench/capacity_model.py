@@ -17,6 +17,8 @@ prints:
    the usage counters, old and new.
 3. Each path of the service: its ceiling and the first limit it meets.
 4. The sale day of the contract as a table: offered load, what holds and what throttles, the latency.
+5. The merchants' statement: its writes per refund, and per partition at one merchant's 1,000 and 3,000 refunds
+   a second.
 
 Assumptions, each from the AWS document named:
 - A partition (an index partition too) takes 1,000 write units and 3,000 read units a second; a write to an
@@ -42,6 +44,7 @@ from bench.capacity.assumptions import ACCOUNT_CONCURRENCY, MEASURED, ORDER_WRIT
 from bench.capacity.one_merchant import merchant_refund, simulate_merchant
 from bench.capacity.paths import paths
 from bench.capacity.sale_day import concurrency_at_peak, sale_day
+from bench.capacity.statement import statement_lines
 from bench.capacity.writes import REPLACED_INDEX, life_costs, refunds_indexes, sample_refund_life
 from devtools.catalogue.template import Template
 
@@ -107,6 +110,8 @@ def report(template: Template) -> str:
         + ", ".join(f"{name} {count:.0f}" for name, count in running.items())
         + ")"
     )
+    line("\n5. The merchants' fast-refund statement (StatementTable, kept from the refunds table's stream):")
+    lines.extend(statement_lines())
     line(
         "\nMeasured here (make bench) and used above: " + "; ".join(f"{k} {v} ({s})" for k, (v, s) in MEASURED.items())
     )

@@ -56,15 +56,20 @@ class StatementRepository:
                 return False
             before = _days(counted["days"]) if counted else {}
             after = contribution(refund)
-            parts = [self._replace_counted(key, counted, after, sequence)] + [
-                self._add_to_day(refund, day, figures, at) for day, figures in difference(before, after).items()
-            ]
+            counted_now = self._replace_counted(key, counted, after, sequence)
+            sums = [self._add_to_day(refund, day, figures, at) for day, figures in difference(before, after).items()]
             try:
                 with dynamo.translate_transient_errors():
-                    dynamo.client().transact_write_items(TransactItems=parts)
+                    if sums:
+                        dynamo.client().transact_write_items(TransactItems=[counted_now, *sums])
+                    else:  # a change the statement does not show (a confirmation): only its sequence is kept
+                        dynamo.client().put_item(**counted_now["Put"])
                 return True
             except ClientError as exc:
-                if aws_clients.error_code(exc) != "TransactionCanceledException":
+                if aws_clients.error_code(exc) not in (
+                    "TransactionCanceledException",
+                    "ConditionalCheckFailedException",
+                ):
                     raise
         raise TemporarilyUnavailable("the statement's count of this refund keeps changing; retry shortly")
 

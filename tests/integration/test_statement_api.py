@@ -1,0 +1,171 @@
+"""A refunded order's parcel that left anyway, and the merchant's fast-refund statement, through the handlers
+(docs/contract.md): the parcel's routes and roles, a shipment refused for a refund counted as stopped, and the
+statement kept from the refunds table's stream, as the payout publisher reads it."""
+
+import json
+from datetime import timedelta
+from http import HTTPStatus
+
+import pytest
+
+from fastrefund.domain.clock import china_day, utc_now
+from tests.support import (
+    api_event,
+    ask_refund,
+    buyer,
+    enrol_since,
+    event,
+    invoke,
+    merchant,
+    ops,
+    pay,
+    response_json,
+    shipped_message,
+    sqs_batch,
+)
+
+PARCEL = {"carrier": "SF", "tracking_number": "SF2001", "shipped_at": "2026-11-26T11:00:00+08:00"}
+
+
+def parcel(method: str, order_id: str = "o-1", caller: dict | None = None, body: dict | None = None) -> dict:
+    sample = {"POST": "record_parcel", "PUT": "parcel_outcome", "GET": "get_parcel"}[method]
+    request = api_event(f"refund_requests_api_{sample}", caller=caller or merchant(), path={"order_id": order_id})
+    if body is not None:
+        request["body"] = json.dumps(body)
+    return invoke("refund_requests_api", request)
+
+
+def refunded_o1_and_o2_in_review() -> str:
+    """o-1 auto-refunded by the platform (199 yuan); o-2 (450 yuan) in review: its refund id."""
+    enrol_since("2026-01-01T00:00:00+08:00")
+    pay(paid_at=utc_now().isoformat())
+    pay(order_id="o-2", paid_amount_fen=45000, paid_at=utc_now().isoformat())
+    assert response_json(ask_refund())["status"] == "AUTO_REFUNDED"
+    in_review = response_json(ask_refund("o-2"))
+    assert in_review["status"] == "PENDING_REVIEW"
+    return in_review["refund_id"]
+
+
+def test_a_parcel_after_refund_is_recorded_once_and_its_outcome_once(stack):
+    refunded_o1_and_o2_in_review()
+
+    recorded = parcel("POST", body=PARCEL)
+    again = parcel("POST", body=PARCEL | {"tracking_number": "SF9999"})
+    lost = parcel("PUT", body={"outcome": "LOST"})
+    same = parcel("PUT", body={"outcome": "LOST"})
+    other = parcel("PUT", body={"outcome": "RETURNED"})
+
+    assert recorded["statusCode"] == HTTPStatus.CREATED, recorded["body"]
+    assert (again["statusCode"], response_json(again)["tracking_number"]) == (HTTPStatus.OK, "SF2001")
+    assert (response_json(lost)["outcome"], response_json(lost)["amount_fen"]) == ("LOST", 19900)
+    assert same["statusCode"] == HTTPStatus.OK
+    refused = (other["statusCode"], response_json(other)["error"]["code"])
+    assert refused == (HTTPStatus.CONFLICT, "PARCEL_OUTCOME_RECORDED")
+    assert response_json(parcel("GET", caller=ops()))["outcome"] == "LOST"
+
+
+@pytest.mark.parametrize(
+    ("order_id", "caller", "status", "code"),
+    [
+        ("o-2", merchant(), HTTPStatus.CONFLICT, "ORDER_NOT_REFUNDED"),  # in review: not refunded
+        ("o-1", merchant("m-2"), HTTPStatus.NOT_FOUND, "ORDER_NOT_FOUND"),  # another merchant's order
+        ("o-1", buyer(), HTTPStatus.FORBIDDEN, "FORBIDDEN"),  # the buyer of the order
+        ("o-9", merchant(), HTTPStatus.NOT_FOUND, "ORDER_NOT_FOUND"),
+    ],
+)
+def test_a_parcel_is_refused_for_an_order_not_refunded_or_not_the_callers(stack, order_id, caller, status, code):
+    refunded_o1_and_o2_in_review()
+
+    answer = parcel("POST", order_id, caller, PARCEL)
+
+    assert (answer["statusCode"], response_json(answer)["error"]["code"]) == (status, code)
+    assert parcel("GET")["statusCode"] == HTTPStatus.NOT_FOUND  # o-1's parcel: none recorded
+
+
+def stream_to_the_payout_publisher(stack, first_sequence: int = 1) -> None:
+    """Each refund as the table holds it now, as a stream record (moto has no stream to read) handed to the payout
+    publisher, which keeps the statement; sequence numbers from `first_sequence`."""
+    items = stack.dynamodb.scan(TableName=stack.table("RefundsTable"))["Items"]
+    sample = event("payout_publisher_pending_payouts")["Records"][0]
+    records = [
+        sample | {"eventName": "MODIFY", "dynamodb": {"NewImage": item, "SequenceNumber": str(first_sequence + n)}}
+        for n, item in enumerate(items)
+    ]
+    assert invoke("payout_publisher", {"Records": records}) == {"batchItemFailures": []}
+
+
+def statement(caller: dict | None = None, merchant_id: str = "m-1", query: dict | None = None) -> dict:
+    today = china_day(utc_now())
+    request = api_event("workbench_api_statement", caller=caller or merchant(), path={"merchant_id": merchant_id})
+    query = query or {"from": (today - timedelta(days=1)).isoformat(), "to": today.isoformat()}
+    request["queryStringParameters"] = query
+    request["multiValueQueryStringParameters"] = {name: [value] for name, value in query.items()}
+    return invoke("workbench_api", request)
+
+
+def test_the_statement_shows_the_days_refunds_reviews_shipments_stopped_and_parcels(stack):
+    in_review = refunded_o1_and_o2_in_review()
+    path = {"order_id": "o-2", "refund_id": in_review}
+    approve = api_event("refund_requests_api_approve", caller=merchant(), path=path)
+    assert invoke("refund_requests_api", approve)["statusCode"] == HTTPStatus.OK
+    # the ERP ships o-1 anyway, by the API and by the order system's event: both refused, one parcel stopped
+    body = {"carrier": "SF", "tracking_number": "SF1"}
+    ship = api_event("orders_api_shipment", caller=merchant(), path={"order_id": "o-1"}, body=body)
+    assert invoke("orders_api", ship)["statusCode"] == HTTPStatus.CONFLICT
+    assert invoke("order_events", sqs_batch(shipped_message())) == {"batchItemFailures": []}
+    parcel("POST", body=PARCEL)
+    parcel("PUT", body={"outcome": "INTERCEPTED"})
+    stream_to_the_payout_publisher(stack)
+
+    answer = statement(merchant(role="erp"))
+
+    assert answer["statusCode"] == HTTPStatus.OK, answer["body"]
+    kept = response_json(answer)
+    today = kept["days"][-1]
+    assert today["date"] == china_day(utc_now()).isoformat()
+    assert today["auto_refunded"] == {
+        "platform": {"count": 1, "amount_fen": 19900}, "merchant_policy": {"count": 0, "amount_fen": 0}
+    }  # fmt: skip
+    assert today["to_review"] == {
+        "count": 1, "amount_fen": 45000, "by_reason": {"AMOUNT_OVER_LIMIT": 1, "POLICY_DISABLED": 1}
+    }  # fmt: skip
+    assert today["review_outcomes"]["approved"]["MERCHANT"] == 1
+    assert today["review_outcomes"]["approved_amount_fen"] == 45000
+    assert today["shipments_stopped"] == 1
+    assert today["parcels_after_refund"] == {
+        "count": 1, "amount_fen": 19900, "INTERCEPTED": 1, "RETURNED": 0, "LOST": 0, "open": 0, "lost_amount_fen": 0
+    }  # fmt: skip
+    assert kept["totals"]["auto_refunded"]["platform"] == {"count": 1, "amount_fen": 19900}
+    assert kept["as_of"] is not None
+    assert kept["days"][0]["auto_refunded"]["platform"]["count"] == 0  # yesterday: nothing
+
+
+def test_the_stream_delivered_again_counts_nothing_twice(stack):
+    refunded_o1_and_o2_in_review()
+    stream_to_the_payout_publisher(stack)
+    first = response_json(statement())
+
+    stream_to_the_payout_publisher(stack)  # the same records again
+    stream_to_the_payout_publisher(stack, first_sequence=100)  # later changes that leave each refund as it was
+
+    assert response_json(statement())["days"] == first["days"]
+
+
+@pytest.mark.parametrize(
+    ("caller", "merchant_id", "query", "status"),
+    [
+        (merchant("m-2"), "m-1", None, HTTPStatus.NOT_FOUND),  # another merchant's: as an unknown one
+        (ops(), "m-unknown", None, HTTPStatus.NOT_FOUND),
+        (buyer(), "m-1", None, HTTPStatus.FORBIDDEN),
+        (merchant(), "m-1", {"from": "2026-11-30", "to": "2026-11-01"}, HTTPStatus.UNPROCESSABLE_ENTITY),
+        (merchant(), "m-1", {"from": "2026-09-01", "to": "2026-12-03"}, HTTPStatus.UNPROCESSABLE_ENTITY),  # 94 days
+    ],
+)
+def test_the_statement_is_refused_outside_its_merchant_and_its_period(stack, caller, merchant_id, query, status):
+    enrol_since("2026-01-01T00:00:00+08:00")
+
+    answer = statement(caller, merchant_id, query)
+
+    assert answer["statusCode"] == status, answer["body"]
+    if status == HTTPStatus.NOT_FOUND:
+        assert response_json(answer)["error"]["code"] == "MERCHANT_NOT_FOUND"
