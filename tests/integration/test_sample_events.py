@@ -45,6 +45,8 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
             assert result == {"notices": 0, "payouts": 0}
         case "usage_reconciler":  # no reservation leaked
             assert result == {"usage_taken_back": 0}
+        case "statement_check":  # yesterday, in China: no statement yet
+            assert result == {"merchants": 0, "disagreeing": 0}
         case "policy_trials":  # the trial the start sample made, run
             assert result == {"finished": 1}
         case unmatched:

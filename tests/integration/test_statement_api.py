@@ -82,10 +82,11 @@ def test_a_parcel_is_refused_for_an_order_not_refunded_or_not_the_callers(stack,
     assert parcel("GET")["statusCode"] == HTTPStatus.NOT_FOUND  # o-1's parcel: none recorded
 
 
-def stream_to_the_payout_publisher(stack, first_sequence: int = 1) -> None:
+def stream_to_the_payout_publisher(stack, first_sequence: int = 1, leaving_out: str | None = None) -> None:
     """Each refund as the table holds it now, as a stream record (moto has no stream to read) handed to the payout
-    publisher, which keeps the statement; sequence numbers from `first_sequence`."""
+    publisher, which keeps the statement; sequence numbers from `first_sequence`; `leaving_out` an order's."""
     items = stack.dynamodb.scan(TableName=stack.table("RefundsTable"))["Items"]
+    items = [item for item in items if item["order_id"]["S"] != leaving_out]
     sample = event("payout_publisher_pending_payouts")["Records"][0]
     records = [
         sample | {"eventName": "MODIFY", "dynamodb": {"NewImage": item, "SequenceNumber": str(first_sequence + n)}}
@@ -169,3 +170,28 @@ def test_the_statement_is_refused_outside_its_merchant_and_its_period(stack, cal
     assert answer["statusCode"] == status, answer["body"]
     if status == HTTPStatus.NOT_FOUND:
         assert response_json(answer)["error"]["code"] == "MERCHANT_NOT_FOUND"
+
+
+def check(day: str) -> dict:
+    return invoke("statement_check", event("statement_check_scheduled") | {"day": day})
+
+
+def test_after_the_day_the_statement_is_checked_against_a_recount_which_it_takes_where_they_disagree(stack):
+    refunded_o1_and_o2_in_review()
+    today = china_day(utc_now()).isoformat()
+    # a change the statement never took in: o-2's request (the stream's records lost, say)
+    stream_to_the_payout_publisher(stack, leaving_out="o-2")
+    lacking = response_json(statement())["days"][-1]
+    assert (lacking["to_review"]["count"], lacking["final"]) == (0, False)
+
+    assert check(today) == {"merchants": 1, "disagreeing": 1}
+
+    recounted = response_json(statement())["days"][-1]
+    assert (recounted["to_review"]["count"], recounted["to_review"]["amount_fen"], recounted["final"]) == (
+        1,
+        45000,
+        True,
+    )
+    assert recounted["auto_refunded"]["platform"] == {"count": 1, "amount_fen": 19900}  # as it was
+    assert check(today) == {"merchants": 1, "disagreeing": 0}  # checked again: agrees, changes nothing
+    assert response_json(statement())["days"][-1] == recounted

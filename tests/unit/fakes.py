@@ -537,6 +537,7 @@ class InMemoryStatement(ports.StatementKeeping):
 
     counted: dict[str, tuple[str, dict[date, Figures]]] = field(default_factory=dict)
     days: dict[tuple[str, date], Figures] = field(default_factory=dict)
+    settled: set[tuple[str, date]] = field(default_factory=set)
 
     def count(self, refund: Refund, sequence: str, at: datetime) -> bool:
         last, before = self.counted.get(refund.refund_id, ("", {}))
@@ -550,10 +551,20 @@ class InMemoryStatement(ports.StatementKeeping):
 
     def day_shards(self, merchant_id: str, first: date, last: date) -> list[DayShard]:
         return [
-            DayShard(day=day, figures=figures, limit=("", None), reached_at=None, applied_at=None)
+            DayShard(
+                day=day, figures=figures, limit=("", None), reached_at=None, applied_at=None,
+                final=(merchant, day) in self.settled,
+            )
             for (merchant, day), figures in sorted(self.days.items())
             if merchant == merchant_id and first <= day <= last
-        ]
+        ]  # fmt: skip
+
+    def merchants_on(self, day: date) -> set[str]:
+        return {merchant for merchant, on in self.days if on == day}
+
+    def settle(self, merchant_id: str, day: date, correction: Figures, at: datetime) -> None:
+        self.days.setdefault((merchant_id, day), Counter()).update(correction)
+        self.settled.add((merchant_id, day))
 
 
 @dataclass

@@ -28,6 +28,7 @@ class DayShard:
     limit: tuple[str, int | None]
     reached_at: str | None
     applied_at: str | None
+    final: bool = False  # the day's recount shard: the day was checked against a recount after it ended
 
 
 def contribution(refund: Refund) -> dict[date, Figures]:

@@ -25,7 +25,7 @@ from fastrefund.domain.models.refund import (
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
-from fastrefund.domain.statement_figures import DayShard
+from fastrefund.domain.statement_figures import DayShard, Figures
 
 
 class Orders(Protocol):
@@ -247,6 +247,14 @@ class StatementKeeping(Protocol):
 
     def day_shards(self, merchant_id: str, first: date, last: date) -> list[DayShard]:
         """The merchant's statement from `first` to `last`, as kept: its day shards holding anything."""
+        ...
+
+    def merchants_on(self, day: date) -> set[str]:
+        """Every merchant whose statement holds anything on `day`."""
+        ...
+
+    def settle(self, merchant_id: str, day: date, correction: Figures, at: datetime) -> None:
+        """Mark the merchant's day checked against a recount, adding `correction` to its sums."""
         ...
 
 

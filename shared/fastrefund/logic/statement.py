@@ -168,7 +168,10 @@ def get_statement(merchant_id: str, query: StatementQuery, caller: Caller, store
     limits: dict[date, tuple[str, int | None]] = {}
     reached: dict[date, str] = {}
     applied: list[str] = []
+    final: set[date] = set()
     for shard in store.statement.day_shards(merchant_id, query.first_day, query.last_day):
+        if shard.final:
+            final.add(shard.day)
         by_day.setdefault(shard.day, Counter()).update(shard.figures)
         if shard.limit[0] and shard.limit > limits.get(shard.day, ("", None)):
             limits[shard.day] = shard.limit
@@ -178,7 +181,7 @@ def get_statement(merchant_id: str, query: StatementQuery, caller: Caller, store
             applied.append(shard.applied_at)
     days = [
         StatementDay(
-            date=day, final=False,
+            date=day, final=day in final,
             **StatementFigures.of(
                 by_day.get(day, Counter()), limits.get(day, ("", None))[1],
                 datetime.fromisoformat(reached[day]) if day in reached else None,

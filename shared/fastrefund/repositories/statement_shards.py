@@ -5,8 +5,11 @@ Two kinds of item:
   the stream sequence number of the change they came from; one partition per refund;
 - a **day shard** (`<merchant id>#<shard>`, `<China day>`): the sums of the contributions of the refunds of that
   shard, one numeric attribute per figure. A refund always counts on the shard its id picks, of SHARDS; so a
-  merchant at 1,000 refunds a second puts about 2,000 / SHARDS (31) sums' writes a second on any one shard (a
-  refund's decision and its payment result; docs/capacity.md).
+  merchant at 1,000 refunds a second puts about 3,000 / SHARDS (47) writes a second on any one shard (a refund's
+  decision and its payment result, and a register; docs/capacity.md);
+- a day's **recount shard** (`<merchant id>#recount`, `<China day>`): written once the day has ended, when the
+  service checks the day against a recount of the stored refunds (logic/statement_check.py): it marks the day
+  final, and holds whatever the recount found the sums lacked or held too much of.
 
 A change is counted once, whatever the stream does: in one transaction, the contribution's new figures replace
 the old ones only if they are still the ones read (and the change is later than the one they came from), and
@@ -33,9 +36,11 @@ from fastrefund.platform import aws_clients
 from fastrefund.repositories import dynamo
 
 SHARDS = 64
+RECOUNT = "recount"  # a merchant's day's last shard: what the check after the day added to agree with a recount
+DAYS_INDEX = "StatementDays"  # the day shards by day (keys only: written when a shard is made, never after)
 COUNTED = "COUNTED"
 ATTEMPTS = 5  # a contribution changed between its read and the transaction: read again (another copy of the change)
-_REGISTERS = ("limit_fen", "limit_version", "reached_at", "applied_at", "merchant_id", "pk", "sk")
+_REGISTERS = ("limit_fen", "limit_version", "reached_at", "applied_at", "merchant_id", "pk", "sk", "day", "final_at")
 
 
 class StatementRepository:
@@ -99,9 +104,11 @@ class StatementRepository:
             "Update": {
                 "TableName": self.table_name,
                 "Key": _shard_key(refund, day),
-                "UpdateExpression": f"ADD {adds} SET merchant_id = :merchant_id, applied_at = :at",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": dynamo.values(**values, merchant_id=refund.merchant_id, at=to_storage(at)),
+                "UpdateExpression": f"ADD {adds} SET merchant_id = :merchant_id, applied_at = :at, #day = :day",
+                "ExpressionAttributeNames": names | {"#day": "day"},
+                "ExpressionAttributeValues": dynamo.values(
+                    **values, merchant_id=refund.merchant_id, at=to_storage(at), day=day.isoformat()
+                ),
             }
         }
 
@@ -161,7 +168,40 @@ class StatementRepository:
                 query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
         with ThreadPoolExecutor(16) as pool:
-            return [shard for shards in pool.map(read, range(SHARDS)) for shard in shards]
+            return [shard for shards in pool.map(read, [*range(SHARDS), RECOUNT]) for shard in shards]
+
+    def merchants_on(self, day: date) -> set[str]:
+        """Every merchant whose statement holds anything on `day`."""
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": DAYS_INDEX,
+            "KeyConditionExpression": "#day = :day",
+            "ExpressionAttributeNames": {"#day": "day"},
+            "ExpressionAttributeValues": dynamo.values(day=day.isoformat()),
+        }
+        merchants = set()
+        while True:
+            with dynamo.translate_transient_errors():
+                response = dynamo.client().query(**query)
+            merchants |= {dynamo.decode(item)["pk"].rsplit("#", 1)[0] for item in response["Items"]}
+            if "LastEvaluatedKey" not in response:
+                return merchants
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def settle(self, merchant_id: str, day: date, correction: Figures, at: datetime) -> None:
+        """Mark the merchant's day checked against a recount, adding what the recount found the sums lacked (or
+        held too much of): one write, on the day's recount shard."""
+        names = {f"#f{n}": name for n, name in enumerate(correction)}
+        values = {f"v{n}": correction[name] for n, name in enumerate(correction)}
+        adds = ("ADD " + ", ".join(f"#f{n} :v{n}" for n in range(len(correction))) + " ") if correction else ""
+        with dynamo.translate_transient_errors():
+            dynamo.client().update_item(
+                TableName=self.table_name,
+                Key=dynamo.encode({"pk": f"{merchant_id}#{RECOUNT}", "sk": day.isoformat()}),
+                UpdateExpression=f"{adds}SET final_at = :at, merchant_id = :merchant_id",
+                **({"ExpressionAttributeNames": names} if names else {}),
+                ExpressionAttributeValues=dynamo.values(**values, at=to_storage(at), merchant_id=merchant_id),
+            )
 
 
 def _shard_key(refund: Refund, day: date) -> dict[str, Any]:
@@ -176,6 +216,7 @@ def _day_shard(item: dict[str, Any]) -> DayShard:
         limit=(item.get("limit_version", ""), item.get("limit_fen")),
         reached_at=item.get("reached_at"),
         applied_at=item.get("applied_at"),
+        final="final_at" in item,
     )
 
 
