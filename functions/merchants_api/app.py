@@ -17,7 +17,7 @@ from fastrefund.logic.merchant_settings import FastRefundServiceChange, Settings
 from fastrefund.logic.policy_trials import TrialRequest, TrialRun, TrialView
 from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
 from fastrefund.messaging.publisher import QueueSender
-from fastrefund.platform.config import PolicyTrialsConfig, settings
+from fastrefund.platform.config import MerchantReportsConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
@@ -92,7 +92,7 @@ def post_policy_trial(merchant_id: MerchantIdPath, request: TrialRequest, caller
     now = utc_now()
     trial = policy_trials.start_trial(merchant_id, request, caller, get_store(), now)
     run = TrialRun(merchant_id=merchant_id, trial_id=trial.trial_id)
-    QueueSender(settings(PolicyTrialsConfig).policy_trials_queue_url).send([run.model_dump_json()])
+    QueueSender(settings(MerchantReportsConfig).merchant_reports_queue_url).send([run.model_dump_json()])
     metrics.add_metric(name="PolicyTrialsStarted", unit=MetricUnit.Count, value=1)
     location = f"/merchants/{merchant_id}/auto-refund-policy/trials/{trial.trial_id}"
     return Response(

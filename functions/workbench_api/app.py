@@ -12,13 +12,13 @@ from pydantic import ValidationError
 
 from fastrefund.domain.clock import Instant, utc_now
 from fastrefund.domain.errors import InvalidInput
-from fastrefund.domain.models.common import Identifier, Route
+from fastrefund.domain.models.common import ChinaPeriod, Identifier, Route
 from fastrefund.domain.models.refund import RefundStatus
 from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
 from fastrefund.logic import statement
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
-from fastrefund.logic.statement import Statement, StatementQuery
+from fastrefund.logic.statement import Statement
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
 from fastrefund.platform import aws_clients
 from fastrefund.platform.config import WorkbenchConfig, settings
@@ -84,7 +84,7 @@ def get_statement(
 ) -> Statement:
     logger.append_keys(merchant_id=merchant_id)
     try:
-        query = StatementQuery(first_day=first_day, last_day=last_day)
+        query = ChinaPeriod(first_day=first_day, last_day=last_day)
     except ValidationError as exc:
         raise InvalidInput(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, "), "query.to") from exc
     return statement.get_statement(merchant_id, query, caller, get_store())

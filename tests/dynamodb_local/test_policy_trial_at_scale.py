@@ -15,6 +15,7 @@ from fastrefund.domain.clock import china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason, RefundReasonCode, Route
 from fastrefund.domain.models.refund import Refund, RefundStatus
+from fastrefund.domain.models.reports import PolicyTrial
 from fastrefund.logic.policy_trials import TrialRequest, start_trial
 from fastrefund.repositories import dynamo, refund_items
 from fastrefund.repositories.store import get_store
@@ -139,11 +140,11 @@ def test_a_trial_over_a_long_history_equals_a_plain_recount(local_tables, decisi
     trial = start_trial(MERCHANT, TrialRequest.model_validate(period), merchant, get_store(), utc_now())
 
     started = time.perf_counter()
-    outcome = invoke("policy_trials", sqs_batch(json.dumps({"merchant_id": MERCHANT, "trial_id": trial.trial_id})))
+    outcome = invoke("merchant_reports", sqs_batch(json.dumps({"merchant_id": MERCHANT, "trial_id": trial.trial_id})))
     seconds = time.perf_counter() - started
 
     assert outcome == {"finished": 1}
-    finished = get_store().trials.get(MERCHANT, trial.trial_id)
+    finished = get_store().reports.get(PolicyTrial, MERCHANT, trial.trial_id)
     assert finished is not None and finished.result is not None
     result, expected = finished.result, recount(refunds)
     print(f"\na trial over {result.decisions:,} stored decisions ran in {seconds:.1f} s (DynamoDB Local)")

@@ -16,7 +16,7 @@ from devtools.emulator.event_sources import StreamDelivery, read_stream
 from devtools.factories import order, refund_of
 from fastrefund.domain.clock import CHINA_TZ, china_day, utc_now
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models.common import Reason, Route
+from fastrefund.domain.models.common import ChinaPeriod, Reason, Route
 from fastrefund.domain.models.refund import (
     ParcelAfterRefund,
     ParcelOutcome,
@@ -28,7 +28,7 @@ from fastrefund.domain.models.refund import (
     ResolvedBy,
 )
 from fastrefund.logic import statement
-from fastrefund.logic.statement import StatementQuery, keep_statement
+from fastrefund.logic.statement import keep_statement
 from fastrefund.repositories import dynamo, refund_items
 from fastrefund.repositories.refund_stream import change_of
 from fastrefund.repositories.statement_shards import StatementRepository
@@ -215,7 +215,7 @@ def test_every_statement_figure_equals_a_recount_whatever_the_stream_does(local_
     for merchant_id in MERCHANTS:  # known merchants: enrolled
         get_store().merchants.set_fast_refund_service(merchant_id, True, day0 - timedelta(days=30))
         first, last = china_day(day0), china_day(day0) + timedelta(days=3)
-        kept = statement.get_statement(merchant_id, StatementQuery(first_day=first, last_day=last), ops, get_store())
+        kept = statement.get_statement(merchant_id, ChinaPeriod(first_day=first, last_day=last), ops, get_store())
         for day in kept.days:
             shown = day.model_dump(mode="json", exclude={"date", "final"})
             shown["daily_limit"] |= {"limit_fen": None, "reached_at": None}  # registers: tested on their own

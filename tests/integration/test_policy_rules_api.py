@@ -161,10 +161,10 @@ def trial_result(trial_id: str, caller: dict | None = None) -> dict:
 
 def run_queued_trials(stack) -> list[dict]:
     """What the trials queue holds, run by the background function as Lambda would hand it over."""
-    url, outcomes = stack.resolve.refs["PolicyTrialsQueue"], []
+    url, outcomes = stack.resolve.refs["MerchantReportsQueue"], []
     while messages := stack.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
         for message in messages:
-            outcomes.append(invoke("policy_trials", sqs_batch(message["Body"])))
+            outcomes.append(invoke("merchant_reports", sqs_batch(message["Body"])))
             stack.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return outcomes
 
@@ -217,9 +217,9 @@ def test_a_trial_run_delivered_twice_finishes_once(stack):
     trial = response_json(start_trial({"policy": POLICY, "from": today, "to": today}))
     run = json.dumps({"merchant_id": "m-1", "trial_id": trial["trial_id"]})
 
-    assert invoke("policy_trials", sqs_batch(run)) == {"finished": 1}
+    assert invoke("merchant_reports", sqs_batch(run)) == {"finished": 1}
     first = response_json(trial_result(trial["trial_id"]))
-    assert invoke("policy_trials", sqs_batch(run)) == {"finished": 0}
+    assert invoke("merchant_reports", sqs_batch(run)) == {"finished": 0}
     assert response_json(trial_result(trial["trial_id"])) == first
 
 

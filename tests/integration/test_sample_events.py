@@ -47,7 +47,7 @@ def test_each_sample_event_succeeds_with_its_function(stack, sample):
             assert result == {"usage_taken_back": 0}
         case "statement_check":  # yesterday, in China: no statement yet
             assert result == {"merchants": 0, "disagreeing": 0}
-        case "policy_trials":  # the trial the start sample made, run
+        case "merchant_reports":  # the trial the start sample made, run
             assert result == {"finished": 1}
         case unmatched:
             pytest.fail(f"no expectation for {unmatched}'s sample {sample}")
@@ -82,7 +82,7 @@ def with_ids_that_exist(sample: str) -> dict:
             sample_event["pathParameters"]["subscription_id"], made["subscription_id"]
         )
         sample_event["pathParameters"]["subscription_id"] = made["subscription_id"]
-    if sample in ("merchants_api_get_policy_trial", "policy_trials_run"):  # a trial the start sample makes
+    if sample in ("merchants_api_get_policy_trial", "merchant_reports_policy_trial"):  # a trial the start sample makes
         started = response_json(invoke("merchants_api", event("merchants_api_start_policy_trial")))
         sample_text = json.dumps(sample_event).replace("0b6f2d1e-5a4c-4b8e-9f3a-000000000003", started["trial_id"])
         sample_event = json.loads(sample_text)

@@ -30,7 +30,6 @@ from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding, BuyerUsage
 from fastrefund.domain.models.common import Route
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, OrderStatus, Shipment
-from fastrefund.domain.models.policy_trial import PolicyTrial, TrialStatus
 from fastrefund.domain.models.refund import (
     DueCursor,
     DuePage,
@@ -42,6 +41,7 @@ from fastrefund.domain.models.refund import (
     Refund,
     RefundStatus,
 )
+from fastrefund.domain.models.reports import Report, ReportStatus
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation, bucket_of
@@ -513,21 +513,23 @@ class InMemoryPolicyRefunds(ports.PolicyRefunds):
 
 
 @dataclass
-class InMemoryTrials(ports.Trials):
-    trials: dict[tuple[str, str], PolicyTrial] = field(default_factory=dict)
+class InMemoryReports(ports.Reports):
+    reports: dict[tuple[str, str], Report] = field(default_factory=dict)
 
-    def add(self, trial: PolicyTrial) -> None:
-        assert (trial.merchant_id, trial.trial_id) not in self.trials
-        self.trials[(trial.merchant_id, trial.trial_id)] = trial
+    def add(self, report: Report) -> None:
+        key = (report.merchant_id, report.RECORD + report.report_id)
+        assert key not in self.reports
+        self.reports[key] = report
 
-    def get(self, merchant_id: str, trial_id: str) -> PolicyTrial | None:
-        return self.trials.get((merchant_id, trial_id))
+    def get(self, kind: type[ports.R], merchant_id: str, report_id: str) -> ports.R | None:
+        found = self.reports.get((merchant_id, kind.RECORD + report_id))
+        return found if isinstance(found, kind) else None
 
-    def finish(self, trial: PolicyTrial) -> bool:
-        stored = self.trials[(trial.merchant_id, trial.trial_id)]
-        if stored.status is not TrialStatus.RUNNING:
+    def finish(self, report: Report) -> bool:
+        key = (report.merchant_id, report.RECORD + report.report_id)
+        if self.reports[key].status is not ReportStatus.RUNNING:
             return False
-        self.trials[(trial.merchant_id, trial.trial_id)] = trial
+        self.reports[key] = report
         return True
 
 
@@ -579,7 +581,7 @@ class InMemoryStore:
     usage: InMemoryUsage = field(init=False)
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
     buyers: InMemoryBuyers = field(default_factory=InMemoryBuyers)
-    trials: InMemoryTrials = field(default_factory=InMemoryTrials)
+    reports: InMemoryReports = field(default_factory=InMemoryReports)
     statement: InMemoryStatement = field(default_factory=InMemoryStatement)
 
     def __post_init__(self) -> None:

@@ -1,53 +1,43 @@
 """A merchant tries a policy on its own history before saving it (docs/rules.md, "Trying a policy").
 
 POST answers 202 at once with the trial's id: the merchant's stored decisions of the period (up to some 100,000)
-are read and decided again in the background (functions/policy_trials), by the one engine that `make
+are read and decided again in the background (functions/merchant_reports), by the one engine that `make
 simulate-rules` uses (logic/rule_trials.py), and GET shows the result once it is READY. A trial reads the refunds
 table and writes only its own record.
 """
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Self
+from typing import Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import start_of_china_day, to_api
 from fastrefund.domain.errors import TrialNotFound
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
-from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.common import ChinaPeriod, Frozen
 from fastrefund.domain.models.merchant import AutoRefundPolicy
-from fastrefund.domain.models.policy_trial import (
-    MAX_TRIAL_DAYS,
-    TRIAL_GIVEN_UP_AFTER,
+from fastrefund.domain.models.reports import (
+    GIVEN_UP_AFTER,
     Amount,
     Changes,
     PolicyTrial,
+    ReportStatus,
     RuleOutcome,
     TrialResult,
-    TrialStatus,
 )
 from fastrefund.logic.ports import Store
 from fastrefund.logic.rule_trials import CandidatePolicy, Change, Trial, trial
 
 
-class TrialRequest(Frozen):
+class TrialRequest(ChinaPeriod):
     policy: AutoRefundPolicy = Field(description="the candidate policy, as PUT .../auto-refund-policy takes it")
-    first_day: date = Field(alias="from", description="the first China day of the history (inclusive)")
-    last_day: date = Field(alias="to", description=f"the last China day (inclusive); at most {MAX_TRIAL_DAYS} days")
-
-    @model_validator(mode="after")
-    def _a_period_of_at_most_93_days(self) -> Self:
-        if self.first_day > self.last_day:
-            raise ValueError("from is after to")
-        if (self.last_day - self.first_day).days + 1 > MAX_TRIAL_DAYS:
-            raise ValueError(f"the period is longer than {MAX_TRIAL_DAYS} China days")
-        return self
 
 
 class TrialRun(Frozen):
     """The message that hands a trial to its background run (which reads the rest from the trial's record)."""
 
+    kind: Literal["policy_trial"] = "policy_trial"
     merchant_id: str
     trial_id: str
 
@@ -55,7 +45,7 @@ class TrialRun(Frozen):
 class TrialView(Frozen):
     trial_id: str
     merchant_id: str
-    status: TrialStatus = Field(description="RUNNING, then READY with its result (FAILED: it did not finish)")
+    status: ReportStatus = Field(description="RUNNING, then READY with its result (FAILED: it did not finish)")
     first_day: date = Field(serialization_alias="from")
     last_day: date = Field(serialization_alias="to")
     policy: AutoRefundPolicy
@@ -65,10 +55,10 @@ class TrialView(Frozen):
 
     @classmethod
     def of(cls, trial_: PolicyTrial, now: datetime) -> "TrialView":
-        given_up = trial_.status is TrialStatus.RUNNING and now - trial_.requested_at > TRIAL_GIVEN_UP_AFTER
+        given_up = trial_.status is ReportStatus.RUNNING and now - trial_.requested_at > GIVEN_UP_AFTER
         return cls(
             **trial_.model_dump(include={"trial_id", "merchant_id", "first_day", "last_day", "policy", "result"}),
-            status=TrialStatus.FAILED if given_up else trial_.status,
+            status=ReportStatus.FAILED if given_up else trial_.status,
             requested_at=to_api(trial_.requested_at),
             finished_at=to_api(trial_.finished_at) if trial_.finished_at else None,
         )
@@ -80,20 +70,20 @@ def start_trial(merchant_id: str, request: TrialRequest, caller: Caller, store: 
     started = PolicyTrial(
         trial_id=str(uuid.uuid4()),
         merchant_id=merchant_id,
-        status=TrialStatus.RUNNING,
+        status=ReportStatus.RUNNING,
         policy=request.policy,
         first_day=request.first_day,
         last_day=request.last_day,
         requested_at=now,
         requested_by=caller.sub,
     )
-    store.trials.add(started)
+    store.reports.add(started)
     return started
 
 
 def get_trial(merchant_id: str, trial_id: str, caller: Caller, store: Store, now: datetime) -> TrialView:
     caller.require_merchant(merchant_id, MERCHANT_ONLY)
-    found = store.trials.get(merchant_id, trial_id)
+    found = store.reports.get(PolicyTrial, merchant_id, trial_id)
     if found is None:
         raise TrialNotFound(trial_id)
     return TrialView.of(found, now)
@@ -103,15 +93,15 @@ def run_trial(run: TrialRun, store: Store, now: datetime) -> PolicyTrial | None:
     """Decide the period's stored decisions again under the trial's policy and keep the result; None when there
     is nothing to run (unknown, or finished already: a message delivered twice)."""
     merchant_id = run.merchant_id
-    running = store.trials.get(merchant_id, run.trial_id)
-    if running is None or running.status is not TrialStatus.RUNNING:
+    running = store.reports.get(PolicyTrial, merchant_id, run.trial_id)
+    if running is None or running.status is not ReportStatus.RUNNING:
         return None
     first = start_of_china_day(running.first_day)
     last = start_of_china_day(running.last_day) + timedelta(days=1) - timedelta(microseconds=1)
     history = store.refund_lists.decided_between(merchant_id, first, last)
     result = result_of(trial(history, CandidatePolicy(running.policy)), running.policy)
-    finished = running.model_copy(update={"status": TrialStatus.READY, "result": result, "finished_at": now})
-    return finished if store.trials.finish(finished) else None
+    finished = running.model_copy(update={"status": ReportStatus.READY, "result": result, "finished_at": now})
+    return finished if store.reports.finish(finished) else None
 
 
 def result_of(replayed: Trial, policy: AutoRefundPolicy) -> TrialResult:

@@ -6,12 +6,11 @@ them in memory. The logic imports these, never a repository, so a use case runs 
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from fastrefund.domain.models.buyer import BuyerFlag, BuyerStanding
 from fastrefund.domain.models.merchant import AutoRefundPolicy, MerchantSettings, PolicyUsage
 from fastrefund.domain.models.order import Order, OrderState, Shipment
-from fastrefund.domain.models.policy_trial import PolicyTrial
 from fastrefund.domain.models.refund import (
     DueCursor,
     DuePage,
@@ -22,6 +21,7 @@ from fastrefund.domain.models.refund import (
     Refund,
     RefundStatus,
 )
+from fastrefund.domain.models.reports import Report
 from fastrefund.domain.models.subscription import Subscription, SubscriptionProtocol
 from fastrefund.domain.notices import Outbound, Outbox
 from fastrefund.domain.reservations import Bucket, Reservation
@@ -258,13 +258,16 @@ class StatementKeeping(Protocol):
         ...
 
 
-class Trials(Protocol):
-    def add(self, trial: PolicyTrial) -> None: ...
+R = TypeVar("R", bound=Report)
 
-    def get(self, merchant_id: str, trial_id: str) -> PolicyTrial | None: ...
 
-    def finish(self, trial: PolicyTrial) -> bool:
-        """Store the finished trial over the running one; False when it had finished already."""
+class Reports(Protocol):
+    def add(self, report: Report) -> None: ...
+
+    def get(self, kind: type[R], merchant_id: str, report_id: str) -> R | None: ...
+
+    def finish(self, report: Report) -> bool:
+        """Store the finished report over the running one; False when it had finished already."""
         ...
 
 
@@ -320,7 +323,7 @@ class Store(Protocol):
     def buyers(self) -> Buyers: ...
 
     @property
-    def trials(self) -> Trials: ...
+    def reports(self) -> Reports: ...
 
     @property
     def statement(self) -> StatementKeeping: ...

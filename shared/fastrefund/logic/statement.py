@@ -6,34 +6,18 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field
 
 from fastrefund.domain.clock import to_api
 from fastrefund.domain.errors import Forbidden, MerchantNotFound
 from fastrefund.domain.identity import Caller, Role
-from fastrefund.domain.models.common import Frozen
+from fastrefund.domain.models.common import ChinaPeriod, Frozen
 from fastrefund.domain.statement_figures import Figures
 from fastrefund.logic.ports import StatementKeeping, Store
 from fastrefund.logic.stream_publishing import ChangeReader
 from fastrefund.platform.observability import logger
-
-MAX_STATEMENT_DAYS = 93
-
-
-class StatementQuery(Frozen):
-    first_day: date
-    last_day: date
-
-    @model_validator(mode="after")
-    def _a_period_of_at_most_93_days(self) -> Self:
-        if self.first_day > self.last_day:
-            raise ValueError("from is after to")
-        if (self.last_day - self.first_day).days + 1 > MAX_STATEMENT_DAYS:
-            raise ValueError(f"the period is longer than {MAX_STATEMENT_DAYS} China days")
-        return self
-
 
 Count = Annotated[int, Field(ge=0)]
 
@@ -154,7 +138,7 @@ class Statement(Frozen):
     totals: StatementFigures = Field(description="the same figures summed over the days")
 
 
-def get_statement(merchant_id: str, query: StatementQuery, caller: Caller, store: Store) -> Statement:
+def get_statement(merchant_id: str, query: ChinaPeriod, caller: Caller, store: Store) -> Statement:
     """The merchant's statement, for its merchant and erp callers and ops; another merchant's reads as an unknown
     merchant's: not found."""
     if caller.role is Role.BUYER:

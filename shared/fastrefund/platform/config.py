@@ -78,8 +78,8 @@ class ReviewSweepConfig(_Environment):
     review_sweep_queue_url: str = Field(min_length=1, description="where the minute's review partitions are handed out")
 
 
-class PolicyTrialsConfig(_Environment):
-    policy_trials_queue_url: str = Field(min_length=1, description="where policy trials wait for their run")
+class MerchantReportsConfig(_Environment):
+    merchant_reports_queue_url: str = Field(min_length=1, description="where policy trials wait for their run")
 
 
 Settings = TypeVar("Settings", bound=_Environment)

@@ -2,7 +2,8 @@
 
 OrdersTable        order_id
 RefundsTable       order_id + refund_id (at most three requests per order)
-MerchantsTable     merchant_id + record: SETTINGS, ENROLMENT#<UTC instant>, SUBSCRIPTION#<id>, TRIAL#<id>
+MerchantsTable     merchant_id + record: SETTINGS, ENROLMENT#<UTC instant>, SUBSCRIPTION#<id>, and a report's
+                   TRIAL#<id> or EXPORT#<id> (domain/models/reports.py)
 PolicyUsageTable   merchant_id + day (a China calendar day)
 """
 
@@ -14,7 +15,6 @@ from fastrefund.repositories import dynamo
 SETTINGS = "SETTINGS"
 ENROLMENT = "ENROLMENT#"  # + the UTC instant of the change, as stored: the history sorts by time
 SUBSCRIPTION = "SUBSCRIPTION#"  # + the subscription id
-TRIAL = "TRIAL#"  # + the policy trial's id
 ENDPOINTS = "#ENDPOINT"  # a partition of its own: "#" is never in a merchant id
 
 

@@ -12,9 +12,9 @@ from fastrefund.repositories.owed_messages import OwedMessagesRepository
 from fastrefund.repositories.policy_refunds import PolicyRefundsRepository
 from fastrefund.repositories.refund_lists import RefundListsRepository
 from fastrefund.repositories.refunds import RefundsRepository
+from fastrefund.repositories.report_records import ReportsRepository
 from fastrefund.repositories.statement_shards import StatementRepository
 from fastrefund.repositories.subscriptions import SubscriptionsRepository
-from fastrefund.repositories.trials import TrialsRepository
 from fastrefund.repositories.usage_reservations import DailyUsageRepository
 
 
@@ -30,7 +30,7 @@ class Store:
     usage: DailyUsageRepository
     leaked_reservations: LeakedReservationsRepository
     buyers: BuyersRepository
-    trials: TrialsRepository
+    reports: ReportsRepository
     statement: StatementRepository
 
 
@@ -48,6 +48,6 @@ def get_store() -> Store:
         usage=DailyUsageRepository(config.policy_usage_table),
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
         buyers=BuyersRepository(config.buyers_table),
-        trials=TrialsRepository(config.merchants_table),
+        reports=ReportsRepository(config.merchants_table),
         statement=StatementRepository(config.statement_table),
     )

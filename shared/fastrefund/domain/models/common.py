@@ -1,9 +1,10 @@
 """The vocabulary every aggregate shares: amounts, identifiers, product types, routes and reasons."""
 
+from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field, Strict, model_validator
 
 # Amounts and switches are strict: "19900" or 199.0 for an amount, or "yes" for a switch, is refused.
 
@@ -76,3 +77,23 @@ class Reason(StrEnum):
     BUYER_LIMIT_REACHED = "BUYER_LIMIT_REACHED"
     BUYER_FLAGGED = "BUYER_FLAGGED"  # shown to merchants and ops; the buyer sees BUYER_NOT_ELIGIBLE
     BUYER_NOT_ELIGIBLE = "BUYER_NOT_ELIGIBLE"
+
+
+MAX_PERIOD_DAYS = 93  # a statement, an export or a trial covers at most this many China days
+
+
+class ChinaPeriod(BaseModel):
+    """China calendar days `from` to `to`, both included, at most MAX_PERIOD_DAYS of them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    first_day: date = Field(alias="from", description="the first China day (inclusive)")
+    last_day: date = Field(alias="to", description=f"the last China day (inclusive); at most {MAX_PERIOD_DAYS} days")
+
+    @model_validator(mode="after")
+    def _forwards_and_not_too_long(self) -> Self:
+        if self.first_day > self.last_day:
+            raise ValueError("from is after to")
+        if (self.last_day - self.first_day).days + 1 > MAX_PERIOD_DAYS:
+            raise ValueError(f"the period is longer than {MAX_PERIOD_DAYS} China days")
+        return self

@@ -1,9 +1,10 @@
-"""A merchant's policy trial: a candidate policy replayed on the merchant's own stored decisions of a period,
-run in the background (POST .../auto-refund-policy/trials answers 202; GET .../trials/{trial_id} the result)."""
+"""A merchant's reports from its own history, made in the background (the POST answers 202; a GET of the report
+shows it once READY): a policy trial (a candidate policy replayed on the merchant's stored decisions of a period)
+and a statement export (the period's refunds as a CSV file)."""
 
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
@@ -11,16 +12,15 @@ from fastrefund.domain.clock import Instant
 from fastrefund.domain.models.common import Frozen
 from fastrefund.domain.models.merchant import AutoRefundPolicy
 
-MAX_TRIAL_DAYS = 93  # China days, both ends included
-# A trial not finished by then never will be: its message outlived its retries (the queue keeps it 30 minutes)
-TRIAL_GIVEN_UP_AFTER = timedelta(minutes=30)
-TRIAL_KEPT_FOR = timedelta(days=7)  # then the table's TTL removes its record
+# A report not finished by then never will be: its message outlived its retries (the queue keeps it 30 minutes)
+GIVEN_UP_AFTER = timedelta(minutes=30)
+KEPT_FOR = timedelta(days=7)  # then the table's TTL removes its record (and the bucket's lifecycle an export's file)
 
 
-class TrialStatus(StrEnum):
+class ReportStatus(StrEnum):
     RUNNING = "RUNNING"
     READY = "READY"
-    FAILED = "FAILED"  # it did not finish in time: start another
+    FAILED = "FAILED"  # it did not finish in time: ask for another
 
 
 class Amount(Frozen):
@@ -57,14 +57,43 @@ class TrialResult(Frozen):
     daily_limit_bound_on: list[date] = Field(description="China days on which the daily limit would bind")
 
 
-class PolicyTrial(Frozen):
-    trial_id: str
+class Report(Frozen):
+    """What every report keeps: whose, which period, asked by whom and when, and how far it got."""
+
+    RECORD: ClassVar[str]  # its record's prefix in the merchants table
+
     merchant_id: str
-    status: TrialStatus
-    policy: AutoRefundPolicy
+    status: ReportStatus
     first_day: date
     last_day: date
     requested_at: Instant
     requested_by: str
     finished_at: Instant | None = None
+
+    @property
+    def report_id(self) -> str:
+        raise NotImplementedError
+
+
+class PolicyTrial(Report):
+    RECORD = "TRIAL#"
+
+    trial_id: str
+    policy: AutoRefundPolicy
     result: TrialResult | None = None
+
+    @property
+    def report_id(self) -> str:
+        return self.trial_id
+
+
+class StatementExport(Report):
+    RECORD = "EXPORT#"
+
+    export_id: str
+    object_key: str | None = None  # the CSV file in the exports bucket, once READY
+    rows: int | None = None
+
+    @property
+    def report_id(self) -> str:
+        return self.export_id
