@@ -83,7 +83,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     """Every table, queue, parameter and secret of template.yaml, in moto, and each function's environment."""
     with mock_aws():
         template = Template.load()
-        clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "ssm", "secretsmanager")}
+        clients = {name: boto3.client(name) for name in ("dynamodb", "sqs", "sns", "ssm", "secretsmanager", "s3")}
         resolve = resources.create_all(template, clients.__getitem__, local_identity.local_secret())
         for name, value in resources.function_environment(template, resolve).items():
             monkeypatch.setenv(name, value)

@@ -100,8 +100,9 @@ class Template:
         }
 
     def physical_name(self, logical_id: str) -> str:
-        """Local names contain the template's logical ids."""
-        return f"{self.prefix}-{logical_id}"
+        """Local names contain the template's logical ids (a bucket's in lower case: S3 takes no other)."""
+        name = f"{self.prefix}-{logical_id}"
+        return name.lower() if self.resources.get(logical_id, {}).get("Type") == "AWS::S3::Bucket" else name
 
     @cached_property
     def functions(self) -> dict[str, "Function"]:

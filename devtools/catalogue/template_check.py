@@ -23,6 +23,7 @@ MADE_LOCALLY = {
     "AWS::SNS::Subscription",
     "AWS::SSM::Parameter",
     "AWS::SecretsManager::Secret",
+    "AWS::S3::Bucket",
     "AWS::Serverless::Function",
     "AWS::Serverless::Api",
 }
@@ -32,6 +33,7 @@ NOT_NEEDED_LOCALLY = {
     "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::Dashboard",
     "AWS::SQS::QueuePolicy",
+    "AWS::S3::BucketPolicy",
     "AWS::IAM::Role",
     "AWS::ApiGateway::Account",
 }

@@ -84,6 +84,14 @@ def create_subscriptions(template: Template, sns: Any, resolve: Resolver) -> Non
         )
 
 
+def create_buckets(template: Template, s3: Any, resolve: Resolver) -> None:
+    for logical_id in template.of_type("AWS::S3::Bucket"):
+        name = template.physical_name(logical_id)
+        s3.create_bucket(Bucket=name)
+        resolve.refs[logical_id] = name
+        resolve.attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{name}"
+
+
 def create_parameters(template: Template, ssm: Any, resolve: Resolver) -> None:
     for logical_id, props in template.of_type("AWS::SSM::Parameter").items():
         name = template.physical_name(logical_id)
@@ -129,11 +137,12 @@ def create_all(
 
 def create_the_rest(template: Template, client: Callable[[str], Any], resolve: Resolver, jwt_secret: str) -> None:
     """Everything but the tables (which need nothing of these, nor these of them): queues, topics and
-    their subscriptions, parameters, secrets, and the names of the API and the functions."""
+    their subscriptions, parameters, buckets, secrets, and the names of the API and the functions."""
     create_queues(template, client("sqs"), resolve)
     create_topics(template, client("sns"), resolve)
     create_subscriptions(template, client("sns"), resolve)
     create_parameters(template, client("ssm"), resolve)
+    create_buckets(template, client("s3"), resolve)
     create_secrets(template, client("secretsmanager"), resolve, jwt_secret)
     for logical_id in template.of_type("AWS::Serverless::Api"):
         resolve.refs[logical_id] = "local"

@@ -1,10 +1,12 @@
 """HTTP API of the after-sales workbench (a merchant's refund requests, filtered and paginated), the merchant's
-fast-refund statement, and ops' views: one buyer's requests, and the requests passed to ops at their deadline."""
+fast-refund statement and its exports, and ops' views: one buyer's requests, and the requests passed to ops at
+their deadline."""
 
 from datetime import date
 from http import HTTPStatus
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -14,14 +16,16 @@ from fastrefund.domain.clock import Instant, utc_now
 from fastrefund.domain.errors import InvalidInput
 from fastrefund.domain.models.common import ChinaPeriod, Identifier, Route
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, MerchantIdPath, create_app, documented
-from fastrefund.logic import statement
+from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, ExportIdPath, MerchantIdPath, create_app, documented
+from fastrefund.logic import statement, statement_exports
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
 from fastrefund.logic.statement import Statement
+from fastrefund.logic.statement_exports import ExportRun, ExportView
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
+from fastrefund.messaging.publisher import QueueSender
 from fastrefund.platform import aws_clients
-from fastrefund.platform.config import WorkbenchConfig, settings
+from fastrefund.platform.config import MerchantReportsConfig, WorkbenchConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
@@ -88,6 +92,42 @@ def get_statement(
     except ValidationError as exc:
         raise InvalidInput(exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, "), "query.to") from exc
     return statement.get_statement(merchant_id, query, caller, get_store())
+
+
+@app.post(
+    "/merchants/<merchant_id>/fast-refund-statement/exports",
+    operation_id="startStatementExport",
+    summary="The period's refunds as a CSV file, made in the background: GET its Location for the file's URL",
+    tags=["merchants"],
+    responses=documented(
+        {HTTPStatus.ACCEPTED: ("the export, RUNNING", ExportView)},
+        HTTPStatus.FORBIDDEN,
+        HTTPStatus.NOT_FOUND,
+        HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+    ),
+)
+def post_export(merchant_id: MerchantIdPath, period: ChinaPeriod, caller: CurrentCaller) -> Response[ExportView]:
+    logger.append_keys(merchant_id=merchant_id)
+    now, store = utc_now(), get_store()
+    export = statement_exports.start_export(merchant_id, period, caller, store, now)
+    run = ExportRun(merchant_id=merchant_id, export_id=export.export_id)
+    QueueSender(settings(MerchantReportsConfig).merchant_reports_queue_url).send([run.model_dump_json()])
+    view = statement_exports.get_export(merchant_id, export.export_id, caller, store, store.export_files, now)
+    location = f"/merchants/{merchant_id}/fast-refund-statement/exports/{export.export_id}"
+    return Response(HTTPStatus.ACCEPTED, content_type="application/json", body=view, headers={"Location": location})
+
+
+@app.get(
+    "/merchants/<merchant_id>/fast-refund-statement/exports/<export_id>",
+    operation_id="getStatementExport",
+    summary="A statement export: RUNNING, then READY with a URL that fetches its CSV file for 15 minutes",
+    tags=["merchants"],
+    responses=documented({HTTPStatus.OK: ("the export", ExportView)}, HTTPStatus.FORBIDDEN, HTTPStatus.NOT_FOUND),
+)
+def get_export(merchant_id: MerchantIdPath, export_id: ExportIdPath, caller: CurrentCaller) -> ExportView:
+    logger.append_keys(merchant_id=merchant_id, export_id=export_id)
+    store = get_store()
+    return statement_exports.get_export(merchant_id, export_id, caller, store, store.export_files, utc_now())
 
 
 @app.get(

@@ -140,7 +140,10 @@ def test_a_trial_over_a_long_history_equals_a_plain_recount(local_tables, decisi
     trial = start_trial(MERCHANT, TrialRequest.model_validate(period), merchant, get_store(), utc_now())
 
     started = time.perf_counter()
-    outcome = invoke("merchant_reports", sqs_batch(json.dumps({"merchant_id": MERCHANT, "trial_id": trial.trial_id})))
+    outcome = invoke(
+        "merchant_reports",
+        sqs_batch(json.dumps({"kind": "policy_trial", "merchant_id": MERCHANT, "trial_id": trial.trial_id})),
+    )
     seconds = time.perf_counter() - started
 
     assert outcome == {"finished": 1}

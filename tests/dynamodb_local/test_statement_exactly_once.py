@@ -5,7 +5,10 @@ in ten delivered twice (the copy after later batches: out of order) and the cons
 and again. Every figure of every statement day equals a plain recount of the stored refunds written here.
 1,000 decisions and 4 kills in `make test`; 10,000 and 20 in `make soak`."""
 
+import csv
+import io
 import random
+import time
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -29,10 +32,12 @@ from fastrefund.domain.models.refund import (
 )
 from fastrefund.logic import statement
 from fastrefund.logic.statement import keep_statement
+from fastrefund.logic.statement_exports import ExportRun, run_export, start_export
 from fastrefund.repositories import dynamo, refund_items
 from fastrefund.repositories.refund_stream import change_of
 from fastrefund.repositories.statement_shards import StatementRepository
 from fastrefund.repositories.store import get_store
+from tests.unit.fakes import InMemoryExportFiles
 
 MERCHANTS = ("m-st-0", "m-st-1", "m-st-2")
 REASONS = [Reason.AMOUNT_OVER_LIMIT, Reason.DAILY_LIMIT_REACHED, Reason.NO_FAST_REFUND_BADGE, Reason.BUYER_FLAGGED]
@@ -220,8 +225,41 @@ def test_every_statement_figure_equals_a_recount_whatever_the_stream_does(local_
             shown = day.model_dump(mode="json", exclude={"date", "final"})
             shown["daily_limit"] |= {"limit_fen": None, "reached_at": None}  # registers: tested on their own
             assert shown == expected.get((merchant_id, day.date.isoformat()), empty_day()), (merchant_id, day.date)
+    exported = export_sums(day0, decisions)
+    for merchant_id in MERCHANTS:
+        for day, routes in exported[merchant_id].items():
+            figures = expected[(merchant_id, day)]
+            assert routes == {
+                "PLATFORM_FAST_REFUND": figures["auto_refunded"]["platform"]["amount_fen"],
+                "MERCHANT_AUTO_REFUND": figures["auto_refunded"]["merchant_policy"]["amount_fen"],
+                "": figures["to_review"]["amount_fen"],
+            }, (merchant_id, day)
     print(
         f"\n{decisions:,} decisions, {len(records):,} stream records in {len(batches)} batches, {len(repeated)}"
         f" delivered twice out of order, {killer.kills} kills, {delivery.invocations} invocations: every figure"
         f" of {len(MERCHANTS) * 4} statement days equals the recount"
     )
+
+
+def export_sums(day0, decisions: int) -> dict[str, dict[str, dict[str, int]]]:
+    """Each merchant's export of the four days, made as the background run makes it (the file kept in memory):
+    its amounts summed per China day and route (an empty route: sent to review)."""
+    sums: dict[str, dict[str, dict[str, int]]] = {}
+    started = time.perf_counter()
+    rows = 0
+    for merchant_id in MERCHANTS:
+        caller = Caller(sub="u-st", role=Role.MERCHANT, merchant_id=merchant_id)
+        period = ChinaPeriod(first_day=china_day(day0), last_day=china_day(day0) + timedelta(days=3))
+        export = start_export(merchant_id, period, caller, get_store(), utc_now())
+        files = InMemoryExportFiles()
+        made = run_export(ExportRun(merchant_id=merchant_id, export_id=export.export_id), get_store(), files, utc_now())
+        assert made is not None and made.object_key is not None
+        by_day: dict[str, dict[str, int]] = defaultdict(
+            lambda: {"PLATFORM_FAST_REFUND": 0, "MERCHANT_AUTO_REFUND": 0, "": 0}
+        )
+        for row in csv.DictReader(io.StringIO(files.files[made.object_key].decode("utf-8"))):
+            by_day[row["china_day"]][row["route"]] += int(row["amount_fen"])
+            rows += 1
+        sums[merchant_id] = dict(by_day)
+    print(f"\nexports of {rows:,} refunds ({decisions:,} decided) written in {time.perf_counter() - started:.1f} s")
+    return sums

@@ -215,7 +215,7 @@ def test_a_trial_run_delivered_twice_finishes_once(stack):
     decided_history()
     today = china_day(utc_now()).isoformat()
     trial = response_json(start_trial({"policy": POLICY, "from": today, "to": today}))
-    run = json.dumps({"merchant_id": "m-1", "trial_id": trial["trial_id"]})
+    run = json.dumps({"kind": "policy_trial", "merchant_id": "m-1", "trial_id": trial["trial_id"]})
 
     assert invoke("merchant_reports", sqs_batch(run)) == {"finished": 1}
     first = response_json(trial_result(trial["trial_id"]))

@@ -90,6 +90,10 @@ def with_ids_that_exist(sample: str) -> dict:
         assert invoke("orders_api", event("orders_api_refund_request"))["statusCode"] == HTTPStatus.CREATED
         if sample != "refund_requests_api_record_parcel":
             assert invoke("refund_requests_api", event("refund_requests_api_record_parcel"))["statusCode"] == 201
+    if sample in ("workbench_api_get_statement_export", "merchant_reports_statement_export"):  # the start's export
+        started = response_json(invoke("workbench_api", event("workbench_api_start_statement_export")))
+        sample_text = json.dumps(sample_event).replace("5e7a1c2d-3b4f-4a6e-8d9c-000000000005", started["export_id"])
+        sample_event = json.loads(sample_text)
     if sample == "payment_results_batch":
         made = response_json(invoke("orders_api", event("orders_api_refund_request")))
         for record in sample_event["Records"]:

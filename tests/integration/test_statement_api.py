@@ -2,10 +2,13 @@
 (docs/contract.md): the parcel's routes and roles, a shipment refused for a refund counted as stopped, and the
 statement kept from the refunds table's stream, as the payout publisher reads it."""
 
+import csv
+import io
 import json
 from datetime import timedelta
 from http import HTTPStatus
 
+import boto3
 import pytest
 
 from fastrefund.domain.clock import china_day, utc_now
@@ -195,3 +198,56 @@ def test_after_the_day_the_statement_is_checked_against_a_recount_which_it_takes
     assert recounted["auto_refunded"]["platform"] == {"count": 1, "amount_fen": 19900}  # as it was
     assert check(today) == {"merchants": 1, "disagreeing": 0}  # checked again: agrees, changes nothing
     assert response_json(statement())["days"][-1] == recounted
+
+
+def test_the_statement_exported_as_csv_sums_per_day_and_route_to_the_statement(stack):
+    in_review = refunded_o1_and_o2_in_review()
+    path = {"order_id": "o-2", "refund_id": in_review}
+    invoke("refund_requests_api", api_event("refund_requests_api_approve", caller=merchant(), path=path))
+    stream_to_the_payout_publisher(stack)
+    today = china_day(utc_now()).isoformat()
+    period = {"from": today, "to": today}
+    start = api_event("workbench_api_start_statement_export", caller=merchant(role="erp"), body=period)
+
+    started = invoke("workbench_api", start)
+
+    assert started["statusCode"] == HTTPStatus.ACCEPTED, started["body"]
+    export = response_json(started)
+    assert (export["status"], export["url"], export["from"]) == ("RUNNING", None, today)
+    queue = stack.resolve.refs["MerchantReportsQueue"]
+    [message] = stack.sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert invoke("merchant_reports", sqs_batch(message["Body"])) == {"finished": 1}
+    path = {"merchant_id": "m-1", "export_id": export["export_id"]}
+    asked = api_event("workbench_api_get_statement_export", caller=merchant(), path=path)
+    ready = response_json(invoke("workbench_api", asked))
+    assert (ready["status"], ready["rows"]) == ("READY", 2)
+    assert ready["url"].startswith("https://") and "X-Amz-Signature" in ready["url"]
+    key = f"exports/m-1/{export['export_id']}.csv"
+    body = boto3.client("s3").get_object(Bucket=stack.resolve.refs["ExportsBucket"], Key=key)
+    rows = list(csv.DictReader(io.StringIO(body["Body"].read().decode("utf-8"))))
+    assert [row["order_id"] for row in rows] == ["o-1", "o-2"]
+    assert rows[1] | {"refund_id": None, "decided_at": None, "resolved_at": None} == {
+        "refund_id": None, "order_id": "o-2", "decided_at": None, "china_day": today, "route": "", "status": "APPROVED",
+        "amount_fen": "45000", "reasons": "AMOUNT_OVER_LIMIT;POLICY_DISABLED", "policy_rule_id": "",
+        "resolution_by": "MERCHANT", "resolved_at": None, "payout_status": "PENDING", "parcel_after_refund": "",
+    }  # fmt: skip
+    day = response_json(statement())["days"][-1]
+    by_route = {
+        route: sum(int(row["amount_fen"]) for row in rows if row["route"] == route)
+        for route in ("", "PLATFORM_FAST_REFUND")
+    }
+    assert by_route == {
+        "": day["to_review"]["amount_fen"],
+        "PLATFORM_FAST_REFUND": day["auto_refunded"]["platform"]["amount_fen"],
+    }
+
+
+def test_another_merchants_export_is_not_found(stack):
+    enrol_since("2026-01-01T00:00:00+08:00")
+    path = {"merchant_id": "m-1", "export_id": "no-such-export"}
+
+    unknown = invoke("workbench_api", api_event("workbench_api_get_statement_export", caller=merchant(), path=path))
+    other = invoke("workbench_api", api_event("workbench_api_get_statement_export", caller=merchant("m-2"), path=path))
+
+    assert response_json(unknown)["error"]["code"] == "EXPORT_NOT_FOUND"
+    assert response_json(other)["error"]["code"] == "MERCHANT_NOT_FOUND"

@@ -570,6 +570,17 @@ class InMemoryStatement(ports.StatementKeeping):
 
 
 @dataclass
+class InMemoryExportFiles(ports.ExportFiles):
+    files: dict[str, bytes] = field(default_factory=dict)
+
+    def put(self, key: str, body: bytes) -> None:
+        self.files[key] = body
+
+    def url(self, key: str, filename: str) -> str:
+        return f"memory://{key}?as={filename}"
+
+
+@dataclass
 class InMemoryStore:
     orders: InMemoryOrders = field(default_factory=InMemoryOrders)
     merchants: InMemoryMerchants = field(default_factory=InMemoryMerchants)
@@ -582,6 +593,7 @@ class InMemoryStore:
     leaked_reservations: InMemoryLeakedReservations = field(init=False)
     buyers: InMemoryBuyers = field(default_factory=InMemoryBuyers)
     reports: InMemoryReports = field(default_factory=InMemoryReports)
+    export_files: InMemoryExportFiles = field(default_factory=InMemoryExportFiles)
     statement: InMemoryStatement = field(default_factory=InMemoryStatement)
 
     def __post_init__(self) -> None:

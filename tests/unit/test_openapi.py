@@ -74,6 +74,8 @@ def test_each_operation_has_the_id_a_generated_client_names_it_by():
         "GET /merchants/{merchant_id}/auto-refund-policy/trials/{trial_id}": "getPolicyTrial",
         "GET /merchants/{merchant_id}/refunds": "listMerchantRefunds",
         "GET /merchants/{merchant_id}/fast-refund-statement": "getFastRefundStatement",
+        "POST /merchants/{merchant_id}/fast-refund-statement/exports": "startStatementExport",
+        "GET /merchants/{merchant_id}/fast-refund-statement/exports/{export_id}": "getStatementExport",
         "POST /orders/{order_id}/parcel-after-refund": "recordParcelAfterRefund",
         "PUT /orders/{order_id}/parcel-after-refund": "recordParcelOutcome",
         "GET /orders/{order_id}/parcel-after-refund": "getParcelAfterRefund",

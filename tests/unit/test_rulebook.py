@@ -20,6 +20,7 @@ def table_environment(monkeypatch):
         "POLICY_USAGE_TABLE",
         "BUYERS_TABLE",
         "STATEMENT_TABLE",
+        "EXPORTS_BUCKET",
         "MERCHANT_NOTICES_TOPIC_ARN",
     ):
         monkeypatch.setenv(name, "t")

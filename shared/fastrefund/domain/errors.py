@@ -213,6 +213,11 @@ class MerchantNotFound(ServiceError):
         super().__init__(f"merchant {merchant_id} was not found", merchant_id=merchant_id)
 
 
+class ExportNotFound(ServiceError):
+    def __init__(self, export_id: str) -> None:
+        super().__init__(f"statement export {export_id} was not found", export_id=export_id)
+
+
 class TrialNotFound(ServiceError):
     def __init__(self, trial_id: str) -> None:
         super().__init__(f"policy trial {trial_id} was not found", trial_id=trial_id)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from fastrefund.domain.errors import (
     EndpointInUse,
+    ExportNotFound,
     Forbidden,
     InvalidBody,
     InvalidCursor,
@@ -76,6 +77,7 @@ ERROR_STATUS: dict[type[ServiceError], tuple[HTTPStatus, str]] = {
     PayoutNotFailed: (HTTPStatus.CONFLICT, "PAYOUT_NOT_FAILED"),
     SubscriptionNotFound: (HTTPStatus.NOT_FOUND, "SUBSCRIPTION_NOT_FOUND"),
     TrialNotFound: (HTTPStatus.NOT_FOUND, "TRIAL_NOT_FOUND"),
+    ExportNotFound: (HTTPStatus.NOT_FOUND, "EXPORT_NOT_FOUND"),
     MerchantNotFound: (HTTPStatus.NOT_FOUND, "MERCHANT_NOT_FOUND"),
     OrderNotRefunded: (HTTPStatus.CONFLICT, "ORDER_NOT_REFUNDED"),
     ParcelNotFound: (HTTPStatus.NOT_FOUND, "PARCEL_NOT_FOUND"),
@@ -169,6 +171,7 @@ SubscriptionIdPath = Annotated[str, _id_path("the subscription")]
 RefundIdPath = Annotated[str, _id_path("the refund request")]
 BuyerIdPath = Annotated[str, _id_path("the buyer")]
 TrialIdPath = Annotated[str, _id_path("the policy trial")]
+ExportIdPath = Annotated[str, _id_path("the statement export")]
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 

@@ -271,6 +271,14 @@ class Reports(Protocol):
         ...
 
 
+class ExportFiles(Protocol):
+    def put(self, key: str, body: bytes) -> None: ...
+
+    def url(self, key: str, filename: str) -> str:
+        """A URL that fetches the file for a while, as an attachment named `filename`."""
+        ...
+
+
 class PolicyRefunds(Protocol):
     def auto_refunded_by_policy(self, merchant_id: str, first: datetime, last: datetime) -> dict[int, tuple[int, int]]:
         """Amount and number of the merchant-route auto-refunds decided from `first` to `last` (inclusive), by
@@ -324,6 +332,9 @@ class Store(Protocol):
 
     @property
     def reports(self) -> Reports: ...
+
+    @property
+    def export_files(self) -> ExportFiles: ...
 
     @property
     def statement(self) -> StatementKeeping: ...

@@ -138,16 +138,20 @@ class Statement(Frozen):
     totals: StatementFigures = Field(description="the same figures summed over the days")
 
 
-def get_statement(merchant_id: str, query: ChinaPeriod, caller: Caller, store: Store) -> Statement:
-    """The merchant's statement, for its merchant and erp callers and ops; another merchant's reads as an unknown
-    merchant's: not found."""
+def require_statement_reader(merchant_id: str, caller: Caller, store: Store) -> None:
+    """The merchant's statement and its exports are for its merchant and erp callers and ops; another merchant's
+    read as an unknown merchant's (never enrolled, no policy ever set: no fast refunds): not found."""
     if caller.role is Role.BUYER:
         raise Forbidden("a buyer has no statement", role=caller.role.value)
     if caller.role is not Role.OPS and caller.merchant_id != merchant_id:
         raise MerchantNotFound(merchant_id)
     settings = store.merchants.recent_settings(merchant_id)
     if settings.fast_refund_updated_at is None and settings.policy_updated_at is None:
-        raise MerchantNotFound(merchant_id)  # never enrolled, never set a policy: it has no fast refunds
+        raise MerchantNotFound(merchant_id)
+
+
+def get_statement(merchant_id: str, query: ChinaPeriod, caller: Caller, store: Store) -> Statement:
+    require_statement_reader(merchant_id, caller, store)
     by_day: dict[date, Figures] = {}
     limits: dict[date, tuple[str, int | None]] = {}
     reached: dict[date, str] = {}

@@ -19,11 +19,14 @@ RETRIES = Config(retries={"mode": "standard", "max_attempts": 3})
 # arrival (a ValidationException; DynamoDB Local, which the tests run on, is AWS's own engine). On the
 # refund path that first check was about 7% of each call's CPU (bench/warm_path.py): DynamoDB goes without.
 UNCHECKED = RETRIES.merge(Config(parameter_validation=False))
+# S3 URLs signed with Signature Version 4: the only one that fetches an object encrypted with KMS (the exports')
+SIGNED_V4 = RETRIES.merge(Config(signature_version="s3v4"))
+CONFIGS = {"dynamodb": UNCHECKED, "s3": SIGNED_V4}
 
 
 @functools.cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=UNCHECKED if service == "dynamodb" else RETRIES)
+    return boto3.client(service, config=CONFIGS.get(service, RETRIES))
 
 
 @functools.cache

@@ -31,6 +31,7 @@ class Config(_Environment):
     policy_usage_table: str = TableName
     buyers_table: str = TableName
     statement_table: str = TableName
+    exports_bucket: str = Field(min_length=1, description="where the statement exports' files are written")
     merchant_notices_topic_arn: str = Field(min_length=1)
     rules_parameter_name: str | None = None
     rules_file: str | None = Field(default=None, description="a local rules document replacing the parameter")

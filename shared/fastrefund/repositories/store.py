@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from fastrefund.platform.config import Config, settings
 from fastrefund.repositories.buyers import BuyersRepository
+from fastrefund.repositories.export_files import ExportFilesRepository
 from fastrefund.repositories.leaked_reservations import LeakedReservationsRepository
 from fastrefund.repositories.merchants import MerchantsRepository
 from fastrefund.repositories.orders import OrdersRepository
@@ -31,6 +32,7 @@ class Store:
     leaked_reservations: LeakedReservationsRepository
     buyers: BuyersRepository
     reports: ReportsRepository
+    export_files: ExportFilesRepository
     statement: StatementRepository
 
 
@@ -49,5 +51,6 @@ def get_store() -> Store:
         leaked_reservations=LeakedReservationsRepository(config.policy_usage_table),
         buyers=BuyersRepository(config.buyers_table),
         reports=ReportsRepository(config.merchants_table),
+        export_files=ExportFilesRepository(config.exports_bucket),
         statement=StatementRepository(config.statement_table),
     )

@@ -14,6 +14,7 @@ from fastrefund.domain.models.merchant import AutoRefundPolicy
 
 # A report not finished by then never will be: its message outlived its retries (the queue keeps it 30 minutes)
 GIVEN_UP_AFTER = timedelta(minutes=30)
+EXPORT_URL_SECONDS = 900  # how long an export's handed-out URL fetches its file
 KEPT_FOR = timedelta(days=7)  # then the table's TTL removes its record (and the bucket's lifecycle an export's file)
 
 
