@@ -89,19 +89,24 @@ def seed(stack: RunningStack) -> None:
 PUBLISHING_BOOKKEEPING = {f"{outbox.name}_owed{suffix}" for outbox in OUTBOXES for suffix in ("", "_since")}
 # and a policy trial's run finishes its record (a refused request starts no trial: the record itself is compared)
 TRIAL_RUN_WRITES = {"status", "result", "finished_at"}
+# A refusal that records what it refused: a shipment refused because the order was refunded first is kept on the
+# refund, as a shipment stopped (the merchant's statement counts it)
+REFUSAL_RECORDS = {"stopped_shipments"}
+# The statement is written in the background only, from the refunds table's changes (compared above)
+BACKGROUND_TABLES = {"StatementTableName"}
 
 
 def _foreground(item: dict) -> dict:
     """An item without what the background writes of it, whatever the API answered meanwhile."""
     trial = item.get("record", {}).get("S", "").startswith("TRIAL#")
-    background = PUBLISHING_BOOKKEEPING | (TRIAL_RUN_WRITES if trial else set())
+    background = PUBLISHING_BOOKKEEPING | REFUSAL_RECORDS | (TRIAL_RUN_WRITES if trial else set())
     return {attribute: value for attribute, value in item.items() if attribute not in background}
 
 
 def every_table(stack: RunningStack) -> dict[str, list[dict]]:
     dynamodb = boto3.client("dynamodb", endpoint_url=stack.state["endpoints"]["dynamodb"], **LOCAL_CREDENTIALS)
     tables = {}
-    for output in TABLE_OUTPUTS:
+    for output in (output for output in TABLE_OUTPUTS if output not in BACKGROUND_TABLES):
         name = stack.state["outputs"][output]
         items = [
             _foreground(item)
