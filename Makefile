@@ -137,6 +137,7 @@ bench: install build  ## the AWS calls per request, start-up, warm path, the cap
 	$(BIN)/python -m bench.warm_path | grep -v '^{'
 	$(BIN)/python -m bench.warm_path_parts | grep -v '^{'
 	$(BIN)/python -m bench.policy_rules_cpu | grep -v '^{'
+	$(BIN)/python -m bench.statement_lag
 	$(BIN)/python -m bench.hot_merchant_model
 	$(BIN)/python -m bench.capacity_model
 	$(BIN)/python -m bench.workbench_walk | grep -v '^{'

@@ -124,9 +124,13 @@ class StatementFigures(Frozen):
         )  # fmt: skip
 
 
-class StatementDay(StatementFigures):
+class DayHeader(Frozen):
     date: date
     final: bool = Field(description="checked against a recount of the stored refunds after the day ended")
+
+
+class StatementDay(StatementFigures, DayHeader):
+    """A day of the statement: its date first (pydantic lays out the fields of the last base first)."""
 
 
 class Statement(Frozen):
