@@ -251,3 +251,22 @@ def test_another_merchants_export_is_not_found(stack):
 
     assert response_json(unknown)["error"]["code"] == "EXPORT_NOT_FOUND"
     assert response_json(other)["error"]["code"] == "MERCHANT_NOT_FOUND"
+
+
+def test_the_days_limit_and_when_it_first_held_a_request_back_are_shown(stack):
+    enrol_since("2026-01-01T00:00:00+08:00")
+    policy = {"enabled": True, "max_refund_amount_fen": 50000, "daily_limit_amount_fen": 30000}
+    put = api_event("merchants_api_put_auto_refund_policy", caller=merchant(), body=policy)
+    assert invoke("merchants_api", put)["statusCode"] == HTTPStatus.OK
+    for order_id in ("o-1", "o-2", "o-3"):  # no badge: the merchant's policy decides, 200 yuan each
+        pay(order_id=order_id, buyer_id=f"b-{order_id}", paid_amount_fen=20000, fast_refund_badge=False)
+    decided = [response_json(ask_refund(order_id, caller=buyer(f"b-{order_id}"))) for order_id in ("o-1", "o-2", "o-3")]
+    assert [refund["status"] for refund in decided] == ["AUTO_REFUNDED", "PENDING_REVIEW", "PENDING_REVIEW"]
+    stream_to_the_payout_publisher(stack)
+
+    day = response_json(statement())["days"][-1]
+
+    assert day["daily_limit"]["limit_fen"] == 30000
+    assert day["daily_limit"]["used_fen"] == 20000
+    assert day["daily_limit"]["reached_at"] == decided[1]["decided_at"]  # the first held back, not the second
+    assert day["to_review"]["by_reason"]["DAILY_LIMIT_REACHED"] == 2
