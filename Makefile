@@ -84,8 +84,9 @@ dynamodb-local: install  ## tests/dynamodb_local: atomicity, races and crashes o
 local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
 	$(BIN)/python -m pytest tests/local_stack
 
-soak: install  ## the long rounds (1,000 refunds published, 12 crash rounds, fuzzing 50 examples a case): pytest -m soak
+soak: install  ## the long rounds (1,000 refunds published, 12 crash rounds, the statement over 10,000 decisions, a trial over 100,000, 10^5 random policies, fuzzing 50 examples a case)
 	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -m soak -n auto --dist loadfile -s tests/dynamodb_local
+	POLICY_RULE_CASES=100000 $(BIN)/python -m pytest tests/unit/test_policy_rules.py -k random
 	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest tests/local_stack/test_fuzzing.py
 
 fuzz: install  ## schemathesis against the local stack, deeper than the suite's run: make fuzz FUZZ_EXAMPLES=200
