@@ -2,7 +2,6 @@
 decision of the period and its figures equal a plain recount written here. 2,000 decisions in `make test`;
 100,000 in `make soak` (the contract's size), with the run's time printed."""
 
-import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +15,7 @@ from fastrefund.domain.identity import Caller, Role
 from fastrefund.domain.models.common import Reason, RefundReasonCode, Route
 from fastrefund.domain.models.refund import Refund, RefundStatus
 from fastrefund.domain.models.reports import PolicyTrial
-from fastrefund.logic.policy_trials import TrialRequest, start_trial
+from fastrefund.logic.policy_trials import TrialRequest, TrialRun, start_trial
 from fastrefund.repositories import dynamo, refund_items
 from fastrefund.repositories.store import get_store
 from tests.support import invoke, sqs_batch
@@ -148,7 +147,7 @@ def test_a_trial_over_a_long_history_equals_a_plain_recount(local_tables, decisi
     started = time.perf_counter()
     outcome = invoke(
         "merchant_reports",
-        sqs_batch(json.dumps({"kind": "policy_trial", "merchant_id": MERCHANT, "trial_id": trial.trial_id})),
+        sqs_batch(TrialRun(merchant_id=MERCHANT, trial_id=trial.trial_id).model_dump_json()),
     )
     seconds = time.perf_counter() - started
 

@@ -2,12 +2,12 @@
 requests by first match; the deciding rule shown to the merchant and ops (views, workbench filter, dry run's
 explanation) and never to the buyer; and a candidate policy tried on the merchant's history, in the background."""
 
-import json
 from http import HTTPStatus
 
 import pytest
 
 from fastrefund.domain.clock import china_day, utc_now
+from fastrefund.logic.policy_trials import TrialRun
 from tests.support import (
     api_event,
     ask_refund,
@@ -215,7 +215,7 @@ def test_a_trial_run_delivered_twice_finishes_once(stack):
     decided_history()
     today = china_day(utc_now()).isoformat()
     trial = response_json(start_trial({"policy": POLICY, "from": today, "to": today}))
-    run = json.dumps({"kind": "policy_trial", "merchant_id": "m-1", "trial_id": trial["trial_id"]})
+    run = TrialRun(merchant_id="m-1", trial_id=trial["trial_id"]).model_dump_json()
 
     assert invoke("merchant_reports", sqs_batch(run)) == {"finished": 1}
     first = response_json(trial_result(trial["trial_id"]))

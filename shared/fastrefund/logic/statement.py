@@ -102,26 +102,30 @@ class StatementFigures(Frozen):
             for name in ("count", "amount_fen", "INTERCEPTED", "RETURNED", "LOST", "open", "lost_amount_fen")
         }
         return cls(
-            auto_refunded=AutoRefunded(platform=amount("auto_refunded.platform"), merchant_policy=amount(
-                "auto_refunded.merchant_policy")),
+            auto_refunded=AutoRefunded(
+                platform=amount("auto_refunded.platform"), merchant_policy=amount("auto_refunded.merchant_policy")
+            ),
             to_review=ToReview(
-                count=figures["to_review.count"], amount_fen=figures["to_review.amount_fen"],
+                count=figures["to_review.count"],
+                amount_fen=figures["to_review.amount_fen"],
                 by_reason=named("to_review.by_reason."),
             ),
             review_outcomes=ReviewOutcomes(
                 approved=Approvals(**named("review_outcomes.approved.")),
-                rejected=figures["review_outcomes.rejected"], cancelled=figures["review_outcomes.cancelled"],
+                rejected=figures["review_outcomes.rejected"],
+                cancelled=figures["review_outcomes.cancelled"],
                 approved_amount_fen=figures["review_outcomes.approved_amount_fen"],
             ),
             by_policy_rule={rule: amount(f"by_policy_rule.{rule}") for rule in sorted(rules)},
             daily_limit=DailyLimit(
-                limit_fen=limit_fen, used_fen=figures["auto_refunded.merchant_policy.amount_fen"],
+                limit_fen=limit_fen,
+                used_fen=figures["auto_refunded.merchant_policy.amount_fen"],
                 reached_at=to_api(reached_at) if reached_at else None,
             ),
             shipments_stopped=figures["shipments_stopped"],
             parcels_after_refund=Parcels(**parcel),
             payouts=Payouts(succeeded=amount("payouts.succeeded"), failed=amount("payouts.failed")),
-        )  # fmt: skip
+        )
 
 
 class DayHeader(Frozen):
@@ -165,9 +169,11 @@ def get_statement(merchant_id: str, query: ChinaPeriod, caller: Caller, store: S
         if shard.final:
             final.add(shard.day)
         by_day.setdefault(shard.day, Counter()).update(shard.figures)
-        if shard.limit[0] and shard.limit > limits.get(shard.day, ("", None)):
+        # each shard keeps the limit of the latest policy version it saw, and the earliest moment the limit held
+        # a request back: the day's are the latest and the earliest of its shards' (instants sort as text)
+        if shard.limit[0] > limits.get(shard.day, ("", None))[0]:
             limits[shard.day] = shard.limit
-        if shard.reached_at and shard.reached_at < reached.get(shard.day, "~"):
+        if shard.reached_at and (shard.day not in reached or shard.reached_at < reached[shard.day]):
             reached[shard.day] = shard.reached_at
         if shard.applied_at:
             applied.append(shard.applied_at)
