@@ -186,7 +186,14 @@ class _Decision:
             requested_at=self.now,
             decided_at=self.now,
             inputs=DecisionInputs.of(
-                self.order, version, self.buyer.flag, policy, policy_version, rule_id, usage, usage_counter
+                self.order,
+                version,
+                self.buyer.flag,
+                policy=policy,
+                policy_version=policy_version,
+                policy_rule_id=rule_id,
+                usage_before=usage,
+                usage_counter=usage_counter,
             ),
         )
 

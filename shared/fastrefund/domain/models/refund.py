@@ -107,6 +107,7 @@ class DecisionInputs(Frozen):
         order: Order,
         rule_version: str,
         buyer_flag: BuyerFlag | None,
+        *,
         policy: AutoRefundPolicy | None = None,
         policy_version: str | None = None,
         policy_rule_id: str | None = None,
