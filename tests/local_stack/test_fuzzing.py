@@ -87,8 +87,10 @@ def seed(stack: RunningStack) -> None:
 # Written in the background, whatever the API answers: the publishers drop a request's owed marks once its
 # notice or payout is out.
 PUBLISHING_BOOKKEEPING = {f"{outbox.name}_owed{suffix}" for outbox in OUTBOXES for suffix in ("", "_since")}
-# and a policy trial's run finishes its record (a refused request starts no trial: the record itself is compared)
-TRIAL_RUN_WRITES = {"status", "result", "finished_at"}
+# and a report's run (a policy trial, a statement export) finishes its record (a refused request starts no report:
+# the record itself is compared)
+REPORT_RUN_WRITES = {"status", "result", "finished_at", "object_key", "rows"}
+REPORT_RECORDS = ("TRIAL#", "EXPORT#")
 # A refusal that records what it refused: a shipment refused because the order was refunded first is kept on the
 # refund, as a shipment stopped (the merchant's statement counts it)
 REFUSAL_RECORDS = {"stopped_shipments"}
@@ -98,8 +100,8 @@ BACKGROUND_TABLES = {"StatementTableName"}
 
 def _foreground(item: dict) -> dict:
     """An item without what the background writes of it, whatever the API answered meanwhile."""
-    trial = item.get("record", {}).get("S", "").startswith("TRIAL#")
-    background = PUBLISHING_BOOKKEEPING | REFUSAL_RECORDS | (TRIAL_RUN_WRITES if trial else set())
+    report = item.get("record", {}).get("S", "").startswith(REPORT_RECORDS)
+    background = PUBLISHING_BOOKKEEPING | REFUSAL_RECORDS | (REPORT_RUN_WRITES if report else set())
     return {attribute: value for attribute, value in item.items() if attribute not in background}
 
 
