@@ -5,19 +5,14 @@ the clients send 8 at a time. Environments are started (cold) before the clock s
 Run by `make bench`, or alone: .venv/bin/python -m bench.local_api_throughput
 """
 
-import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
-
-from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
+from devtools.emulator.api_client import call, enrolled_with_paid_orders
 from devtools.emulator.local_identity import sign
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
-from devtools.invoking.sample_events import paid_order_message
 
 REFUNDS = 200
 CLIENTS = 8
@@ -27,21 +22,8 @@ def refunds_per_second(concurrency: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         stack = wait_until_answering(start_stack(Path(folder), "--concurrency", str(concurrency)), Path(folder))
         try:
-            api, merchant = stack.api, sign({"sub": "u-1", "role": "merchant", "merchant_id": "m-1"})
-            call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})
-            sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
-            paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-            orders = [f"o-{n}" for n in range(REFUNDS)]
-            for first in range(0, REFUNDS, 10):
-                entries = [
-                    {"Id": o, "MessageBody": json.dumps(paid_order_message(order_id=o, buyer_id=o, paid_at=paid_at))}
-                    for o in orders[first : first + 10]
-                ]
-                sqs.send_message_batch(QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries)
-            for order_id in orders:
-                assert eventually(
-                    lambda o=order_id: call(api, "GET", f"/orders/{o}/fast-refund-eligibility", merchant)[0] == 200
-                )
+            api = stack.api
+            merchant, orders = enrolled_with_paid_orders(stack, REFUNDS)
 
             def refund(order_id: str) -> int:
                 return call(

@@ -6,20 +6,16 @@ window of 1 s, then the payout publisher, which keeps the statement).
 Run by `make bench`, or alone: .venv/bin/python -m bench.statement_lag
 """
 
-import json
 import statistics
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
-import boto3
-
-from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
+from devtools.emulator.api_client import call, enrolled_with_paid_orders
 from devtools.emulator.local_identity import sign
 from devtools.emulator.local_stack_process import start_stack, wait_until_answering
-from devtools.invoking.sample_events import paid_order_message
 from fastrefund.domain.clock import china_day
 
 REFUNDS = 500
@@ -30,20 +26,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         stack = wait_until_answering(start_stack(Path(folder)), Path(folder))
         try:
-            api, merchant = stack.api, sign({"sub": "u-1", "role": "merchant", "merchant_id": "m-1"})
-            call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})
-            sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
-            paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
-            orders = [f"o-{n}" for n in range(REFUNDS)]
-            for first in range(0, REFUNDS, 10):
-                entries = [
-                    {"Id": o, "MessageBody": json.dumps(paid_order_message(order_id=o, buyer_id=o, paid_at=paid_at))}
-                    for o in orders[first : first + 10]
-                ]
-                sqs.send_message_batch(QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries)
-            assert eventually(
-                lambda: call(api, "GET", f"/orders/{orders[-1]}/fast-refund-eligibility", merchant)[0] == 200
-            )
+            api = stack.api
+            merchant, orders = enrolled_with_paid_orders(stack, REFUNDS)
             today = china_day(datetime.now(UTC)).isoformat()
             path = f"/merchants/m-1/fast-refund-statement?from={today}&to={today}"
             committed: list[float] = []

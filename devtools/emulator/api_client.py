@@ -5,7 +5,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import boto3
+
+from devtools.emulator.local_identity import sign
+from devtools.invoking.sample_events import paid_order_message
 
 LOCAL_CREDENTIALS = {"region_name": "us-east-1", "aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -41,3 +47,24 @@ def eventually(check: Callable[[], Any], timeout: float = 15) -> Any:
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.2)
+
+
+def enrolled_with_paid_orders(stack: Any, count: int) -> tuple[str, list[str]]:
+    """Merchant m-1 enrolled, and `count` badged orders o-0, o-1, ... paid through the order events queue (each by a
+    buyer of its own id), all readable through the API: the merchant's token, and the order ids."""
+    api, merchant = stack.api, sign({"sub": "u-1", "role": "merchant", "merchant_id": "m-1"})
+    call(api, "PUT", "/merchants/m-1/fast-refund-service", merchant, {"enabled": True})
+    sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
+    paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()  # after the enrolment: the badge holds
+    orders = [f"o-{n}" for n in range(count)]
+    for first in range(0, count, 10):
+        entries = [
+            {"Id": o, "MessageBody": json.dumps(paid_order_message(order_id=o, buyer_id=o, paid_at=paid_at))}
+            for o in orders[first : first + 10]
+        ]
+        sqs.send_message_batch(QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries)
+    for order_id in orders:
+        assert eventually(
+            lambda o=order_id: call(api, "GET", f"/orders/{o}/fast-refund-eligibility", merchant)[0] == 200
+        )
+    return merchant, orders
