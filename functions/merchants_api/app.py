@@ -11,13 +11,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from fastrefund.domain.clock import utc_now
 from fastrefund.domain.models.merchant import AutoRefundPolicy
-from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, TrialIdPath, create_app, documented
+from fastrefund.edge.http_api import CurrentCaller, MerchantIdPath, TrialIdPath, accepted, create_app, documented
 from fastrefund.logic import merchant_settings, policy_trials
 from fastrefund.logic.merchant_settings import FastRefundServiceChange, SettingsView
 from fastrefund.logic.policy_trials import TrialRequest, TrialRun, TrialView
 from fastrefund.logic.refund_checks import RefundCheckRequest, RefundChecks, check_refunds
-from fastrefund.messaging.publisher import QueueSender
-from fastrefund.platform.config import MerchantReportsConfig, settings
+from fastrefund.messaging.publisher import send_report_run
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.store import get_store
 
@@ -91,16 +90,9 @@ def post_policy_trial(merchant_id: MerchantIdPath, request: TrialRequest, caller
     logger.append_keys(merchant_id=merchant_id)
     now = utc_now()
     trial = policy_trials.start_trial(merchant_id, request, caller, get_store(), now)
-    run = TrialRun(merchant_id=merchant_id, trial_id=trial.trial_id)
-    QueueSender(settings(MerchantReportsConfig).merchant_reports_queue_url).send([run.model_dump_json()])
+    send_report_run(TrialRun(merchant_id=merchant_id, trial_id=trial.trial_id))
     metrics.add_metric(name="PolicyTrialsStarted", unit=MetricUnit.Count, value=1)
-    location = f"/merchants/{merchant_id}/auto-refund-policy/trials/{trial.trial_id}"
-    return Response(
-        status_code=HTTPStatus.ACCEPTED,
-        content_type="application/json",
-        body=TrialView.of(trial, now),
-        headers={"Location": location},
-    )
+    return accepted(TrialView.of(trial, now), f"/merchants/{merchant_id}/auto-refund-policy/trials/{trial.trial_id}")
 
 
 @app.get(

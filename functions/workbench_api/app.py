@@ -16,16 +16,24 @@ from fastrefund.domain.clock import Instant, utc_now
 from fastrefund.domain.errors import InvalidInput
 from fastrefund.domain.models.common import ChinaPeriod, Identifier, Route
 from fastrefund.domain.models.refund import RefundStatus
-from fastrefund.edge.http_api import BuyerIdPath, CurrentCaller, ExportIdPath, MerchantIdPath, create_app, documented
+from fastrefund.edge.http_api import (
+    BuyerIdPath,
+    CurrentCaller,
+    ExportIdPath,
+    MerchantIdPath,
+    accepted,
+    create_app,
+    documented,
+)
 from fastrefund.logic import statement, statement_exports
 from fastrefund.logic.buyer_refunds import BuyerRefundsPage, list_buyer_refunds
 from fastrefund.logic.escalated_refunds import EscalatedRefundsPage, list_escalated_refunds
 from fastrefund.logic.statement import Statement
 from fastrefund.logic.statement_exports import ExportRun, ExportView
 from fastrefund.logic.workbench import WorkbenchPage, WorkbenchQuery, list_refunds
-from fastrefund.messaging.publisher import QueueSender
+from fastrefund.messaging.publisher import send_report_run
 from fastrefund.platform import aws_clients
-from fastrefund.platform.config import MerchantReportsConfig, WorkbenchConfig, settings
+from fastrefund.platform.config import WorkbenchConfig, settings
 from fastrefund.platform.observability import logger, metrics, tracer
 from fastrefund.repositories.rules_source import load_rulebook
 from fastrefund.repositories.store import get_store
@@ -110,11 +118,9 @@ def post_export(merchant_id: MerchantIdPath, period: ChinaPeriod, caller: Curren
     logger.append_keys(merchant_id=merchant_id)
     now, store = utc_now(), get_store()
     export = statement_exports.start_export(merchant_id, period, caller, store, now)
-    run = ExportRun(merchant_id=merchant_id, export_id=export.export_id)
-    QueueSender(settings(MerchantReportsConfig).merchant_reports_queue_url).send([run.model_dump_json()])
-    view = statement_exports.get_export(merchant_id, export.export_id, caller, store, store.export_files, now)
+    send_report_run(ExportRun(merchant_id=merchant_id, export_id=export.export_id))
     location = f"/merchants/{merchant_id}/fast-refund-statement/exports/{export.export_id}"
-    return Response(HTTPStatus.ACCEPTED, content_type="application/json", body=view, headers={"Location": location})
+    return accepted(ExportView.of(export, store.export_files, now), location)
 
 
 @app.get(

@@ -28,6 +28,11 @@ def start_of_china_day(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ)
 
 
+def china_days_span(first: date, last: date) -> tuple[datetime, datetime]:
+    """The first and the last instant of the China days `first` to `last`, both included."""
+    return start_of_china_day(first), start_of_china_day(last + timedelta(days=1)) - timedelta(microseconds=1)
+
+
 def to_storage(instant: datetime) -> str:
     """Fixed-width UTC text (2026-11-27T03:18:15.766000Z), so that stored instants compare and sort correctly
     as strings."""

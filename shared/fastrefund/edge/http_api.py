@@ -104,6 +104,13 @@ def error_response(
     return Response(status_code=status, content_type="application/json", body=body, headers=headers)
 
 
+def accepted(body: BaseModel, location: str) -> Response[Any]:
+    """202: the work goes on in the background; GET `location` for its result."""
+    return Response(
+        status_code=HTTPStatus.ACCEPTED, content_type="application/json", body=body, headers={"Location": location}
+    )
+
+
 def create_app() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=parse_json_body)
     # Powertools builds each route's middleware stack from this attribute: ours reads bodies as JSON only.

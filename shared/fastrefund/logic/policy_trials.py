@@ -7,18 +7,17 @@ table and writes only its own record.
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund.domain.clock import start_of_china_day, to_api
+from fastrefund.domain.clock import china_days_span, to_api
 from fastrefund.domain.errors import TrialNotFound
 from fastrefund.domain.identity import MERCHANT_ONLY, Caller
 from fastrefund.domain.models.common import ChinaPeriod, Frozen
 from fastrefund.domain.models.merchant import AutoRefundPolicy
 from fastrefund.domain.models.reports import (
-    GIVEN_UP_AFTER,
     Amount,
     Changes,
     PolicyTrial,
@@ -55,10 +54,9 @@ class TrialView(Frozen):
 
     @classmethod
     def of(cls, trial_: PolicyTrial, now: datetime) -> "TrialView":
-        given_up = trial_.status is ReportStatus.RUNNING and now - trial_.requested_at > GIVEN_UP_AFTER
         return cls(
             **trial_.model_dump(include={"trial_id", "merchant_id", "first_day", "last_day", "policy", "result"}),
-            status=ReportStatus.FAILED if given_up else trial_.status,
+            status=trial_.status_at(now),
             requested_at=to_api(trial_.requested_at),
             finished_at=to_api(trial_.finished_at) if trial_.finished_at else None,
         )
@@ -96,9 +94,7 @@ def run_trial(run: TrialRun, store: Store, now: datetime) -> PolicyTrial | None:
     running = store.reports.get(PolicyTrial, merchant_id, run.trial_id)
     if running is None or running.status is not ReportStatus.RUNNING:
         return None
-    first = start_of_china_day(running.first_day)
-    last = start_of_china_day(running.last_day) + timedelta(days=1) - timedelta(microseconds=1)
-    history = store.refund_lists.decided_between(merchant_id, first, last)
+    history = store.refund_lists.decided_between(merchant_id, *china_days_span(running.first_day, running.last_day))
     result = result_of(trial(history, CandidatePolicy(running.policy)), running.policy)
     finished = running.model_copy(update={"status": ReportStatus.READY, "result": result, "finished_at": now})
     return finished if store.reports.finish(finished) else None

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import AwareDatetime, Field
 
@@ -86,8 +86,10 @@ class StatementFigures(Frozen):
 
     @classmethod
     def of(
-        cls, figures: Figures, limit_fen: int | None = None, reached_at: datetime | None = None
-    ) -> "StatementFigures":
+        cls, figures: Figures, limit_fen: int | None = None, reached_at: datetime | None = None, **header: Any
+    ) -> Self:
+        """The figures in the statement's shape (`header`: a day's own fields, for a StatementDay)."""
+
         def amount(prefix: str) -> Amount:
             return Amount(count=figures[f"{prefix}.count"], amount_fen=figures[f"{prefix}.amount_fen"])
 
@@ -125,6 +127,7 @@ class StatementFigures(Frozen):
             shipments_stopped=figures["shipments_stopped"],
             parcels_after_refund=Parcels(**parcel),
             payouts=Payouts(succeeded=amount("payouts.succeeded"), failed=amount("payouts.failed")),
+            **header,
         )
 
 
@@ -178,15 +181,15 @@ def get_statement(merchant_id: str, query: ChinaPeriod, caller: Caller, store: S
         if shard.applied_at:
             applied.append(shard.applied_at)
     days = [
-        StatementDay(
-            date=day, final=day in final,
-            **StatementFigures.of(
-                by_day.get(day, Counter()), limits.get(day, ("", None))[1],
-                datetime.fromisoformat(reached[day]) if day in reached else None,
-            ).model_dump(),
+        StatementDay.of(
+            by_day.get(day, Counter()),
+            limits.get(day, ("", None))[1],
+            datetime.fromisoformat(reached[day]) if day in reached else None,
+            date=day,
+            final=day in final,
         )
         for day in _days(query.first_day, query.last_day)
-    ]  # fmt: skip
+    ]
     summed: Figures = Counter()
     for figures in by_day.values():
         summed.update(figures)

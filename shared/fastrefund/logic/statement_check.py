@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from fastrefund.domain.clock import start_of_china_day
+from fastrefund.domain.clock import china_days_span
 from fastrefund.domain.statement_figures import Figures, contribution
 from fastrefund.logic.ports import Store
 from fastrefund.platform.observability import logger
@@ -47,10 +47,9 @@ def check_day(day: date, store: Store, now: datetime) -> DayChecked:
 
 def _correction(merchant_id: str, day: date, store: Store) -> Figures:
     """What the merchant's kept figures of `day` lack (positive) or hold too much of (negative)."""
-    first = start_of_china_day(day - timedelta(days=RECOUNT_LOOKBACK_DAYS))
-    last = start_of_china_day(day + timedelta(days=1)) - timedelta(microseconds=1)
+    decided = china_days_span(day - timedelta(days=RECOUNT_LOOKBACK_DAYS), day)
     recount: Figures = Counter()
-    for refund in store.refund_lists.decided_between(merchant_id, first, last):
+    for refund in store.refund_lists.decided_between(merchant_id, *decided):
         recount.update(contribution(refund).get(day, Counter()))
     kept: Figures = Counter()
     for shard in store.statement.day_shards(merchant_id, day, day):

@@ -11,12 +11,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
-from fastrefund.domain.clock import china_day, start_of_china_day, to_api
+from fastrefund.domain.clock import china_day, china_days_span, to_api
 from fastrefund.domain.errors import ExportNotFound
 from fastrefund.domain.identity import Caller
 from fastrefund.domain.models.common import ChinaPeriod, Frozen
 from fastrefund.domain.models.refund import Refund
-from fastrefund.domain.models.reports import EXPORT_URL_SECONDS, GIVEN_UP_AFTER, ReportStatus, StatementExport
+from fastrefund.domain.models.reports import EXPORT_URL_SECONDS, ReportStatus, StatementExport
 from fastrefund.logic.ports import ExportFiles, Store
 from fastrefund.logic.statement import require_statement_reader
 
@@ -46,6 +46,24 @@ class ExportView(Frozen):
     url: str | None = Field(description="once READY: fetches the CSV file (UTF-8, a header row) until expires_at")
     expires_at: AwareDatetime | None
 
+    @classmethod
+    def of(cls, export: StatementExport, files: ExportFiles, now: datetime) -> "ExportView":
+        """The export as its caller reads it at `now`: once READY, with a URL of its file handed out now."""
+        key = export.object_key if export.status is ReportStatus.READY else None
+        filename = f"fast-refunds-{export.merchant_id}-{export.first_day}-{export.last_day}.csv"
+        return cls(
+            export_id=export.export_id,
+            merchant_id=export.merchant_id,
+            status=export.status_at(now),
+            first_day=export.first_day,
+            last_day=export.last_day,
+            requested_at=to_api(export.requested_at),
+            finished_at=to_api(export.finished_at) if export.finished_at else None,
+            rows=export.rows,
+            url=files.url(key, filename) if key else None,
+            expires_at=to_api(now + timedelta(seconds=EXPORT_URL_SECONDS)) if key else None,
+        )
+
 
 def start_export(merchant_id: str, period: ChinaPeriod, caller: Caller, store: Store, now: datetime) -> StatementExport:
     require_statement_reader(merchant_id, caller, store)
@@ -68,10 +86,8 @@ def run_export(run: ExportRun, store: Store, files: ExportFiles, now: datetime) 
     running = store.reports.get(StatementExport, run.merchant_id, run.export_id)
     if running is None or running.status is not ReportStatus.RUNNING:
         return None
-    first = start_of_china_day(running.first_day)
-    last = start_of_china_day(running.last_day) + timedelta(days=1) - timedelta(microseconds=1)
     refunds = sorted(
-        store.refund_lists.decided_between(run.merchant_id, first, last),
+        store.refund_lists.decided_between(run.merchant_id, *china_days_span(running.first_day, running.last_day)),
         key=lambda refund: (refund.decided_at, refund.refund_id),
     )
     key = f"exports/{run.merchant_id}/{run.export_id}.csv"
@@ -108,18 +124,4 @@ def get_export(
     export = store.reports.get(StatementExport, merchant_id, export_id)
     if export is None:
         raise ExportNotFound(export_id)
-    given_up = export.status is ReportStatus.RUNNING and now - export.requested_at > GIVEN_UP_AFTER
-    ready = export.status is ReportStatus.READY and export.object_key is not None
-    filename = f"fast-refunds-{merchant_id}-{export.first_day}-{export.last_day}.csv"
-    return ExportView(
-        export_id=export.export_id,
-        merchant_id=merchant_id,
-        status=ReportStatus.FAILED if given_up else export.status,
-        first_day=export.first_day,
-        last_day=export.last_day,
-        requested_at=to_api(export.requested_at),
-        finished_at=to_api(export.finished_at) if export.finished_at else None,
-        rows=export.rows,
-        url=files.url(export.object_key, filename) if ready and export.object_key else None,
-        expires_at=to_api(now + timedelta(seconds=EXPORT_URL_SECONDS)) if ready else None,
-    )
+    return ExportView.of(export, files, now)

@@ -4,9 +4,11 @@ an SQS queue."""
 from collections.abc import Sequence
 
 from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
 
 from fastrefund.domain.notices import Outbound
 from fastrefund.platform import aws_clients
+from fastrefund.platform.config import MerchantReportsConfig, settings
 from fastrefund.platform.observability import logger
 
 PUBLISH_BATCH_SIZE = 10  # the most SNS PublishBatch (and SQS SendMessageBatch) takes
@@ -75,3 +77,8 @@ class QueueSender:
             response = aws_clients.client("sqs").send_message_batch(QueueUrl=self.queue_url, Entries=entries)
             if response.get("Failed"):
                 raise RuntimeError(f"messages not sent to the queue: {response['Failed']}")
+
+
+def send_report_run(run: BaseModel) -> None:
+    """Hand a merchant's report (a policy trial, a statement export) to its background run, on the reports queue."""
+    QueueSender(settings(MerchantReportsConfig).merchant_reports_queue_url).send([run.model_dump_json()])

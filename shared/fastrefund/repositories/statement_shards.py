@@ -51,7 +51,6 @@ class StatementRepository:
         """Count the change that left `refund` as it is (its stream sequence number `sequence`, applied at `at`):
         False when that change, or a later one, was counted already."""
         sequence = sequence.zfill(40)  # stream sequence numbers are decimal strings: padded, they sort as text
-        self._keep_registers(refund, at)
         key = dynamo.encode({"pk": f"REFUND#{refund.refund_id}", "sk": COUNTED})
         for _ in range(ATTEMPTS):
             with dynamo.translate_transient_errors():
@@ -59,6 +58,8 @@ class StatementRepository:
             counted = dynamo.decode(found) if found else None
             if counted is not None and counted["sequence"] >= sequence:
                 return False
+            if counted is None:  # a refund's registers come from its decision, which no later change alters
+                self._keep_registers(refund)
             before = _days(counted["days"]) if counted else {}
             after = contribution(refund)
             counted_now = self._replace_counted(key, counted, after, sequence)
@@ -112,7 +113,7 @@ class StatementRepository:
             }
         }
 
-    def _keep_registers(self, refund: Refund, at: datetime) -> None:
+    def _keep_registers(self, refund: Refund) -> None:
         """The day's limit in force (a later policy version replaces it) and the earliest moment it held a request
         back (an earlier one replaces it): writes whose condition makes any order and any repetition alike."""
         policy, version = refund.inputs.policy, refund.inputs.policy_version

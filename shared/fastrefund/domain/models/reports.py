@@ -2,7 +2,7 @@
 shows it once READY): a policy trial (a candidate policy replayed on the merchant's stored decisions of a period)
 and a statement export (the period's refunds as a CSV file)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, ClassVar
 
@@ -74,6 +74,12 @@ class Report(Frozen):
     @property
     def report_id(self) -> str:
         raise NotImplementedError
+
+    def status_at(self, now: datetime) -> ReportStatus:
+        """Its status as a caller reads it at `now`: one still running past GIVEN_UP_AFTER never will finish."""
+        if self.status is ReportStatus.RUNNING and now - self.requested_at > GIVEN_UP_AFTER:
+            return ReportStatus.FAILED
+        return self.status
 
 
 class PolicyTrial(Report):
