@@ -29,18 +29,15 @@ class Eligibility(Frozen):
     def as_seen_by(self, caller: Caller) -> "Eligibility":
         """The answer as `caller` may read it (see reasons_seen_by); the merchant's rules are the merchant's and
         ops' to read, never the buyer's."""
-        hidden: dict[str, None] = {"policy_rule_id": None} if caller.role is Role.BUYER else {}
+        buyer = caller.role is Role.BUYER
         checks = [
             check.model_copy(
-                update={
-                    "reasons": reasons_seen_by(caller, check.reasons),
-                    **hidden,
-                    **({"rules": None} if hidden else {}),
-                }
+                update={"reasons": reasons_seen_by(caller, check.reasons)}
+                | ({"policy_rule_id": None, "rules": None} if buyer else {})
             )
             for check in self.checks
         ]
-        return self.model_copy(update={"checks": checks, **hidden})
+        return self.model_copy(update={"checks": checks} | ({"policy_rule_id": None} if buyer else {}))
 
     @classmethod
     def of(cls, decision: Decision, existing_refund_id: str | None, reason_code: RefundReasonCode) -> "Eligibility":
