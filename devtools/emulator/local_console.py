@@ -14,10 +14,11 @@ PREFIX = "/console"
 BUILT = ROOT / "console" / "dist"
 SESSION_SECONDS = 8 * 3600  # a working day
 CONSOLE_ROLES = ("merchant", "erp", "ops")
-# What the template's response headers policy sends deployed, so that the browser tier meets the same rules
+# What the template's response headers policy sends deployed, so that the browser tier meets the same rules (the
+# identity provider's endpoints are the only other origin the console calls: connect-src https:)
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https:; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

@@ -3,6 +3,7 @@ through the API and the order events queue as the platform would fill it; axe-co
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,59 +30,64 @@ AUTO_REFUNDED_FEN = [5_000 + 1_000 * n for n in range(24)]  # all under the plat
 
 @dataclass
 class Shop:
-    """The seeded stack: merchant m-1 with refunds of every kind, and merchant m-2 with its own."""
+    """The seeded stack. Merchant m-1 is the walk's: 24 orders refunded at once (the platform's route) and 3 of
+    350 yuan in review. Merchant m-2 has its own, for the pages that must not show them. Merchant m-3 is the
+    other tests' (4 refunded at once, 4 in review), so that no test changes what another reads."""
 
     stack: RunningStack
-    in_review: list[str]  # orders of m-1 whose refund waits for the merchant
-    auto_refunded: list[str]  # orders of m-1 refunded at once (the platform's route)
-    other_merchants: list[str]  # orders of m-2
+    orders: dict[str, list[str]]
 
     @property
     def console(self) -> str:
         return f"{self.stack.api}/console/"
 
+    def refund(self, order_id: str) -> dict[str, Any]:
+        """The order's latest refund, as the API shows it to ops."""
+        status, body = call(self.stack.api, "GET", f"/orders/{order_id}/refund-requests", OPS)
+        assert status == 200, body
+        return body["refund_requests"][0]
+
+
+OPS = token(sub="ops-1", role="ops", expires_in=3600)
+SEEDED = {  # (merchant, first order number, how many, paid fen of order n)
+    "m-1 refunded at once": ("m-1", "o", range(24), lambda n: AUTO_REFUNDED_FEN[n]),
+    "m-1 in review": ("m-1", "o", range(24, 27), lambda n: 35_000),
+    "m-2": ("m-2", "x", range(2), lambda n: 8_800),
+    "m-3 refunded at once": ("m-3", "p", range(4), lambda n: 9_900),
+    "m-3 in review": ("m-3", "q", range(4), lambda n: 35_000),
+}
+
 
 def _seed(stack: RunningStack) -> Shop:
     api = stack.api
     sqs = boto3.client("sqs", endpoint_url=stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
-    for merchant_id in ("m-1", "m-2"):
+    for merchant_id in ("m-1", "m-2", "m-3"):
         owner = token(sub="u-1", role="merchant", merchant_id=merchant_id)
         assert call(api, "PUT", f"/merchants/{merchant_id}/fast-refund-service", owner, {"enabled": True})[0] == 200
     paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()  # after the enrolment: badged
-    orders: dict[str, dict[str, Any]] = {}
-    for n in range(24):  # more than a workbench page of 20
-        orders[f"o-{n}"] = {"paid_amount_fen": AUTO_REFUNDED_FEN[n], "category_path": "apparel/women/dresses"}
-    for n in range(24, 27):  # 350 yuan: over the platform's 300, and m-1 has no policy yet: to review
-        orders[f"o-{n}"] = {"paid_amount_fen": 35_000}
-    for n in range(2):
-        orders[f"x-{n}"] = {"merchant_id": "m-2", "paid_amount_fen": 8_800}
-    entries = [
-        {
-            "Id": order_id,
-            "MessageBody": json.dumps(
-                paid_order_message(order_id=order_id, buyer_id=f"b-{order_id}", paid_at=paid_at, **fields)
-            ),
-        }
-        for order_id, fields in orders.items()
+    orders = {kind: [f"{prefix}-{n}" for n in numbers] for kind, (_, prefix, numbers, _) in SEEDED.items()}
+    messages = [
+        paid_order_message(
+            order_id=f"{prefix}-{n}",
+            merchant_id=merchant_id,
+            buyer_id=f"b-{prefix}-{n}",
+            paid_at=paid_at,
+            paid_amount_fen=paid(n),
+            category_path="apparel/women/dresses",
+        )
+        for merchant_id, prefix, numbers, paid in SEEDED.values()
+        for n in numbers
     ]
-    for first in range(0, len(entries), 10):
-        sqs.send_message_batch(
-            QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries[first : first + 10]
-        )
-    ops = token(sub="ops-1", role="ops")
-    for order_id in orders:
-        assert eventually(lambda o=order_id: call(api, "GET", f"/orders/{o}/fast-refund-eligibility", ops)[0] == 200)
-        buyer = token(sub=f"b-{order_id}", role="buyer")
-        status, _ = call(
-            api, "POST", f"/orders/{order_id}/refund-requests", buyer, {"reason_code": "ORDERED_BY_MISTAKE"}
-        )
-        assert status == 201, order_id
-    return Shop(
-        stack,
-        in_review=[f"o-{n}" for n in range(24, 27)],
-        auto_refunded=[f"o-{n}" for n in range(24)],
-        other_merchants=[f"x-{n}" for n in range(2)],
-    )
+    for first in range(0, len(messages), 10):
+        entries = [{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(messages[first : first + 10])]
+        sqs.send_message_batch(QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries)
+    for message in messages:
+        order_id = message["order"]["order_id"]
+        assert eventually(lambda o=order_id: call(api, "GET", f"/orders/{o}/fast-refund-eligibility", OPS)[0] == 200)
+        buyer = token(sub=message["order"]["buyer_id"], role="buyer")
+        asked = {"reason_code": "ORDERED_BY_MISTAKE"}
+        assert call(api, "POST", f"/orders/{order_id}/refund-requests", buyer, asked)[0] == 201, order_id
+    return Shop(stack, orders)
 
 
 @pytest.fixture(scope="session")
@@ -139,6 +145,9 @@ def sign_in(page: Page, shop: Shop, role: str, user: str, merchant: str | None =
     if merchant:
         page.get_by_label("Merchant id").fill(merchant)
     page.get_by_role("button", name="Sign in").click()
+    if role != "Buyer":  # at the role's first page
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        expect(page).to_have_url(re.compile("#/."))
 
 
 def accessible(page: Page, name: str) -> None:

@@ -1,0 +1,242 @@
+"""Each page as the people who use it: what each role reaches and is refused, the forms' errors at their
+fields, the parcel after a refund, ops' arbitration and payout retry, Chinese, a phone's width, China time, and
+the identity provider's sign-in (authorization code with PKCE)."""
+
+import base64
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import boto3
+from playwright.sync_api import Page, Route, expect
+
+from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
+from tests.browser.conftest import OPS, Shop, accessible, sign_in
+from tests.support import token
+
+
+def test_another_merchants_pages_read_not_found_and_show_none_of_its_ids(page: Page, shop: Shop):
+    sign_in(page, shop, "Merchant staff", "u-1", "m-1")
+    expect(page.get_by_role("heading", name="Workbench · m-1")).to_be_visible()
+    theirs = shop.refund(shop.orders["m-2"][0])
+    for fragment in (
+        "#/merchants/m-2/refunds",
+        "#/merchants/m-2/settings",
+        "#/merchants/m-2/statement",
+        f"#/orders/{theirs['order_id']}/refunds/{theirs['refund_id']}",
+    ):
+        page.goto(f"{shop.console}{fragment}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not found")
+        accessible(page, "not found")
+        content = page.content()
+        assert not {*shop.orders["m-2"], theirs["refund_id"], theirs["buyer_id"]} & set(re.findall(r"[\w-]+", content))
+
+
+def test_a_buyer_is_refused_a_console(page: Page, shop: Shop):
+    sign_in(page, shop, "Buyer", "b-o-0")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Buyers have no console: a buyer's refunds are in the platform's app."
+    )
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main")).to_have_count(0)
+    accessible(page, "sign-in")
+
+
+def test_erp_reaches_the_statement_and_the_dry_run_and_no_more(page: Page, shop: Shop):
+    sign_in(page, shop, "Merchant ERP", "erp-1", "m-3")
+    expect(page.get_by_role("heading", name="Statement · m-3")).to_be_visible()
+    menu = page.get_by_role("navigation", name="Main").get_by_role("link")
+    expect(menu).to_have_text(["Statement", "Dry run"])
+
+    page.get_by_role("link", name="Dry run").click()
+    in_review = shop.orders["m-3 in review"][0]
+    page.get_by_label("Order id").fill(in_review)
+    page.get_by_label("Buyer's reason").select_option(label="Ordered by mistake")
+    page.get_by_role("button", name="Check").click()
+    expect(page.get_by_text("Not refunded at once").first).to_be_visible()
+    platform = page.get_by_role("region", name="Platform fast refund")
+    expect(platform).to_contain_text("Paid over the platform's limit")
+    expect(page.get_by_role("link", name=shop.refund(in_review)["refund_id"])).to_be_visible()
+    accessible(page, "dry run")
+
+
+def test_a_rejection_for_other_needs_a_message_and_the_error_sits_at_it(page: Page, shop: Shop):
+    refund = shop.refund(shop.orders["m-3 in review"][1])
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    page.goto(f"{shop.console}#/orders/{refund['order_id']}/refunds/{refund['refund_id']}")
+    page.get_by_label("Rejection reason").select_option(label="Other")
+    page.get_by_role("button", name="Reject").click()
+    message = page.get_by_label("Message to the buyer")
+    expect(message).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_role("alert")).to_contain_text("VALIDATION_ERROR")
+    message.fill("Made to order: we have started making it.")
+    page.get_by_role("button", name="Reject").click()
+    expect(page.get_by_role("definition").first).to_have_text("Rejected")
+    expect(page.get_by_role("list").filter(has_text="Requested")).to_contain_text("Made to order")
+
+
+def test_a_parcel_that_left_after_a_refund_is_recorded_then_intercepted(page: Page, shop: Shop):
+    refund = shop.refund(shop.orders["m-3 refunded at once"][0])
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    page.goto(f"{shop.console}#/orders/{refund['order_id']}/refunds/{refund['refund_id']}")
+    parcel = page.get_by_role("region", name="Parcel after refund")
+    expect(parcel).to_contain_text("No parcel left after this refund.")
+    accessible(page, "refund refunded at once")
+    parcel.get_by_label("Carrier").fill("SF")
+    parcel.get_by_label("Tracking number").fill("SF1234567")
+    parcel.get_by_label("Shipped at (China time)").fill("2026-12-01T09:30")
+    parcel.get_by_role("button", name="Record a parcel that left").click()
+    expect(parcel).to_contain_text("SF1234567")
+    expect(parcel).to_contain_text("09:30")  # China time, shown as entered, in a browser whose clock is UTC
+    parcel.get_by_label("Outcome").select_option(label="Intercepted")
+    parcel.get_by_role("button", name="Record outcome").click()
+    expect(parcel).to_contain_text("Intercepted ·")
+    status, stored = call(shop.stack.api, "GET", f"/orders/{refund['order_id']}/parcel-after-refund", OPS)
+    shipped = datetime.fromisoformat(stored["shipped_at"])
+    assert (status, stored["outcome"], shipped) == (200, "INTERCEPTED", datetime(2026, 12, 1, 1, 30, tzinfo=UTC))
+
+
+def test_ops_arbitrate_a_rejection_and_retry_a_failed_payout(page: Page, shop: Shop):
+    order = shop.orders["m-3 in review"][2]
+    refund = shop.refund(order)
+    merchant = token(sub="u-3", role="merchant", merchant_id="m-3")
+    path = f"/orders/{order}/refund-requests/{refund['refund_id']}"
+    assert call(shop.stack.api, "POST", f"{path}/reject", merchant, {"reason_code": "BUYER_AGREED_TO_KEEP"})[0] == 200
+
+    sign_in(page, shop, "Platform operations", "ops-1")
+    expect(page.get_by_role("heading", name="Operations")).to_be_visible()
+    accessible(page, "operations")
+    page.get_by_label("Merchant id").fill("m-3")
+    page.get_by_role("button", name="Open a merchant").click()
+    expect(page.get_by_role("heading", name="Workbench · m-3")).to_be_visible()
+    page.get_by_role("link", name=order).click()
+    page.get_by_role("button", name="Approve (arbitration)").click()
+    expect(page.get_by_role("definition").first).to_have_text("Approved")
+    expect(page.get_by_role("list").filter(has_text="Requested")).to_contain_text("Resolved by Operations")
+
+    # The payment system refuses the payout; ops retry it
+    sqs = boto3.client("sqs", endpoint_url=shop.stack.state["endpoints"]["sqs"], **LOCAL_CREDENTIALS)
+    failed = {
+        "type": "REFUND_PAYOUT_FAILED",
+        "refund_id": refund["refund_id"],
+        "payout_id": f"{refund['refund_id']}:1",
+        "failure_code": "ACCOUNT_FROZEN",
+        "failed_at": datetime.now(UTC).isoformat(),
+    }
+    sqs.send_message(QueueUrl=shop.stack.state["outputs"]["PaymentResultsQueueUrl"], MessageBody=json.dumps(failed))
+    assert eventually(lambda: (shop.refund(order)["payout"] or {}).get("status") == "FAILED")
+    page.reload()
+    expect(page.get_by_role("list").filter(has_text="Requested")).to_contain_text("Payout: Failed (ACCOUNT_FROZEN)")
+    accessible(page, "refund with a failed payout")
+    page.get_by_role("button", name="Retry payout").click()
+    expect(page.get_by_role("list").filter(has_text="Requested")).to_contain_text("Payout: Pending · 2 attempts")
+
+
+def test_ops_read_a_buyers_requests_and_the_escalated_list(page: Page, shop: Shop):
+    sign_in(page, shop, "Platform operations", "ops-1")
+    page.get_by_label("Buyer id").fill("b-p-1")
+    page.get_by_role("button", name="Open a buyer's requests").click()
+    expect(page.get_by_role("heading", name="Buyer's requests · b-p-1")).to_be_visible()
+    expect(page.get_by_role("row")).to_have_count(2)
+    expect(page.get_by_role("row").nth(1)).to_contain_text("m-3")
+    expect(page.get_by_text("Not flagged")).to_be_visible()
+    accessible(page, "buyer")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Escalated requests").click()
+    expect(page.get_by_role("heading", name="Escalated requests")).to_be_visible()
+    accessible(page, "escalated")
+
+
+def test_the_workbench_pages_on_and_filters_by_route(page: Page, shop: Shop):
+    sign_in(page, shop, "Merchant staff", "u-1", "m-1")
+    rows = page.get_by_role("row")
+    expect(rows).to_have_count(21)
+    first_page = rows.all_inner_texts()
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_role("link", name="First page")).to_be_visible()
+    expect(rows.first).to_be_visible()
+    second_page = rows.all_inner_texts()[1:]
+    assert second_page and not set(second_page) & set(first_page)
+    page.get_by_role("link", name="First page").click()
+    page.get_by_label("Route").select_option(label="Platform fast refund")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile("route=PLATFORM_FAST_REFUND"))
+    expect(page.get_by_role("cell", name="In review")).to_have_count(0)
+    expect(page.get_by_role("cell", name="Platform fast refund")).to_have_count(20)
+
+
+def test_chinese_text_and_back(page: Page, shop: Shop):
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    page.get_by_role("button", name="中文").click()
+    expect(page.get_by_role("heading", name="售后工作台 · m-3")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("row").nth(1)).to_contain_text("¥")
+    expect(page.get_by_role("row", name=re.compile("待审核")).first).to_be_visible()
+    accessible(page, "workbench in Chinese")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Workbench · m-3")).to_be_visible()
+
+
+def test_times_are_china_time_in_a_browser_on_utc(page: Page, shop: Shop):
+    refund = shop.refund(shop.orders["m-3 refunded at once"][1])
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    page.goto(f"{shop.console}#/orders/{refund['order_id']}/refunds/{refund['refund_id']}")
+    requested = datetime.fromisoformat(refund["requested_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    stamp = page.locator(f"time[datetime='{refund['requested_at']}']").first
+    expect(stamp).to_contain_text(requested.strftime("%H:%M"))
+    assert page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") == "UTC"
+
+
+def test_pages_fit_a_phones_width(page: Page, shop: Shop):
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    for name in ("Workbench", "Settings", "Statement"):
+        page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+        expect(page.get_by_text("Loading…")).to_have_count(0)
+        # The page never scrolls sideways; a wide table scrolls in its own frame
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
+    accessible(page, "statement at a phone's width")
+
+
+def test_sign_in_through_the_identity_provider_with_pkce(page: Page, shop: Shop):
+    """A provider played by the test: discovery, the authorization endpoint (answering with a code), and the
+    token endpoint, which gives the ID token only for the verifier whose S256 hash the console sent first."""
+    issuer = "https://id.example.test"
+    asked: dict[str, str] = {}
+    # Signed with the local secret, so that the local stack's authorizer takes it (deployed, the provider signs it
+    # and the authorizer checks its audience: JwtAudience, the console's client id)
+    id_token = token(sub="u-9", role="merchant", merchant_id="m-3", expires_in=3600)
+
+    def config(route: Route) -> None:
+        body = {"signIn": "oidc", "issuer": issuer, "clientId": "console-client"}
+        route.fulfill(json=body | {"roleClaim": "role", "merchantClaim": "merchant_id"})
+
+    def provider(route: Route) -> None:
+        url = urlsplit(route.request.url)
+        cors = {"Access-Control-Allow-Origin": "*"}
+        if url.path == "/.well-known/openid-configuration":
+            endpoints = {"authorization_endpoint": f"{issuer}/authorize", "token_endpoint": f"{issuer}/token"}
+            route.fulfill(json={"issuer": issuer, **endpoints}, headers=cors)
+        elif url.path == "/authorize":
+            query = {name: values[0] for name, values in parse_qs(url.query).items()}
+            asked.update(query)
+            back = f"{query['redirect_uri']}?code=the-code&state={query['state']}"
+            route.fulfill(status=302, headers={"Location": back})
+        elif url.path == "/token":
+            form = {name: values[0] for name, values in parse_qs(route.request.post_data or "").items()}
+            digest = hashlib.sha256(form["code_verifier"].encode()).digest()
+            challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+            valid = form["code"] == "the-code" and challenge == asked["code_challenge"]
+            route.fulfill(status=200 if valid else 400, json={"id_token": id_token} if valid else {}, headers=cors)
+
+    page.route("**/console/config.json", config)
+    page.route(f"{issuer}/**", provider)
+    page.goto(shop.console)
+    page.get_by_role("button", name="Sign in with your company account").click()
+    expect(page.get_by_role("heading", name="Workbench · m-3")).to_be_visible()
+    assert asked["code_challenge_method"] == "S256" and asked["client_id"] == "console-client"
+    assert asked["redirect_uri"] == shop.console and "code" not in page.url  # the code is not left in the address
+    expect(page.get_by_text("Signed in as u-9")).to_be_visible()
