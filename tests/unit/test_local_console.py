@@ -42,9 +42,6 @@ def test_a_merchants_token_carries_its_merchant():
     asked = {"role": "erp", "sub": "erp-1", "merchant_id": "m-1"}
     status, _, answer = local_console.handle("POST", "/console/local-sign-in", json.dumps(asked).encode())
     assert status == 200
-    import jwt
-
-    from devtools.emulator.local_identity import local_secret
 
     claims = jwt.decode(json.loads(answer)["token"], local_secret(), algorithms=["HS256"])
     assert (claims["role"], claims["sub"], claims["merchant_id"]) == ("erp", "erp-1", "m-1")
