@@ -127,9 +127,10 @@ build: $(SAM)  ## sam build (the layer and every function), with the Python the 
 	PATH="$(dir $(PYTHON)):$$PATH" $(SAM) build
 
 ENV ?= dev
-deploy: build  ## sam deploy to a samconfig.toml environment, no question asked: make deploy ENV=dev (or prod)
+deploy: build $(CONSOLE)  ## sam deploy to a samconfig.toml environment, no question asked, then the console: make deploy ENV=dev (or prod)
 	@grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml || { echo "ENV=$(ENV) is not an environment of samconfig.toml (dev, prod)"; exit 2; }
 	$(SAM) deploy --config-env $(ENV) --no-progressbar
+	$(BIN)/python -m scripts.publish_console --env $(ENV)
 
 check-rules: install  ## validate a rules document before pushing it: make check-rules FILE=rules.json (exit 1 names each fault)
 	@test -n "$(FILE)" || { echo "usage: make check-rules FILE=<a rules document>"; exit 2; }

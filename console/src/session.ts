@@ -10,9 +10,11 @@ export interface Session {
   merchantId: string | null;
 }
 
-/** config.json beside the console: written by the local stack, or by `make deploy` from the stack's outputs. */
+/** config.json beside the console: written by the local stack, or by `make deploy` from the stack's outputs
+ * ("none" while the stack has no identity provider). */
 export type Config =
   | { signIn: "local" }
+  | { signIn: "none" }
   | { signIn: "oidc"; issuer: string; clientId: string; roleClaim: string; merchantClaim: string };
 
 const KEY = "console.session";

@@ -36,6 +36,10 @@ NOT_NEEDED_LOCALLY = {
     "AWS::S3::BucketPolicy",
     "AWS::IAM::Role",
     "AWS::ApiGateway::Account",
+    # the local API serves the console itself, at /console/ (devtools/emulator/local_console.py)
+    "AWS::CloudFront::Distribution",
+    "AWS::CloudFront::OriginAccessControl",
+    "AWS::CloudFront::ResponseHeadersPolicy",
 }
 RUN_LOCALLY_EVENTS = {"Api", "SQS", "DynamoDB", "Schedule"}
 RESOLVED_INTRINSICS = {"Ref", "Fn::GetAtt", "Fn::Sub"}
@@ -66,7 +70,7 @@ def problems(template: Template) -> list[str]:
         if kind not in MADE_LOCALLY | NOT_NEEDED_LOCALLY:
             found.append(f"resource {logical_id}: type {kind!r} cannot be run by the local stack")
             continue
-        for target in sorted(_references(resource) - names):
+        for target in sorted(references(resource) - names):
             found.append(f"resource {logical_id}: refers to {target!r}, which the template does not define")
         if "Condition" in resource:
             try:
@@ -80,7 +84,7 @@ def problems(template: Template) -> list[str]:
     found += [f"Globals: {issue}" for issue in _unresolvable(template.body.get("Globals", {}))]
     for name, output in (template.body.get("Outputs") or {}).items():
         found += [f"output {name}: {issue}" for issue in _unresolvable(output.get("Value"))]
-        for target in sorted(_references(output) - names):
+        for target in sorted(references(output) - names):
             found.append(f"output {name}: refers to {target!r}, which the template does not define")
     for function in template.functions.values():
         found += [f"function {function.logical_id}: {issue}" for issue in _function_problems(function)]
@@ -146,10 +150,10 @@ def _unmatchable(pattern: dict[str, Any], path: str = "") -> list[str]:
     return issues
 
 
-def _references(value: Any) -> set[str]:
+def references(value: Any) -> set[str]:
     """Every logical id or parameter that !Ref, !GetAtt or !Sub names inside `value`."""
     if isinstance(value, list):
-        return set().union(*(_references(inner) for inner in value)) if value else set()
+        return set().union(*(references(inner) for inner in value)) if value else set()
     if not isinstance(value, dict):
         return set()
     if "Ref" in value and isinstance(value["Ref"], str):
@@ -158,4 +162,4 @@ def _references(value: Any) -> set[str]:
         return {value["Fn::GetAtt"][0]}
     if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
         return {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", value["Fn::Sub"])}
-    return set().union(*(_references(inner) for inner in value.values())) if value else set()
+    return set().union(*(references(inner) for inner in value.values())) if value else set()

@@ -52,13 +52,14 @@ class LocalApi:
         validation = authorizer.get("Identity", {}).get("ValidationExpression")
         self.token_shape = re.compile(validation) if validation else None
         self.gateway_responses = api.get("GatewayResponses", {})
+        self.console = local_console.LocalConsole(local_console.security_headers(template))
         self.server: ThreadingHTTPServer | None = None
 
     # ------------------------------------------------------------------ one request
     def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict, bytes]:
         url = urlsplit(raw_path)
         if local_console.serves(url.path):  # deployed, CloudFront serves the console beside the API
-            return local_console.handle(method, url.path, body)
+            return self.console.handle(method, url.path, body)
         if len(body) > MAX_BODY_BYTES:
             return self._gateway_response("REQUEST_TOO_LARGE", HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "Request too large")
         route, params = self._match(method, url.path)

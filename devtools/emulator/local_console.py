@@ -5,26 +5,16 @@ the platform's app."""
 
 import json
 import mimetypes
+from dataclasses import dataclass
 from http import HTTPStatus
 
-from devtools.catalogue.template import ROOT
+from devtools.catalogue.template import ROOT, Template
 from devtools.emulator.local_identity import sign
 
 PREFIX = "/console"
 BUILT = ROOT / "console" / "dist"
 SESSION_SECONDS = 8 * 3600  # a working day
 CONSOLE_ROLES = ("merchant", "erp", "ops")
-# What the template's response headers policy sends deployed, so that the browser tier meets the same rules (the
-# identity provider's endpoints are the only other origin the console calls: connect-src https:)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' https:; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -33,28 +23,44 @@ def serves(path: str) -> bool:
     return path == PREFIX or path.startswith(f"{PREFIX}/")
 
 
-def handle(method: str, path: str, body: bytes) -> Answer:
-    if path == f"{PREFIX}/local-sign-in" and method == "POST":
-        return _sign_in(body)
-    if method not in ("GET", "HEAD"):
-        return _json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": {"code": "METHOD_NOT_ALLOWED", "message": method}})
-    if path == f"{PREFIX}/config.json":
-        return _json(HTTPStatus.OK, {"signIn": "local"})
-    if path == PREFIX:
-        return HTTPStatus.MOVED_PERMANENTLY, {"Location": f"{PREFIX}/"}, b""
-    return _file(path.removeprefix(f"{PREFIX}/") or "index.html")
+def security_headers(template: Template) -> dict[str, str]:
+    """The headers the template's ConsoleSecurityHeaders policy has CloudFront add, so that the browser tier meets
+    the policy the console is deployed under."""
+    config = template.resources["ConsoleSecurityHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    return {
+        "Content-Security-Policy": " ".join(security["ContentSecurityPolicy"]["ContentSecurityPolicy"].split()),
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": security["FrameOptions"]["FrameOption"],
+        "Referrer-Policy": security["ReferrerPolicy"]["ReferrerPolicy"],
+    }
 
 
-def _file(name: str) -> Answer:
-    target = (BUILT / name).resolve()
-    if not target.is_relative_to(BUILT.resolve()) or not target.is_file():
-        if not (BUILT / "index.html").is_file():
-            return _text(HTTPStatus.NOT_FOUND, "The console is not built: make console (make run builds it).")
-        return _text(HTTPStatus.NOT_FOUND, "Not found")
-    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-    # Hashed assets never change; the page that names them is asked for each time
-    cache = "public, max-age=31536000, immutable" if name.startswith("assets/") else "no-cache"
-    return HTTPStatus.OK, {"Content-Type": kind, "Cache-Control": cache, **SECURITY_HEADERS}, target.read_bytes()
+@dataclass(frozen=True)
+class LocalConsole:
+    headers: dict[str, str]
+
+    def handle(self, method: str, path: str, body: bytes) -> Answer:
+        if path == f"{PREFIX}/local-sign-in" and method == "POST":
+            return _sign_in(body)
+        if method not in ("GET", "HEAD"):
+            return _json(HTTPStatus.METHOD_NOT_ALLOWED, {"error": {"code": "METHOD_NOT_ALLOWED", "message": method}})
+        if path == f"{PREFIX}/config.json":
+            return _json(HTTPStatus.OK, {"signIn": "local"})
+        if path == PREFIX:
+            return HTTPStatus.MOVED_PERMANENTLY, {"Location": f"{PREFIX}/"}, b""
+        return self._file(path.removeprefix(f"{PREFIX}/") or "index.html")
+
+    def _file(self, name: str) -> Answer:
+        target = (BUILT / name).resolve()
+        if not target.is_relative_to(BUILT.resolve()) or not target.is_file():
+            if not (BUILT / "index.html").is_file():
+                return _text(HTTPStatus.NOT_FOUND, "The console is not built: make console (make run builds it).")
+            return _text(HTTPStatus.NOT_FOUND, "Not found")
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        # Hashed assets never change; the page that names them is asked for each time
+        cache = "public, max-age=31536000, immutable" if name.startswith("assets/") else "no-cache"
+        return HTTPStatus.OK, {"Content-Type": kind, "Cache-Control": cache, **self.headers}, target.read_bytes()
 
 
 def _sign_in(body: bytes) -> Answer:

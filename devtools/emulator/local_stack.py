@@ -21,7 +21,7 @@ from typing import Any
 import boto3
 
 from devtools.catalogue.template import ROOT, Resolver, Template
-from devtools.catalogue.template_check import problems
+from devtools.catalogue.template_check import NOT_NEEDED_LOCALLY, problems, references
 from devtools.emulator import resources
 from devtools.emulator.dynamodb_local import DynamoDBLocal
 from devtools.emulator.event_sources import rate_seconds
@@ -180,8 +180,14 @@ class LocalStack:
                 poller.start()
 
     def _write_outputs(self, resolve: Resolver) -> dict[str, Any]:
-        outputs = {name: resolve(spec["Value"]) for name, spec in self.template.body.get("Outputs", {}).items()}
-        outputs["ApiUrl"] = f"http://127.0.0.1:{self.args.api_port}"  # no stage prefix locally
+        api = f"http://127.0.0.1:{self.args.api_port}"  # no stage prefix locally
+        served_by_the_local_api = {"ApiUrl": api, "ConsoleUrl": f"{api}/console/"}
+        unmade = {name for name, resource in self.template.resources.items() if resource["Type"] in NOT_NEEDED_LOCALLY}
+        outputs = {
+            name: resolve(spec["Value"])
+            for name, spec in self.template.body.get("Outputs", {}).items()
+            if not references(spec["Value"]) & unmade  # the distribution's outputs have no local counterpart
+        } | served_by_the_local_api
         state = {
             "outputs": outputs,
             "endpoints": {

@@ -14,7 +14,7 @@ export function SignIn({ config, refusal }: { config: Config; refusal: unknown }
     setError(null);
     try {
       if (config.signIn === "local") await signInLocally(role, sub, merchantId);
-      else await signInWithProvider(config);
+      else if (config.signIn === "oidc") await signInWithProvider(config);
     } catch (failure) {
       setError(failure);
     }
@@ -54,10 +54,12 @@ export function SignIn({ config, refusal }: { config: Config; refusal: unknown }
               {t("signIn")}
             </button>
           </>
-        ) : (
+        ) : config.signIn === "oidc" ? (
           <button type="submit" class="primary">
             {t("providerSignIn")}
           </button>
+        ) : (
+          <p>{t("noSignIn")}</p>
         )}
       </form>
     </section>
