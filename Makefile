@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DIRS := shared functions tests scripts devtools bench
 
-.PHONY: help install console browser run invoke token check static lint test unit integration contract dynamodb-local local-stack soak fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
+.PHONY: help install console browser screenshots run invoke token check static lint test unit integration contract dynamodb-local local-stack soak fuzz openapi check-rules simulate-rules backfill-workbench bench build deploy replay clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,13 @@ CONSOLE_SOURCES := $(shell find console/src -path console/src/api -prune -o -typ
 $(CONSOLE): $(NPM_PACKAGES) $(CONSOLE_SOURCES) docs/openapi.json
 	node console/build.mjs
 
-# The browser tier drives Debian's Chromium (a package's own browser download cannot reach its host here).
+# The browser tier drives Debian's Chromium (a package's own browser download cannot reach its host here), with a
+# Chinese font for the pages in Chinese.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "the browser tier needs Chromium at $(CHROMIUM)"; exit 1; }
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
-	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+	$(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-wqy-zenhei >/dev/null
 
 help:  ## this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -100,6 +101,9 @@ dynamodb-local: install  ## tests/dynamodb_local: atomicity, races and crashes o
 browser: install $(CONSOLE) $(CHROMIUM)  ## tests/browser: the console in headless Chromium on the local stack, axe-core on every page
 	$(BIN)/python -m pytest tests/browser
 
+screenshots: install $(CONSOLE) $(CHROMIUM)  ## the merchant's walk through the console, a picture of each step in docs/console/ (the README shows two)
+	CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest tests/browser/test_merchant_walk.py
+
 local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
 	$(BIN)/python -m pytest tests/local_stack
 
@@ -151,7 +155,7 @@ replay: install  ## replay what a stream publisher gave up on: make replay QUEUE
 clean:  ## remove every virtualenv, build and local-stack folder
 	rm -rf $(VENV) .venv-sam .venv-checkov .pytest_cache .aws-sam node_modules .local-stack console/dist console/src/api
 
-bench: install build  ## the AWS calls per request, start-up, warm path, the capacity model, the sale day, the workbench walk, sizes
+bench: install build $(CONSOLE) $(CHROMIUM)  ## the AWS calls per request, start-up, warm path, the capacity model, the sale day, the workbench walk, the console's load, sizes
 	$(BIN)/python -m bench.aws_calls | grep -v '^{'
 	$(BIN)/python -m bench.local_stack_startup
 	$(BIN)/python -m bench.local_api_throughput
@@ -159,6 +163,7 @@ bench: install build  ## the AWS calls per request, start-up, warm path, the cap
 	$(BIN)/python -m bench.warm_path_parts | grep -v '^{'
 	$(BIN)/python -m bench.policy_rules_cpu | grep -v '^{'
 	$(BIN)/python -m bench.statement_lag
+	$(BIN)/python -m bench.console_load
 	$(BIN)/python -m bench.hot_merchant_model
 	$(BIN)/python -m bench.capacity_model
 	$(BIN)/python -m bench.workbench_walk | grep -v '^{'

@@ -40,12 +40,19 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): [Loaded<T>,
 }
 
 /** A page's body once its answer is in: "not found" for another's data, the error with a retry otherwise. */
-export function Page<T>(props: { title: string; loaded: Loaded<T>; retry?: () => void; children: (data: T) => ComponentChildren }) {
+export function Page<T>(props: {
+  title: string;
+  loaded: Loaded<T>;
+  retry?: () => void;
+  level?: 1 | 2; // 2: a part of a page that has its own heading
+  children: (data: T) => ComponentChildren;
+}) {
   const { title, loaded } = props;
   if (loaded.state === "failed" && loaded.error instanceof ApiError && loaded.error.notFound) return <NotFound />;
+  const Heading = props.level === 2 ? "h2" : "h1";
   return (
     <section aria-labelledby="page-title">
-      <h1 id="page-title">{title}</h1>
+      <Heading id="page-title">{title}</Heading>
       {loaded.state === "loading" && <p role="status">{t("loading")}</p>}
       {loaded.state === "failed" && <Problem error={loaded.error} retry={props.retry} />}
       {loaded.state === "ready" && props.children(loaded.data)}

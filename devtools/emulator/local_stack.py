@@ -181,7 +181,8 @@ class LocalStack:
 
     def _write_outputs(self, resolve: Resolver) -> dict[str, Any]:
         api = f"http://127.0.0.1:{self.args.api_port}"  # no stage prefix locally
-        served_by_the_local_api = {"ApiUrl": api, "ConsoleUrl": f"{api}/console/"}
+        # the console and the API on one origin, as the distribution serves them deployed (there is none locally)
+        served_by_the_local_api = {"ApiUrl": api, "ConsoleUrl": f"{api}/console/", "ConsoleDistributionId": "local"}
         unmade = {name for name, resource in self.template.resources.items() if resource["Type"] in NOT_NEEDED_LOCALLY}
         outputs = {
             name: resolve(spec["Value"])
@@ -262,6 +263,7 @@ def main(argv: list[str] | None = None) -> None:
         endpoints = state["endpoints"]
         print(f"local stack ready in {time.monotonic() - started:.1f} s", flush=True)
         print(f"  API:       {endpoints['api']}  (tokens: make token ROLE=buyer SUB=b-1)")
+        print(f"  console:   {state['outputs']['ConsoleUrl']}  (choose who you are)")
         print(f"  outputs:   {args.state_dir / 'outputs.json'}")
         print("  for the aws CLI and boto3 in another shell:")
         print(f"    export AWS_ENDPOINT_URL={endpoints['sqs']}")

@@ -15,12 +15,12 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from devtools.catalogue.template import ROOT
+from devtools.emulator import headless_chromium
 from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import RunningStack, start_stack, wait_until_answering
 from devtools.invoking.sample_events import paid_order_message
 from tests.support import token
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 # Where `make screenshots` has the walk keep its pictures (the README shows two of them)
 SCREENSHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
@@ -105,17 +105,7 @@ def shop(tmp_path_factory) -> Iterator[Shop]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            # This machine's network is closed: Chromium's own background calls would only be refused
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        chromium = headless_chromium.launch(playwright)
         yield chromium
         chromium.close()
 

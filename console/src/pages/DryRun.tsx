@@ -49,7 +49,7 @@ function Verdict({ orderId, reason }: { orderId: string; reason: (typeof REASON_
     [orderId, reason],
   );
   return (
-    <Page title={`${t("order")} ${orderId}`} loaded={loaded} retry={retry}>
+    <Page title={`${t("order")} ${orderId}`} loaded={loaded} retry={retry} level={2}>
       {(verdict) => (
         <>
           <p class={verdict.eligible ? "verdict yes" : "verdict no"}>
@@ -64,9 +64,9 @@ function Verdict({ orderId, reason }: { orderId: string; reason: (typeof REASON_
           )}
           {verdict.checks.map((route) => (
             <section aria-label={label(route.route)}>
-              <h2>
+              <h3>
                 {label(route.route)}: {route.eligible ? t("eligible") : t("notEligible")}
-              </h2>
+              </h3>
               <ul>
                 {route.reasons.map((r) => (
                   <li>{label(r)}</li>
@@ -74,7 +74,7 @@ function Verdict({ orderId, reason }: { orderId: string; reason: (typeof REASON_
               </ul>
               {route.rules && route.rules.length > 0 && (
                 <>
-                  <h3>{t("rulesTried")}</h3>
+                  <h4>{t("rulesTried")}</h4>
                   <ul>
                     {route.rules.map((rule) => (
                       <li>

@@ -7,7 +7,7 @@ import { Scroll } from "../ui";
 
 export function RefundTable({ items, showMerchant = false }: { items: Schemas["RefundView"][]; showMerchant?: boolean }) {
   return (
-    <Scroll name={t("refund")}>
+    <Scroll name={t("refunds")}>
       <table>
         <thead>
           <tr>

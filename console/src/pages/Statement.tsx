@@ -66,7 +66,7 @@ function Chart({ days }: { days: Day[] }) {
     .join("; ");
   return (
     <figure class="chart">
-      <svg role="img" aria-label={`${t("chartLabel")}. ${described}`} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="none">
+      <svg role="img" aria-label={`${t("chartLabel")}. ${described}`} viewBox={`0 0 ${WIDTH} ${HEIGHT}`} preserveAspectRatio="xMidYMid meet">
         <line x1={AXIS} x2={WIDTH} y1={y(0)} y2={y(0)} class="axis" />
         <text x={AXIS - 6} y={y(top) + 4} class="tick">{yuan(top)}</text>
         <text x={AXIS - 6} y={y(0) + 4} class="tick">{yuan(0)}</text>
