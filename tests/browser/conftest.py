@@ -90,7 +90,9 @@ def _seed(stack: RunningStack) -> Shop:
     return Shop(stack, orders)
 
 
-@pytest.fixture(scope="session")
+# A file's tests share one stack and one browser, stopped when the file is done: a stack left running polls its
+# queues, and would take CPU from the tiers that run after it on the same worker
+@pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Iterator[Shop]:
     assert (ROOT / "console" / "dist" / "index.html").is_file(), "the console is not built: make console"
     state = tmp_path_factory.mktemp("stack")
@@ -102,7 +104,7 @@ def shop(tmp_path_factory) -> Iterator[Shop]:
         stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = headless_chromium.launch(playwright)
