@@ -102,7 +102,7 @@ browser: install $(CONSOLE) $(CHROMIUM)  ## tests/browser: the console in headle
 	$(BIN)/python -m pytest tests/browser
 
 screenshots: install $(CONSOLE) $(CHROMIUM)  ## the merchant's walk through the console, a picture of each step in docs/console/ (the README shows two)
-	CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest tests/browser/test_merchant_walk.py
+	CONSOLE_SCREENSHOTS=docs/console $(BIN)/python -m pytest tests/browser -k a_merchant_approves
 
 local-stack: install  ## tests/local_stack: the walkthrough, the Lambda-like behaviour and fuzzing over HTTP
 	$(BIN)/python -m pytest tests/local_stack
