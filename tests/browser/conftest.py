@@ -4,7 +4,7 @@ through the API and the order events queue as the platform would fill it; axe-co
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,9 +31,10 @@ AUTO_REFUNDED_FEN = [5_000 + 1_000 * n for n in range(24)]  # all under the plat
 
 @dataclass
 class Shop:
-    """The seeded stack. Merchant m-1 is the walk's: 24 orders refunded at once (the platform's route) and 3 of
-    350 yuan in review. Merchant m-2 has its own, for the pages that must not show them. Merchant m-3 is the
-    other tests' (4 refunded at once, 4 in review), so that no test changes what another reads."""
+    """The seeded stack. Merchant m-1 is the walk's: 24 orders refunded at once (the platform's route), 3 of 350
+    yuan in review, and 6 of 380 yuan without the badge whose buyers ask once the merchant's policy is set.
+    Merchant m-2 has its own, for the pages that must not show them. Merchant m-3 is the other tests' (4
+    refunded at once, 4 in review), so that no test changes what another reads."""
 
     stack: RunningStack
     orders: dict[str, list[str]]
@@ -50,13 +51,32 @@ class Shop:
 
 
 OPS = token(sub="ops-1", role="ops", expires_in=3600)
-SEEDED = {  # (merchant, first order number, how many, paid fen of order n)
-    "m-1 refunded at once": ("m-1", "o", range(24), lambda n: AUTO_REFUNDED_FEN[n]),
-    "m-1 in review": ("m-1", "o", range(24, 27), lambda n: 35_000),
-    "m-2": ("m-2", "x", range(2), lambda n: 8_800),
-    "m-3 refunded at once": ("m-3", "p", range(4), lambda n: 9_900),
-    "m-3 in review": ("m-3", "q", range(4), lambda n: 35_000),
+
+
+@dataclass(frozen=True)
+class Seed:
+    merchant_id: str
+    prefix: str  # the orders are <prefix>-<n>, each paid by buyer b-<prefix>-<n>
+    numbers: range
+    paid_fen: Callable[[int], int]
+    badge: bool = True
+    asked: bool = True  # its buyers ask for a refund while the stack is seeded (else: when a test has them ask)
+
+
+SEEDED = {
+    "m-1 refunded at once": Seed("m-1", "o", range(24), lambda n: AUTO_REFUNDED_FEN[n]),
+    "m-1 in review": Seed("m-1", "o", range(24, 27), lambda n: 35_000),
+    "m-1 without the badge": Seed("m-1", "w", range(6), lambda n: 38_000, badge=False, asked=False),
+    "m-2": Seed("m-2", "x", range(2), lambda n: 8_800),
+    "m-3 refunded at once": Seed("m-3", "p", range(4), lambda n: 9_900),
+    "m-3 in review": Seed("m-3", "q", range(4), lambda n: 35_000),
 }
+
+
+def ask_refund(api: str, order_id: str) -> tuple[int, dict]:
+    """The order's buyer asks for a refund, as the platform's app does: ordered by mistake."""
+    buyer = token(sub=f"b-{order_id}", role="buyer")
+    return call(api, "POST", f"/orders/{order_id}/refund-requests", buyer, {"reason_code": "ORDERED_BY_MISTAKE"})
 
 
 def _seed(stack: RunningStack) -> Shop:
@@ -66,19 +86,21 @@ def _seed(stack: RunningStack) -> Shop:
         owner = token(sub="u-1", role="merchant", merchant_id=merchant_id)
         assert call(api, "PUT", f"/merchants/{merchant_id}/fast-refund-service", owner, {"enabled": True})[0] == 200
     paid_at = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()  # after the enrolment: badged
-    orders = {kind: [f"{prefix}-{n}" for n in numbers] for kind, (_, prefix, numbers, _) in SEEDED.items()}
+    orders = {kind: [f"{seed.prefix}-{n}" for n in seed.numbers] for kind, seed in SEEDED.items()}
     messages = [
         paid_order_message(
-            order_id=f"{prefix}-{n}",
-            merchant_id=merchant_id,
-            buyer_id=f"b-{prefix}-{n}",
+            order_id=f"{seed.prefix}-{n}",
+            merchant_id=seed.merchant_id,
+            buyer_id=f"b-{seed.prefix}-{n}",
             paid_at=paid_at,
-            paid_amount_fen=paid(n),
+            paid_amount_fen=seed.paid_fen(n),
+            fast_refund_badge=seed.badge,
             category_path="apparel/women/dresses",
         )
-        for merchant_id, prefix, numbers, paid in SEEDED.values()
-        for n in numbers
+        for seed in SEEDED.values()
+        for n in seed.numbers
     ]
+    asking = {order_id for kind, seed in SEEDED.items() if seed.asked for order_id in orders[kind]}
     for first in range(0, len(messages), 10):
         entries = [{"Id": str(n), "MessageBody": json.dumps(m)} for n, m in enumerate(messages[first : first + 10])]
         sqs.send_message_batch(QueueUrl=stack.state["outputs"]["OrderEventsQueueUrl"], Entries=entries)
@@ -86,9 +108,8 @@ def _seed(stack: RunningStack) -> Shop:
     def refund(message: dict[str, Any]) -> None:
         order_id = message["order"]["order_id"]
         assert eventually(lambda: call(api, "GET", f"/orders/{order_id}/fast-refund-eligibility", OPS)[0] == 200)
-        buyer = token(sub=message["order"]["buyer_id"], role="buyer")
-        asked = {"reason_code": "ORDERED_BY_MISTAKE"}
-        assert call(api, "POST", f"/orders/{order_id}/refund-requests", buyer, asked)[0] == 201, order_id
+        if order_id in asking:
+            assert ask_refund(api, order_id)[0] == 201, order_id
 
     with ThreadPoolExecutor(8) as buyers:  # the buyers ask at once, as on a sale day
         list(buyers.map(refund, messages))

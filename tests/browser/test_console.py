@@ -19,7 +19,7 @@ import boto3
 from playwright.sync_api import Page, Route, expect
 
 from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
-from tests.browser.conftest import AUTO_REFUNDED_FEN, OPS, Shop, accessible, screenshot, sign_in
+from tests.browser.conftest import AUTO_REFUNDED_FEN, OPS, Shop, accessible, ask_refund, screenshot, sign_in
 from tests.support import token
 
 
@@ -81,7 +81,7 @@ def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_state
 
     # Fixed, saved
     lower.fill("0")
-    rule.get_by_label("Paid up to (yuan)").fill("400")
+    rule.get_by_label("Paid up to (yuan)").fill("400")  # the orders without the badge, at 380, are in it
     page.get_by_role("button", name="Save policy").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     expect(lower).not_to_have_attribute("aria-invalid", "true")
@@ -95,7 +95,20 @@ def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_state
     accessible(page, "trial")
     screenshot(page, "trial")
 
-    # The statement: today's automatic refunds, the chart stating them
+    # Buyers of orders without the badge ask now: the rule refunds them, up to the daily limit of 2,000 yuan
+    answers = [ask_refund(shop.stack.api, order)[1] for order in shop.orders["m-1 without the badge"]]
+    assert [a["status"] for a in answers] == ["AUTO_REFUNDED"] * 5 + ["PENDING_REVIEW"]
+    assert answers[-1]["reasons"][-1] == "DAILY_LIMIT_REACHED"
+    today = answers[0]["decided_at"][:10]
+    statement = f"/merchants/m-1/fast-refund-statement?from={today}&to={today}"
+
+    def policy_refunds_counted() -> int:
+        totals = call(shop.stack.api, "GET", statement, OPS)[1]["totals"]
+        return totals["auto_refunded"]["merchant_policy"]["count"]
+
+    assert eventually(lambda: policy_refunds_counted() == 5)  # the statement is kept from the stream
+
+    # The statement: today's automatic refunds by route against the limit, the chart stating them
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Statement").click()
     expect(page.get_by_role("heading", name="Statement · m-1")).to_be_visible()
     chart = page.get_by_role("img", name=re.compile("Auto-refunded yuan per China day"))
@@ -103,7 +116,9 @@ def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_state
     platform_total = sum(AUTO_REFUNDED_FEN) / 100
     totals = page.get_by_role("row", name=re.compile("^Totals"))
     expect(totals).to_contain_text(f"¥{platform_total:,.2f} (24)")
+    expect(totals).to_contain_text("¥1,900.00 (5)")
     expect(chart).to_have_attribute("aria-label", re.compile(rf"Platform fast refund ¥{platform_total:,.2f}"))
+    expect(chart).to_have_attribute("aria-label", re.compile("Merchant policy ¥1,900.00, Daily limit ¥2,000.00"))
     accessible(page, "statement")
     screenshot(page, "statement")
 
