@@ -58,3 +58,15 @@ export function ok<T>({ data, error, response }: Answer<T>): T {
     fields,
   );
 }
+
+const REPORT_POLL_MS = 1000;
+
+/** A report the API answered with 202 (a trial, an export), read again every second until it is done. */
+export async function untilDone<T extends { status: Schemas["ReportStatus"] }>(started: T, read: () => Promise<T>): Promise<T> {
+  let current = started;
+  while (current.status === "RUNNING") {
+    await new Promise((resume) => setTimeout(resume, REPORT_POLL_MS));
+    current = await read();
+  }
+  return current;
+}

@@ -1,7 +1,7 @@
 // The fast-refund statement: what automatic refunds cost each China day, as a chart against the daily limit and
 // as a table, with the CSV export.
 import { useState } from "preact/hooks";
-import { api, ok, type Schemas } from "../api";
+import { api, ok, untilDone, type Schemas } from "../api";
 import { chinaDay, chinaTime, yuan } from "../format";
 import { t } from "../i18n";
 import { go, href, type Location } from "../router";
@@ -155,17 +155,14 @@ function Export({ merchantId, from, to }: { merchantId: string; from: string; to
     setError(null);
     setFile(null);
     try {
-      let current = ok(await api.POST("/merchants/{merchant_id}/fast-refund-statement/exports", { params: { path }, body: { from, to } }));
-      setFile(current);
-      while (current.status === "RUNNING") {
-        await new Promise((resume) => setTimeout(resume, 1000));
-        current = ok(
-          await api.GET("/merchants/{merchant_id}/fast-refund-statement/exports/{export_id}", {
-            params: { path: { ...path, export_id: current.export_id } },
-          }),
-        );
-      }
-      setFile(current);
+      const started = ok(await api.POST("/merchants/{merchant_id}/fast-refund-statement/exports", { params: { path }, body: { from, to } }));
+      setFile(started);
+      const exportPath = { ...path, export_id: started.export_id };
+      setFile(
+        await untilDone(started, async () =>
+          ok(await api.GET("/merchants/{merchant_id}/fast-refund-statement/exports/{export_id}", { params: { path: exportPath } })),
+        ),
+      );
     } catch (failure) {
       setError(failure);
     }

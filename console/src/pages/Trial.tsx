@@ -1,11 +1,9 @@
 // A trial of the policy in the form on the merchant's own history: started (202), then read until it is done.
 import { useState } from "preact/hooks";
-import { api, ok, type Schemas } from "../api";
+import { api, ok, untilDone, type Schemas } from "../api";
 import { yuan } from "../format";
 import { t } from "../i18n";
 import { Field, Problem, Scroll } from "../ui";
-
-const POLL_MS = 1000;
 
 export function TrialPanel(props: {
   merchantId: string;
@@ -37,17 +35,13 @@ export function TrialPanel(props: {
       return;
     }
     setTrial(started);
+    const trialPath = { ...path, trial_id: started.trial_id };
     try {
-      let current = started;
-      while (current.status === "RUNNING") {
-        await new Promise((resume) => setTimeout(resume, POLL_MS));
-        current = ok(
-          await api.GET("/merchants/{merchant_id}/auto-refund-policy/trials/{trial_id}", {
-            params: { path: { ...path, trial_id: started.trial_id } },
-          }),
-        );
-      }
-      setTrial(current);
+      setTrial(
+        await untilDone(started, async () =>
+          ok(await api.GET("/merchants/{merchant_id}/auto-refund-policy/trials/{trial_id}", { params: { path: trialPath } })),
+        ),
+      );
     } catch (failure) {
       setError(failure);
     }
