@@ -38,6 +38,7 @@ const { metafile } = await build({
 const outputs = Object.keys(metafile.outputs).map((path) => basename(path));
 const script = outputs.find((name) => name.endsWith(".js"));
 const style = outputs.find((name) => name.endsWith(".css"));
+// index.html names them by absolute path: deployed, the page is also the distribution's root object (at /)
 const page = readFileSync(`${here}index.html`, "utf8").replace("assets/SCRIPT", `assets/${script}`).replace("assets/STYLE", `assets/${style}`);
 writeFileSync(`${here}dist/index.html`, page);
 

@@ -7,11 +7,14 @@ os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "FastRefund")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "fast-refund")
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -22,6 +25,27 @@ from fastrefund.domain import rulebook
 from fastrefund.platform import aws_clients, config
 from fastrefund.repositories import rules_source, store
 from tests.support import any_stack
+
+
+class _SearchPaths(list):
+    """A loader's search paths, each once: every boto3 session adds its own data folder to its loader's."""
+
+    def append(self, path: str) -> None:
+        if path not in self:
+            super().append(path)
+
+
+@functools.cache
+def _shared_loader(search_path_string: str | None = None) -> botocore.loaders.Loader:
+    loader = botocore.loaders.create_loader(search_path_string)
+    loader._search_paths = _SearchPaths(loader.search_paths)
+    return loader
+
+
+# Each test is a new Lambda container, so it makes new boto3 sessions, and botocore gives each session a loader of its
+# own that looks up and parses the same service models again: about half of an integration test's time. One loader
+# per process serves every session (the models are files that do not change); the code under test is unchanged.
+botocore.session.create_loader = _shared_loader
 
 
 @dataclass

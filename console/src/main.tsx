@@ -106,7 +106,7 @@ function Routes({ who, here }: { who: Session; here: Location }) {
 
 async function start() {
   document.documentElement.lang = lang() === "zh" ? "zh-CN" : "en";
-  const config = (await (await fetch("config.json")).json()) as Config;
+  const config = (await (await fetch("/console/config.json")).json()) as Config;
   let refusal: unknown = null;
   if (config.signIn === "oidc") {
     try {
