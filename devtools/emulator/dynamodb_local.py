@@ -124,5 +124,10 @@ def _listens(pid: int, port: int) -> bool:
             local_port, state, inode = int(fields[1].rsplit(":", 1)[1], 16), fields[3], fields[9]
             if state == "0A" and local_port == port:  # 0A: LISTEN
                 listening.add(f"socket:[{inode}]")
-    descriptors = Path(f"/proc/{pid}/fd")
-    return any(os.readlink(descriptor) in listening for descriptor in descriptors.iterdir())
+    for descriptor in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            if os.readlink(descriptor) in listening:
+                return True
+        except FileNotFoundError:  # closed since it was listed: the JVM opens and closes files as it starts
+            continue
+    return False

@@ -116,9 +116,10 @@ def _seed(stack: RunningStack) -> Shop:
     return Shop(stack, orders)
 
 
-# The tier's tests share one stack and one browser, stopped when its file is done: a stack left running polls its
-# queues, and would take CPU from the tiers that run after it on the same worker
-@pytest.fixture(scope="module")
+# The tier's tests share one stack and one browser, for the worker's session. (Stopped with the file instead, which
+# would spare the CPU its idle pollers take from later tiers, the stack's end coincided in 2 runs of 4 with a
+# DynamoDB Local tier on the same worker losing its tables; that is not explained yet: see docs/testing.md.)
+@pytest.fixture(scope="session")
 def shop(tmp_path_factory) -> Iterator[Shop]:
     assert (ROOT / "console" / "dist" / "index.html").is_file(), "the console is not built: make console"
     state = tmp_path_factory.mktemp("stack")
@@ -130,7 +131,7 @@ def shop(tmp_path_factory) -> Iterator[Shop]:
         stack.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         chromium = headless_chromium.launch(playwright)

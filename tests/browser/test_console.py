@@ -24,6 +24,8 @@ from tests.support import token
 
 
 def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_statement(page: Page, shop: Shop):
+    page.goto(shop.console)
+    screenshot(page, "sign-in")
     sign_in(page, shop, "Merchant staff", "u-1", "m-1")
     expect(page.get_by_role("heading", name="Workbench · m-1")).to_be_visible()
     expect(page.get_by_role("row")).to_have_count(21)  # a page of 20, newest first, and the header
@@ -85,6 +87,7 @@ def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_state
     page.get_by_role("button", name="Save policy").click()
     expect(page.get_by_role("status")).to_have_text("Saved.")
     expect(lower).not_to_have_attribute("aria-invalid", "true")
+    screenshot(page, "rule-fixed-and-saved")
 
     # Tried on history: the refunds of today decided again under it
     page.get_by_role("button", name="Start trial").click()
@@ -126,6 +129,7 @@ def test_a_merchant_approves_a_refund_sets_a_rule_tries_it_and_exports_the_state
     page.get_by_role("button", name="Export CSV").click()
     link = page.get_by_role("link", name="Download CSV")
     expect(link).to_be_visible(timeout=30_000)
+    screenshot(page, "statement-csv-ready")
     with page.expect_download() as download:
         link.click()
     rows = list(csv.DictReader(io.StringIO(download.value.path().read_text(encoding="utf-8-sig"))))
