@@ -359,3 +359,15 @@ def test_sign_in_through_the_identity_provider_with_pkce(page: Page, shop: Shop)
     assert asked["code_challenge_method"] == "S256" and asked["client_id"] == "console-client"
     assert asked["redirect_uri"] == shop.console and "code" not in page.url  # the code is not left in the address
     expect(page.get_by_text("Signed in as u-9")).to_be_visible()
+
+
+def test_a_trial_over_an_upside_down_period_is_refused_in_the_trials_own_panel(page: Page, shop: Shop):
+    sign_in(page, shop, "Merchant staff", "u-3", "m-3")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Settings").click()
+    page.get_by_label("Largest single refund (yuan)").fill("500")  # a policy that validates
+    trial = page.get_by_role("region", name="Try on history")
+    trial.get_by_label("From (China day)").fill("2026-12-05")
+    trial.get_by_label("To (China day)").fill("2026-12-01")
+    trial.get_by_role("button", name="Start trial").click()
+    expect(trial.get_by_role("alert")).to_contain_text("VALIDATION_ERROR")
+    expect(page.get_by_text("The policy was not saved")).to_have_count(0)  # the policy's fields were not at fault

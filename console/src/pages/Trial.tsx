@@ -1,6 +1,6 @@
 // A trial of the policy in the form on the merchant's own history: started (202), then read until it is done.
 import { useState } from "preact/hooks";
-import { api, ok, untilDone, type Schemas } from "../api";
+import { api, ApiError, ok, untilDone, type Schemas } from "../api";
 import { yuan } from "../format";
 import { t } from "../i18n";
 import { Field, Problem, Scroll } from "../ui";
@@ -31,7 +31,9 @@ export function TrialPanel(props: {
         }),
       );
     } catch (failure) {
-      props.failed(failure); // a 422 names the policy's fields: the form shows them
+      const aboutThePolicy = failure instanceof ApiError && Object.keys(failure.fields).some((f) => f.startsWith("body.policy"));
+      if (aboutThePolicy) props.failed(failure); // the policy's fields are the form's: it shows them at each
+      else setError(failure); // the period, or anything else: here
       return;
     }
     setTrial(started);
