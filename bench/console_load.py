@@ -16,7 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from devtools.catalogue.template import ROOT
+from devtools.catalogue.template import CONSOLE_BUILT
 from devtools.emulator import headless_chromium
 from devtools.emulator.api_client import call, enrolled_with_paid_orders
 from devtools.emulator.local_identity import sign
@@ -27,9 +27,8 @@ LOADS = 20
 
 
 def assets() -> None:
-    built = ROOT / "console" / "dist"
-    files = sorted(path for path in built.rglob("*") if path.is_file())
-    sizes = {path.relative_to(built).as_posix(): len(gzip.compress(path.read_bytes(), 9)) for path in files}
+    files = sorted(path for path in CONSOLE_BUILT.rglob("*") if path.is_file())
+    sizes = {path.relative_to(CONSOLE_BUILT).as_posix(): len(gzip.compress(path.read_bytes(), 9)) for path in files}
     for name, size in sizes.items():
         print(f"  {name}: {size / 1024:.1f} KB gzipped")
     print(f"console assets: {sum(sizes.values()) / 1024:.1f} KB gzipped in all (budget 250 KB)")

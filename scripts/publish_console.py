@@ -15,9 +15,8 @@ from typing import Any
 
 import boto3
 
-from devtools.catalogue.template import ROOT
+from devtools.catalogue.template import CONSOLE_BUILT, ROOT
 
-BUILT = ROOT / "console" / "dist"
 PREFIX = "console/"
 IMMUTABLE = "public, max-age=31536000, immutable"  # assets: their names carry their content's hash
 REVALIDATE = "no-cache"  # the page and its config: asked for again each time
@@ -30,7 +29,7 @@ def config_of(sign_in: dict[str, str]) -> dict[str, Any]:
     return {"signIn": "oidc", **sign_in}
 
 
-def publish(outputs: dict[str, str], s3: Any, cloudfront: Any, built: Path = BUILT) -> list[str]:
+def publish(outputs: dict[str, str], s3: Any, cloudfront: Any, built: Path = CONSOLE_BUILT) -> list[str]:
     """Every built file and config.json uploaded; the keys written, the page last (so that it never names an
     asset not there yet)."""
     bucket = outputs["ConsoleBucketName"]

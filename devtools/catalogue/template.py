@@ -14,6 +14,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]  # devtools/catalogue/template.py: the repository
 TEMPLATE = ROOT / "template.yaml"
+CONSOLE_BUILT = ROOT / "console" / "dist"  # where console/build.mjs writes the built console
 
 
 # libyaml's parser where PyYAML has it (ten times faster: every local Lambda environment reads the template)

@@ -8,11 +8,10 @@ import mimetypes
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from devtools.catalogue.template import ROOT, Template
+from devtools.catalogue.template import CONSOLE_BUILT, Template
 from devtools.emulator.local_identity import sign
 
 PREFIX = "/console"
-BUILT = ROOT / "console" / "dist"
 SESSION_SECONDS = 8 * 3600  # a working day
 CONSOLE_ROLES = ("merchant", "erp", "ops")
 
@@ -52,9 +51,9 @@ class LocalConsole:
         return self._file(path.removeprefix(f"{PREFIX}/") or "index.html")
 
     def _file(self, name: str) -> Answer:
-        target = (BUILT / name).resolve()
-        if not target.is_relative_to(BUILT.resolve()) or not target.is_file():
-            if not (BUILT / "index.html").is_file():
+        target = (CONSOLE_BUILT / name).resolve()
+        if not target.is_relative_to(CONSOLE_BUILT.resolve()) or not target.is_file():
+            if not (CONSOLE_BUILT / "index.html").is_file():
                 return _text(HTTPStatus.NOT_FOUND, "The console is not built: make console (make run builds it).")
             return _text(HTTPStatus.NOT_FOUND, "Not found")
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from devtools.catalogue.template import ROOT
+from devtools.catalogue.template import CONSOLE_BUILT, ROOT
 from devtools.emulator import headless_chromium
 from devtools.emulator.api_client import LOCAL_CREDENTIALS, call, eventually
 from devtools.emulator.local_stack_process import RunningStack, start_stack, wait_until_answering
@@ -123,7 +123,7 @@ def _seed(stack: RunningStack) -> Shop:
 # take no CPU from the tiers after it, and it frees no port.
 @pytest.fixture(scope="session")
 def _stack(tmp_path_factory) -> Iterator[Shop]:
-    assert (ROOT / "console" / "dist" / "index.html").is_file(), "the console is not built: make console"
+    assert (CONSOLE_BUILT / "index.html").is_file(), "the console is not built: make console"
     state = tmp_path_factory.mktemp("stack")
     process = start_stack(state)
     stack = wait_until_answering(process, state)
