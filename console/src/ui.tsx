@@ -85,6 +85,23 @@ export function Problem({ error, retry }: { error: unknown; retry?: () => void }
   );
 }
 
+/** A form's action on the API: its last refusal (cleared when it runs again), and a handler that runs it, then
+ * `done` (the page reads the API again). */
+export function useAction(done: () => void): [unknown, (call: () => Promise<unknown>) => (event: Event) => Promise<void>] {
+  const [error, setError] = useState<unknown>(null);
+  const act = (call: () => Promise<unknown>) => async (event: Event) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      await call();
+      done();
+    } catch (failure) {
+      setError(failure);
+    }
+  };
+  return [error, act];
+}
+
 let fieldIds = 0;
 
 /** A labelled control with its hint and its error (the API's, named by its field), both read out with it. */

@@ -5,7 +5,7 @@ import { PARCEL_OUTCOMES, REJECTION_REASONS } from "../codes";
 import { chinaTime, yuan } from "../format";
 import { label, t } from "../i18n";
 import { type Role } from "../session";
-import { Field, NotFound, Options, Page, Problem, useLoad } from "../ui";
+import { Field, NotFound, Options, Page, Problem, useAction, useLoad } from "../ui";
 
 type Refund = Schemas["RefundView"];
 
@@ -94,20 +94,10 @@ const payout = (p: Schemas["PayoutView"]) =>
   `${t("payout")}: ${label(p.status)}${p.failure_code ? ` (${p.failure_code})` : ""} · ${p.attempts} ${t("attempts")}`;
 
 function Actions({ refund, role, changed }: { refund: Refund; role: Role; changed: () => void }) {
-  const [error, setError] = useState<unknown>(null);
+  const [error, act] = useAction(changed);
   const [reason, setReason] = useState<Schemas["RejectionReason"]>("BUYER_AGREED_TO_KEEP");
   const [message, setMessage] = useState("");
   const path = { order_id: refund.order_id, refund_id: refund.refund_id };
-  const act = (call: () => Promise<unknown>) => async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      await call();
-      changed();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
   const approve = act(async () =>
     ok(await api.POST("/orders/{order_id}/refund-requests/{refund_id}/approve", { params: { path } })),
   );
@@ -166,30 +156,16 @@ function Parcel({ orderId }: { orderId: string }) {
     const answer = await api.GET("/orders/{order_id}/parcel-after-refund", { params: { path } });
     return answer.response.status === 404 ? null : ok(answer);
   }, [orderId]);
-  const [error, setError] = useState<unknown>(null);
+  const [error, act] = useAction(reload);
   const [draft, setDraft] = useState({ carrier: "", tracking_number: "", shipped_at: "" });
   const [outcome, setOutcome] = useState<Schemas["ParcelOutcome"]>("INTERCEPTED");
-  const record = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const shipped = draft.shipped_at ? new Date(`${draft.shipped_at}:00+08:00`).toISOString() : "";
-      ok(await api.POST("/orders/{order_id}/parcel-after-refund", { params: { path }, body: { ...draft, shipped_at: shipped } }));
-      reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
-  const recordOutcome = async (event: Event) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      ok(await api.PUT("/orders/{order_id}/parcel-after-refund", { params: { path }, body: { outcome } }));
-      reload();
-    } catch (failure) {
-      setError(failure);
-    }
-  };
+  const record = act(async () => {
+    const shipped = draft.shipped_at ? new Date(`${draft.shipped_at}:00+08:00`).toISOString() : "";
+    ok(await api.POST("/orders/{order_id}/parcel-after-refund", { params: { path }, body: { ...draft, shipped_at: shipped } }));
+  });
+  const recordOutcome = act(async () =>
+    ok(await api.PUT("/orders/{order_id}/parcel-after-refund", { params: { path }, body: { outcome } })),
+  );
   const fields = error instanceof ApiError ? error.fields : {};
   const set = (name: keyof typeof draft) => (event: Event) =>
     setDraft({ ...draft, [name]: (event.currentTarget as HTMLInputElement).value });
